@@ -1,0 +1,52 @@
+# Lectr. The README's two commands: `make run` and `make test`.
+# Bun comes from the npm registry (pinned) when none is on PATH; nothing is downloaded from anywhere else.
+BUN_VERSION := 1.4.5
+LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
+BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
+export PATH := $(dir $(BUN)):$(PATH)
+
+.PHONY: run test unit smoke build bench browser deps clean
+
+run: deps
+	$(BUN) run src/main.ts
+
+test: deps browser
+	$(BUN) test
+	$(MAKE) --no-print-directory smoke
+
+unit: deps
+	$(BUN) test
+
+build: dist/lectr
+
+dist/lectr: deps $(shell find src views public -type f 2>/dev/null) package.json
+	$(BUN) build src/main.ts --compile --minify --sourcemap=none \
+		--no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/lectr
+
+# The compiled binary, copied alone into an empty directory, starts, serves and proxies.
+smoke: dist/lectr
+	$(BUN) test/smoke/run.ts dist/lectr
+
+bench: deps dist/lectr
+	$(BUN) bench/run.ts
+
+deps: $(BUN) node_modules/.installed
+
+$(LOCAL_BUN):
+	mkdir -p .tools
+	test -f .tools/package.json || echo '{"private":true}' > .tools/package.json
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+
+node_modules/.installed: package.json bun.lock
+	$(BUN) install --frozen-lockfile
+	touch $@
+
+# Debian's Chromium for the browser tests (playwright-core drives it; it cannot download a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		{ echo "could not install chromium (need root and Debian's packages)"; exit 1; }; }
+
+clean:
+	rm -rf dist node_modules .tools

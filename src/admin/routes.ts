@@ -1,0 +1,118 @@
+import type { Database } from 'bun:sqlite'
+import { Type } from '@sinclair/typebox'
+import { Elysia } from 'elysia'
+import { isAdminToken } from '../auth/admin-token'
+import { listEvents, modelDistribution } from '../events/queries'
+import type { OrgStore } from '../orgs/store'
+import { PROVIDER_IDS, TASKS } from '../registry/schema'
+import type { RegistryStore } from '../registry/store'
+import { apiError, json, problemsOf, readJson } from './respond'
+import { parseTimeRange } from './time-range'
+import { azureRoutes } from './azure'
+import { recommendationRoutes } from './recommendations'
+
+export interface AdminDeps {
+  db: Database
+  orgs: OrgStore
+  registry: RegistryStore
+  adminTokenHash: () => string
+  version: string
+  clock: () => Date
+  allowPrivateUpstreams: boolean
+  /** writes pending events so reads see them (the writer batches) */
+  flushEvents: () => void
+}
+
+const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
+const KeyBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false })
+const PROVIDER_SET: ReadonlySet<string> = new Set(PROVIDER_IDS)
+const TASK_SET: ReadonlySet<string> = new Set(TASKS)
+
+/** The JSON admin API under /api. Every route but /api/health needs the admin token. */
+export function adminRoutes(deps: AdminDeps) {
+  const orgOr404 = (id: string) => deps.orgs.get(id)
+
+  return new Elysia({ prefix: '/api' })
+    .get('/health', () => json({ status: 'ok', version: deps.version, registryVersion: deps.registry.current().version }))
+    .onBeforeHandle(({ request, path }) => {
+      if (path === '/api/health') return
+      if (!isAdminToken(request.headers.get('authorization'), deps.adminTokenHash())) {
+        return apiError(401, 'lectr_unauthorized', 'Send the admin token as Authorization: Bearer <token>.')
+      }
+    })
+    .get('/orgs', () => json({ orgs: deps.orgs.list() }))
+    .post('/orgs', async ({ request }) => {
+      const body = await readJson(request)
+      if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
+      const problems = problemsOf(OrgBody, body.value)
+      if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
+      const created = deps.orgs.create((body.value as { name: string }).name.trim())
+      if (!created) return apiError(409, 'lectr_org_exists', 'An org with that name (or URL id) exists already.')
+      return json({ id: created.org.id, name: created.org.name, key: created.key, keyId: created.keyId }, 201)
+    }, { parse: 'none' })
+    .get('/orgs/:org/keys', ({ params }) => {
+      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      return json({ keys: deps.orgs.listKeys(params.org) })
+    })
+    .post('/orgs/:org/keys', async ({ params, request }) => {
+      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      const text = await request.text()
+      let value: unknown = {}
+      if (text.trim()) {
+        try {
+          value = JSON.parse(text)
+        } catch {
+          return apiError(400, 'lectr_invalid_body', 'body is not valid JSON', ['body is not valid JSON'])
+        }
+      }
+      const problems = problemsOf(KeyBody, value)
+      if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
+      const k = deps.orgs.addKey(params.org, (value as { label?: string }).label ?? null)
+      return json({ id: k.keyId, key: k.key, prefix: k.prefix }, 201)
+    }, { parse: 'none' })
+    .delete('/orgs/:org/keys/:keyId', ({ params }) => {
+      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.revokeKey(params.org, params.keyId)) return apiError(404, 'lectr_not_found', 'No such active key.')
+      return json({ id: params.keyId, revoked: true })
+    })
+    .get('/orgs/:org/events', ({ params, query }) => {
+      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      const q = query as Record<string, string | undefined>
+      const problems: string[] = []
+      const limit = q.limit === undefined ? 50 : Number(q.limit)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push('limit: expected a whole number from 1 to 1000')
+      if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)
+      if (q.task && !TASK_SET.has(q.task)) problems.push(`task: expected one of ${TASKS.join(' ')}`)
+      const status = q.status ? Number(q.status) : null
+      if (status !== null && !Number.isInteger(status)) problems.push('status: expected an HTTP status')
+      const range = parseTimeRange(q, deps.clock(), null)
+      if (!range.ok) problems.push(...range.problems)
+      if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
+      deps.flushEvents()
+      return json(
+        listEvents(deps.db, params.org, {
+          limit, cursor: q.cursor || null, provider: q.provider || null, model: q.model || null, feature: q.feature || null,
+          task: q.task || null, status, since: range.since, until: range.until,
+        }),
+      )
+    })
+    .get('/orgs/:org/models', ({ params, query }) => {
+      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      const q = query as Record<string, string | undefined>
+      const problems: string[] = []
+      if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)
+      const range = parseTimeRange(q, deps.clock(), null)
+      if (!range.ok) problems.push(...range.problems)
+      if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
+      deps.flushEvents()
+      return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
+    })
+    .get('/registry', () => json(deps.registry.toJSON()))
+    .post('/registry/reload', () => {
+      const r = deps.registry.reload()
+      if (!r.ok) return json({ error: { message: 'The registry file has problems; the last good registry stays in force.', type: 'invalid_request_error', code: 'lectr_registry_invalid', problems: r.errors }, status: deps.registry.toJSON().status }, 422)
+      return json({ reloaded: true, status: deps.registry.toJSON().status })
+    })
+    .use(azureRoutes(deps))
+    .use(recommendationRoutes(deps))
+}

@@ -1,0 +1,58 @@
+import type { Database } from 'bun:sqlite'
+import { Elysia } from 'elysia'
+import { adminRoutes } from './admin/routes'
+import type { Config } from './config'
+import type { LectrEvent } from './events/types'
+import type { OrgStore } from './orgs/store'
+import { createProxyHandler } from './proxy/handler'
+import { modelsList } from './proxy/models'
+import { errorResponse } from './proxy/errors'
+import type { RegistryStore } from './registry/store'
+import { dashboardRoutes } from './dashboard/routes'
+
+export interface AppDeps {
+  config: Config
+  db: Database
+  orgs: OrgStore
+  registry: RegistryStore
+  /** where finished events go (the batched writer); null when the event log is off */
+  record: ((e: LectrEvent) => void) | null
+  flushEvents: () => void
+  adminTokenHash: () => string
+  version: string
+  clock?: () => Date
+  fetch?: typeof fetch
+  inflight?: { add(): void; done(): void }
+}
+
+/** Composes the proxy, the admin API and the dashboard. Never listens: main.ts does, tests call `handle`. */
+export function createApp(deps: AppDeps) {
+  const clock = deps.clock ?? (() => new Date())
+  const proxy = createProxyHandler({
+    config: deps.config,
+    orgs: deps.orgs,
+    registry: deps.registry,
+    record: deps.record,
+    fetch: deps.fetch,
+    inflight: deps.inflight,
+  })
+  const adminDeps = {
+    db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
+    clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
+  }
+  return new Elysia()
+    .get('/v1/models', ({ request }) => {
+      if (!deps.orgs.authenticate(request.headers.get('x-lectr-key'))) {
+        return errorResponse(401, 'lectr_invalid_org_key', 'Missing or invalid X-Lectr-Key header.')
+      }
+      return new Response(JSON.stringify(modelsList(deps.registry.current())), { headers: { 'content-type': 'application/json' } })
+    })
+    .all('/v1/*', ({ request, server }) => proxy(request, server), { parse: 'none' })
+    .use(adminRoutes(adminDeps))
+    .use(dashboardRoutes({ ...adminDeps, config: deps.config }))
+    .onError(({ code, path }) => {
+      if (code === 'NOT_FOUND') {
+        return errorResponse(404, 'lectr_not_found', `No route ${path}.`)
+      }
+    })
+}

@@ -1,0 +1,27 @@
+import { timingSafeEqual } from 'node:crypto'
+
+/** A new high-entropy secret like `lectr_org_3q…`: 32 random bytes, base64url. */
+export function generateSecret(kind: 'org' | 'admin'): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  return `lectr_${kind}_${Buffer.from(bytes).toString('base64url')}`
+}
+
+/**
+ * SHA-256, hex. Secrets are random 256-bit values, so a fast unsalted hash is enough to make a stolen
+ * database useless; a slow KDF would only cost every proxied request time.
+ */
+export function hashSecret(secret: string): string {
+  return new Bun.CryptoHasher('sha256').update(secret).digest('hex')
+}
+
+/** Constant-time comparison of two hex digests (or any strings of equal length). */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/** What a key shows in lists: enough to tell keys apart, too little to use. */
+export function displayPrefix(secret: string): string {
+  return secret.slice(0, 'lectr_org_'.length + 6)
+}

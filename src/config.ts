@@ -1,0 +1,138 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/** Every setting Lectr has. Each is both a flag and an environment variable (see SETTINGS). */
+export const Config = Type.Object({
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  db: Type.String({ minLength: 1 }),
+  registry: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  adminToken: Type.Union([Type.String({ minLength: 16 }), Type.Null()]),
+  baseUrls: Type.Object({
+    openai: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
+    anthropic: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
+    groq: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
+    gemini: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
+  }),
+  allowPrivateUpstreams: Type.Boolean(),
+  drainSeconds: Type.Number({ minimum: 0, maximum: 3600 }),
+  maxBodyBytes: Type.Integer({ minimum: 1024 }),
+  upstreamTimeoutMs: Type.Integer({ minimum: 1 }),
+  retentionDays: Type.Integer({ minimum: 1 }),
+  eventLog: Type.Boolean(),
+})
+export type Config = Static<typeof Config>
+
+type Kind = 'string' | 'int' | 'number' | 'bool'
+interface Setting {
+  key: string
+  flag: string
+  env: string
+  kind: Kind
+  default: string | null
+  help: string
+}
+
+/** The table behind `--help`, the env vars and the flags: one row per setting. */
+export const SETTINGS: Setting[] = [
+  { key: 'host', flag: '--host', env: 'LECTR_HOST', kind: 'string', default: '0.0.0.0', help: 'listen address' },
+  { key: 'port', flag: '--port', env: 'LECTR_PORT', kind: 'int', default: '8080', help: 'listen port (0 picks a free one)' },
+  { key: 'db', flag: '--db', env: 'LECTR_DB', kind: 'string', default: './lectr.db', help: 'SQLite database, created on first start (WAL)' },
+  { key: 'registry', flag: '--registry', env: 'LECTR_REGISTRY', kind: 'string', default: null, help: 'registry file (default: built-in); watched and reloaded on change and SIGHUP' },
+  { key: 'adminToken', flag: '--admin-token', env: 'LECTR_ADMIN_TOKEN', kind: 'string', default: null, help: 'admin token for /api and the dashboard (default: generated once, printed once, stored hashed)' },
+  { key: 'baseUrls.openai', flag: '--openai-base-url', env: 'LECTR_OPENAI_BASE_URL', kind: 'string', default: null, help: "override OpenAI's upstream base URL (with /v1)" },
+  { key: 'baseUrls.anthropic', flag: '--anthropic-base-url', env: 'LECTR_ANTHROPIC_BASE_URL', kind: 'string', default: null, help: "override Anthropic's upstream base URL" },
+  { key: 'baseUrls.groq', flag: '--groq-base-url', env: 'LECTR_GROQ_BASE_URL', kind: 'string', default: null, help: "override Groq's upstream base URL" },
+  { key: 'baseUrls.gemini', flag: '--gemini-base-url', env: 'LECTR_GEMINI_BASE_URL', kind: 'string', default: null, help: "override Gemini's upstream base URL" },
+  { key: 'allowPrivateUpstreams', flag: '--allow-private-upstreams', env: 'LECTR_ALLOW_PRIVATE_UPSTREAMS', kind: 'bool', default: '0', help: 'let Azure endpoints be loopback, private or plain http' },
+  { key: 'drainSeconds', flag: '--drain-seconds', env: 'LECTR_DRAIN_SECONDS', kind: 'number', default: '30', help: 'on SIGTERM, how long in-flight requests may take to finish' },
+  { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'LECTR_MAX_BODY_BYTES', kind: 'int', default: String(32 * 1024 * 1024), help: 'largest request body accepted (413 above)' },
+  { key: 'upstreamTimeoutMs', flag: '--upstream-timeout-ms', env: 'LECTR_UPSTREAM_TIMEOUT_MS', kind: 'int', default: String(10 * 60 * 1000), help: 'no first byte from the provider within this: 504' },
+  { key: 'retentionDays', flag: '--retention-days', env: 'LECTR_RETENTION_DAYS', kind: 'int', default: '90', help: 'raw events older than this are pruned (roll-ups stay)' },
+  { key: 'eventLog', flag: '--event-log', env: 'LECTR_EVENT_LOG', kind: 'bool', default: '1', help: 'record events (0 only for benchmarking the proxy alone)' },
+]
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] }
+
+const TRUE = new Set(['1', 'true', 'yes', 'on'])
+const FALSE = new Set(['0', 'false', 'no', 'off', ''])
+
+function convert(setting: Setting, raw: string, origin: string, errors: string[]): unknown {
+  switch (setting.kind) {
+    case 'string':
+      return raw
+    case 'int':
+    case 'number': {
+      const n = raw.trim() === '' ? NaN : Number(raw)
+      if (!Number.isFinite(n) || (setting.kind === 'int' && !Number.isInteger(n))) {
+        errors.push(`${origin}: expected ${setting.kind === 'int' ? 'a whole number' : 'a number'}, got ${JSON.stringify(raw)}`)
+        return undefined
+      }
+      return n
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase()
+      if (TRUE.has(v)) return true
+      if (FALSE.has(v)) return false
+      errors.push(`${origin}: expected 1 or 0, got ${JSON.stringify(raw)}`)
+      return undefined
+    }
+  }
+}
+
+function assign(target: Record<string, any>, path: string, value: unknown) {
+  const parts = path.split('.')
+  let node = target
+  for (const p of parts.slice(0, -1)) node = node[p] ??= {}
+  node[parts[parts.length - 1]] = value
+}
+
+/**
+ * Defaults, then environment, then flags. Reports every problem at once.
+ * @example parseConfig(['--port', '9000'], process.env)
+ */
+export function parseConfig(argv: string[], env: Record<string, string | undefined>): ConfigResult {
+  const errors: string[] = []
+  const values: Record<string, unknown> = {}
+  for (const s of SETTINGS) values[s.key] = s.default === null ? null : convert(s, s.default, s.flag, errors)
+  for (const s of SETTINGS) {
+    const raw = env[s.env]
+    if (raw !== undefined && raw !== '') values[s.key] = convert(s, raw, s.env, errors)
+  }
+  const byFlag = new Map(SETTINGS.map((s) => [s.flag, s]))
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const eq = arg.indexOf('=')
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    const setting = byFlag.get(name)
+    if (!setting) {
+      errors.push(`unknown flag ${JSON.stringify(arg)} (see --help)`)
+      continue
+    }
+    let raw: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined
+    if (raw === undefined) {
+      if (setting.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) raw = '1'
+      else raw = argv[++i]
+    }
+    if (raw === undefined) errors.push(`${name}: needs a value`)
+    else values[setting.key] = convert(setting, raw, name, errors)
+  }
+  const config: Record<string, any> = {}
+  for (const [key, value] of Object.entries(values)) assign(config, key, value)
+  if (errors.length === 0) {
+    for (const e of Value.Errors(Config, config)) {
+      const setting = SETTINGS.find((s) => '/' + s.key.replace('.', '/') === e.path)
+      errors.push(`${setting ? `${setting.flag} / ${setting.env}` : e.path}: ${e.message}`)
+    }
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, config: config as Config }
+}
+
+/** The settings part of `lectr --help`. */
+export function settingsHelp(): string {
+  const rows = SETTINGS.map((s) => {
+    const left = `  ${s.flag}${s.kind === 'bool' ? '' : ' VALUE'}`
+    return `${left.padEnd(32)}${s.env.padEnd(32)}${s.help}${s.default !== null ? ` [${s.default}]` : ''}`
+  })
+  return rows.join('\n')
+}

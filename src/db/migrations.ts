@@ -1,0 +1,75 @@
+/**
+ * Versioned schema. Each entry runs once, in order, inside a transaction; PRAGMA user_version records how far
+ * a database has come. Never edit a shipped entry: add a new one.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: orgs, keys, settings, events and hourly roll-ups
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE org_keys (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES orgs(id),
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    label TEXT,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  ) STRICT;
+  CREATE TABLE azure_settings (
+    org_id TEXT PRIMARY KEY REFERENCES orgs(id),
+    endpoint TEXT NOT NULL,
+    api_version TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    time INTEGER NOT NULL,
+    org_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    provider_unknown INTEGER NOT NULL,
+    detection TEXT NOT NULL,
+    model TEXT,
+    response_model TEXT,
+    endpoint TEXT NOT NULL,
+    stream INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    error_code TEXT,
+    input_tokens INTEGER,
+    cached_input_tokens INTEGER,
+    output_tokens INTEGER,
+    reasoning_tokens INTEGER,
+    cost_usd REAL,
+    latency_ms REAL NOT NULL,
+    ttfb_ms REAL,
+    feature TEXT,
+    task TEXT,
+    usage_estimated INTEGER NOT NULL,
+    registry_version TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX events_org_id ON events(org_id, id);
+  CREATE INDEX events_time ON events(time);
+  CREATE TABLE rollups_hourly (
+    org_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    feature TEXT NOT NULL,
+    task TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    unpriced_requests INTEGER NOT NULL,
+    latency_ms_sum REAL NOT NULL,
+    PRIMARY KEY (org_id, hour, provider, model, feature, task)
+  ) STRICT, WITHOUT ROWID;
+  `,
+]

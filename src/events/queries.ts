@@ -1,0 +1,144 @@
+import type { Database } from 'bun:sqlite'
+import type { LectrEvent } from './types'
+
+const HOUR_MS = 3_600_000
+
+export interface EventFilter {
+  limit: number
+  /** the id of the last event of the previous page */
+  cursor: string | null
+  provider: string | null
+  model: string | null
+  feature: string | null
+  task: string | null
+  status: number | null
+  since: number | null
+  until: number | null
+}
+
+interface EventRow {
+  id: string; time: number; org_id: string; provider: string; provider_unknown: number; detection: string
+  model: string | null; response_model: string | null; endpoint: string; stream: number; status: number
+  error_code: string | null; input_tokens: number | null; cached_input_tokens: number | null; output_tokens: number | null
+  reasoning_tokens: number | null; cost_usd: number | null; latency_ms: number; ttfb_ms: number | null
+  feature: string | null; task: string | null; usage_estimated: number; registry_version: string
+}
+
+function toEvent(r: EventRow): LectrEvent {
+  return {
+    id: r.id, time: new Date(r.time).toISOString(), org: r.org_id, provider: r.provider as LectrEvent['provider'],
+    providerUnknown: r.provider_unknown === 1, detection: r.detection as LectrEvent['detection'], model: r.model,
+    responseModel: r.response_model, endpoint: r.endpoint as LectrEvent['endpoint'], stream: r.stream === 1, status: r.status,
+    errorCode: r.error_code, inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens, outputTokens: r.output_tokens,
+    reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, feature: r.feature,
+    task: r.task as LectrEvent['task'], usageEstimated: r.usage_estimated === 1, registryVersion: r.registry_version,
+  }
+}
+
+/** Events newest first (ids are UUIDv7, so id order is time order), one page at a time. */
+export function listEvents(db: Database, org: string, f: EventFilter): { events: LectrEvent[]; next: string | null } {
+  const where = ['org_id = ?']
+  const args: (string | number)[] = [org]
+  if (f.cursor) (where.push('id < ?'), args.push(f.cursor))
+  if (f.provider) (where.push('provider = ?'), args.push(f.provider))
+  if (f.model) (where.push('model = ?'), args.push(f.model))
+  if (f.feature) (where.push('feature = ?'), args.push(f.feature))
+  if (f.task) (where.push('task = ?'), args.push(f.task))
+  if (f.status !== null) (where.push('status = ?'), args.push(f.status))
+  if (f.since !== null) (where.push('time >= ?'), args.push(f.since))
+  if (f.until !== null) (where.push('time < ?'), args.push(f.until))
+  args.push(f.limit + 1)
+  const rows = db.query(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args) as EventRow[]
+  const page = rows.slice(0, f.limit).map(toEvent)
+  return { events: page, next: rows.length > f.limit ? page[page.length - 1].id : null }
+}
+
+export function getEvent(db: Database, org: string, id: string): LectrEvent | null {
+  const r = db.query('SELECT * FROM events WHERE org_id = ? AND id = ?').get(org, id) as EventRow | null
+  return r ? toEvent(r) : null
+}
+
+export interface ModelRow {
+  model: string
+  provider: string
+  requests: number
+  costUsd: number
+  avgLatencyMs: number
+  inputTokens: number
+  outputTokens: number
+  unpricedRequests: number
+}
+
+/** Rollup rows cover whole hours: a range starts at the hour `since` falls in and ends before the hour after `until`. */
+function hourRange(since: number | null, until: number | null): { from: number; to: number } {
+  return {
+    from: since === null ? 0 : since - (since % HOUR_MS),
+    to: until === null ? Number.MAX_SAFE_INTEGER : until - (until % HOUR_MS) + HOUR_MS,
+  }
+}
+
+/** The model distribution (SPEC section 4) from hourly roll-ups: never a scan of raw events. */
+export function modelDistribution(
+  db: Database,
+  org: string,
+  f: { provider: string | null; since: number | null; until: number | null },
+): ModelRow[] {
+  const { from, to } = hourRange(f.since, f.until)
+  const args: (string | number)[] = [org, from, to]
+  let providerClause = ''
+  if (f.provider) (providerClause = 'AND provider = ?'), args.push(f.provider)
+  return db
+    .query(
+      `SELECT model, provider, SUM(requests) AS requests, SUM(cost_usd) AS costUsd,
+              SUM(latency_ms_sum) / SUM(requests) AS avgLatencyMs, SUM(input_tokens) AS inputTokens,
+              SUM(output_tokens) AS outputTokens, SUM(unpriced_requests) AS unpricedRequests
+       FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${providerClause}
+       GROUP BY model, provider ORDER BY requests DESC, model`,
+    )
+    .all(...args)
+    .map((r: any) => ({ ...r, costUsd: roundUsd(r.costUsd), avgLatencyMs: Math.round(r.avgLatencyMs * 100) / 100 })) as ModelRow[]
+}
+
+export interface GroupRow {
+  provider: string
+  model: string
+  task: string | null
+  feature: string | null
+  requests: number
+  inputTokens: number
+  cachedInputTokens: number
+  outputTokens: number
+  costUsd: number
+  unpricedRequests: number
+}
+
+/** Traffic per (provider, model, task, feature) in a window, for recommendations. */
+export function usageGroups(db: Database, org: string, since: number | null, until: number | null): GroupRow[] {
+  const { from, to } = hourRange(since, until)
+  return (
+    db
+      .query(
+        `SELECT provider, model, task, feature, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens,
+                SUM(cached_input_tokens) AS cachedInputTokens, SUM(output_tokens) AS outputTokens,
+                SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests
+         FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ?
+         GROUP BY provider, model, task, feature`,
+      )
+      .all(org, from, to) as any[]
+  ).map((r) => ({ ...r, task: r.task || null, feature: r.feature || null }))
+}
+
+function roundUsd(v: number): number {
+  return Math.round(v * 1e8) / 1e8
+}
+
+/** Removes raw events older than the retention; roll-ups stay. Deletes in slices so the writer is never blocked long. */
+export function pruneEvents(db: Database, olderThan: number, slice = 5000): number {
+  let total = 0
+  const stmt = db.query('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time < ? LIMIT ?)')
+  for (;;) {
+    const r = stmt.run(olderThan, slice)
+    total += r.changes
+    if (r.changes < slice) return total
+  }
+}

@@ -1,0 +1,53 @@
+import type { LectrEvent } from './types'
+
+const HOUR_MS = 3_600_000
+
+/** One row's worth of additions to `rollups_hourly`. Null feature/task/model are stored as '' (part of the key). */
+export interface RollupDelta {
+  org: string
+  hour: number
+  provider: string
+  model: string
+  feature: string
+  task: string
+  requests: number
+  errors: number
+  inputTokens: number
+  cachedInputTokens: number
+  outputTokens: number
+  reasoningTokens: number
+  costUsd: number
+  unpricedRequests: number
+  latencyMsSum: number
+}
+
+/** Start of the event's hour, in ms since the epoch. */
+export function hourOf(timeIso: string): number {
+  const t = Date.parse(timeIso)
+  return t - (t % HOUR_MS)
+}
+
+export function rollupKey(e: LectrEvent): string {
+  return `${e.org}\u0000${hourOf(e.time)}\u0000${e.provider}\u0000${e.model ?? ''}\u0000${e.feature ?? ''}\u0000${e.task ?? ''}`
+}
+
+export function newRollup(e: LectrEvent): RollupDelta {
+  return {
+    org: e.org, hour: hourOf(e.time), provider: e.provider, model: e.model ?? '', feature: e.feature ?? '', task: e.task ?? '',
+    requests: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0,
+    unpricedRequests: 0, latencyMsSum: 0,
+  }
+}
+
+/** Adds one event to its roll-up; an event without a price counts as unpriced, never as $0. */
+export function addToRollup(r: RollupDelta, e: LectrEvent): void {
+  r.requests++
+  if (e.status >= 400) r.errors++
+  r.inputTokens += e.inputTokens ?? 0
+  r.cachedInputTokens += e.cachedInputTokens ?? 0
+  r.outputTokens += e.outputTokens ?? 0
+  r.reasoningTokens += e.reasoningTokens ?? 0
+  if (e.costUsd === null) r.unpricedRequests++
+  else r.costUsd += e.costUsd
+  r.latencyMsSum += e.latencyMs
+}

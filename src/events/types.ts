@@ -1,0 +1,34 @@
+import type { ProviderId, Task } from '../registry/schema'
+import type { Endpoint } from '../usage/types'
+
+export type Detection = 'header' | 'exact' | 'prefix' | 'fallback'
+
+/** One /v1 request, as recorded in the event log (SPEC section 3). Never a prompt, a completion or a key. */
+export interface LectrEvent {
+  id: string
+  /** ISO 8601 */
+  time: string
+  org: string
+  provider: ProviderId
+  providerUnknown: boolean
+  detection: Detection
+  model: string | null
+  responseModel: string | null
+  endpoint: Endpoint
+  stream: boolean
+  status: number
+  errorCode: string | null
+  inputTokens: number | null
+  cachedInputTokens: number | null
+  outputTokens: number | null
+  reasoningTokens: number | null
+  costUsd: number | null
+  latencyMs: number
+  ttfbMs: number | null
+  feature: string | null
+  task: Task | null
+  /** true when the tokens are those seen before the stream was cut, not the provider's totals */
+  usageEstimated: boolean
+  /** the registry version the cost was computed with */
+  registryVersion: string
+}

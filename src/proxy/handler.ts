@@ -1,0 +1,255 @@
+import type { Server } from 'bun'
+import type { Config } from '../config'
+import type { LectrEvent, Detection } from '../events/types'
+import type { OrgStore } from '../orgs/store'
+import { PROVIDERS } from '../providers'
+import { detectProvider } from '../registry/detect'
+import type { RegistryStore } from '../registry/store'
+import { TASKS, type ProviderId, type Registry, type Task } from '../registry/schema'
+import { createMeter } from '../usage/meter'
+import type { Endpoint, MeterResult } from '../usage/types'
+import { parseJsonObject, readBodyWithLimit } from './body'
+import { endpointOf, requiresJson } from './endpoint'
+import { errorResponse, type LectrErrorCode } from './errors'
+import { eventCost } from './event'
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
+import { meteredBody, type BodyOutcome } from './metered-body'
+import { checkUpstreamHost } from './upstream-guard'
+
+export interface ProxyDeps {
+  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams'>
+  orgs: OrgStore
+  registry: RegistryStore
+  /** where finished events go; null when the event log is switched off */
+  record: ((event: LectrEvent) => void) | null
+  fetch?: typeof fetch
+  /** counts requests in flight so a drain can wait for them */
+  inflight?: { add(): void; done(): void }
+}
+
+const TASK_SET: ReadonlySet<string> = new Set(TASKS)
+const VALID_TASKS = TASKS.join(' ')
+
+/** Why a fetch was aborted: the client left, or the provider sent no first byte in time. */
+class UpstreamTimeout extends Error {}
+
+/**
+ * The `/v1` proxy: org key check, detection, forwarding with the client's own key, metering, one event per request.
+ */
+export function createProxyHandler(deps: ProxyDeps) {
+  const doFetch = deps.fetch ?? fetch
+  const te = new TextEncoder()
+
+  return async function proxy(req: Request, server?: Server<unknown> | null): Promise<Response> {
+    const started = performance.now()
+    const orgId = deps.orgs.authenticate(req.headers.get('x-lectr-key'))
+    if (!orgId) {
+      const missing = !req.headers.get('x-lectr-key')
+      return errorResponse(
+        401,
+        missing ? 'lectr_missing_org_key' : 'lectr_invalid_org_key',
+        missing ? 'Missing X-Lectr-Key header: send your Lectr org key in it.' : 'The X-Lectr-Key header is not a valid org key.',
+      )
+    }
+    // Streams may go quiet for minutes (reasoning models); Bun's idle timeout must not cut them.
+    server?.timeout(req, 0)
+    deps.inflight?.add()
+
+    const url = new URL(req.url)
+    const path = url.pathname.slice(3) || '/'
+    const endpoint = endpointOf(path)
+    const registry = deps.registry.current()
+    const id = Bun.randomUUIDv7()
+    const time = new Date().toISOString()
+    const feature = req.headers.get('x-lectr-feature') || null
+    const taskHeader = req.headers.get('x-lectr-task')
+    const task: Task | null = taskHeader && TASK_SET.has(taskHeader.toLowerCase()) ? (taskHeader.toLowerCase() as Task) : null
+    const warning = taskHeader && !task ? `X-Lectr-Task "${taskHeader.slice(0, 64)}" is not one of: ${VALID_TASKS}; recorded without a task` : null
+
+    const base: LectrEvent = {
+      id, time, org: orgId, provider: 'openai', providerUnknown: true, detection: 'fallback', model: null, responseModel: null,
+      endpoint, stream: false, status: 0, errorCode: null, inputTokens: null, cachedInputTokens: null, outputTokens: null,
+      reasoningTokens: null, costUsd: null, latencyMs: 0, ttfbMs: null, feature, task, usageEstimated: false,
+      registryVersion: registry.version,
+    }
+    const lectrHeaders = (provider: ProviderId): Record<string, string> => {
+      const h: Record<string, string> = { 'x-lectr-request-id': id, 'x-lectr-provider': provider }
+      if (warning) h['x-lectr-warning'] = warning.replace(/[^\x20-\x7e]/g, '?')
+      return h
+    }
+    let finished = false
+    const finish = (status: number, result: MeterResult | null, errorCode: string | null, ttfbMs: number | null) => {
+      if (finished) return
+      finished = true
+      deps.inflight?.done()
+      if (!deps.record) return
+      base.status = status
+      const usage = result?.usage ?? null
+      base.inputTokens = usage ? usage.inputTokens : null
+      base.cachedInputTokens = usage ? usage.cachedInputTokens : null
+      base.outputTokens = usage ? usage.outputTokens : null
+      base.reasoningTokens = usage ? usage.reasoningTokens : null
+      base.usageEstimated = result?.estimated ?? false
+      base.errorCode = errorCode ?? result?.errorCode ?? null
+      const { costUsd, responseModel } = eventCost(registry, base, result)
+      base.costUsd = costUsd
+      base.responseModel = responseModel
+      base.latencyMs = round(performance.now() - started)
+      base.ttfbMs = ttfbMs === null ? null : round(ttfbMs)
+      deps.record(base)
+    }
+    const refuse = (status: number, code: LectrErrorCode, message: string, provider: ProviderId = base.provider) => {
+      finish(status, null, code, null)
+      return errorResponse(status, code, message, lectrHeaders(provider))
+    }
+
+    try {
+      // Detection by header comes first so a bad header is refused before the body is read.
+      const headerProvider = req.headers.get('x-lectr-provider')
+      const byHeader = headerProvider ? detectProvider(registry, null, headerProvider) : null
+      if (byHeader && !byHeader.ok) return refuse(400, 'lectr_invalid_provider', byHeader.message)
+
+      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes)
+      if (!read.ok) {
+        return refuse(413, 'lectr_body_too_large', `Request body is larger than the limit of ${deps.config.maxBodyBytes} bytes (LECTR_MAX_BODY_BYTES).`)
+      }
+      let bodyBytes: Uint8Array | null = read.bytes
+      let json: Record<string, unknown> | null = null
+      const isJson = (req.headers.get('content-type') ?? '').includes('json')
+      if (requiresJson(endpoint) && req.method === 'POST') {
+        json = parseJsonObject(bodyBytes)
+        if (!json) return refuse(400, 'lectr_invalid_json', `The request body must be a JSON object (${endpoint}).`)
+      } else if (isJson && bodyBytes) {
+        json = parseJsonObject(bodyBytes)
+      }
+      const model = typeof json?.model === 'string' ? json.model : null
+      const stream = json?.stream === true
+      base.model = model
+      base.stream = stream
+
+      const detected = detectProvider(registry, model, headerProvider)
+      if (!detected.ok) return refuse(400, 'lectr_invalid_provider', detected.message)
+      const provider = PROVIDERS[detected.provider]
+      base.provider = detected.provider
+      base.detection = detected.detection as Detection
+      base.providerUnknown = detected.providerUnknown
+
+      let baseUrl: string | undefined
+      let apiVersion: string | undefined
+      if (provider.id === 'azure') {
+        const azure = deps.orgs.getAzure(orgId)
+        if (!azure) {
+          return refuse(
+            400,
+            'lectr_azure_not_configured',
+            `Azure is not configured for org "${orgId}". Set its endpoint and API version in the dashboard (Settings → Providers → Azure) or with: ` +
+              `curl -X PUT http://LECTR_HOST/api/orgs/${orgId}/providers/azure -H "Authorization: Bearer $LECTR_ADMIN_TOKEN" -H "Content-Type: application/json" ` +
+              `-d '{"endpoint":"https://YOUR-RESOURCE.openai.azure.com","apiVersion":"2024-10-21"}'`,
+          )
+        }
+        baseUrl = azure.endpoint
+        apiVersion = azure.apiVersion
+      } else {
+        baseUrl = (deps.config.baseUrls as Record<string, string | null>)[provider.id] ?? registry.providers.get(provider.id)?.baseUrl
+      }
+      if (!baseUrl) return refuse(502, 'lectr_upstream_unreachable', `No base URL is configured for provider ${provider.id}.`)
+
+      const authorization = req.headers.get('authorization')
+      const providerKey = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null
+      const target = provider.target({ baseUrl, path, search: url.search, model, providerKey, apiVersion })
+      if ('error' in target) return refuse(400, 'lectr_invalid_json', target.error, provider.id)
+
+      // Ask for usage in streams where the provider only sends it when asked, and hide it again from a client that did not ask.
+      let stripUsageChunk = false
+      if (stream && json && provider.asksForStreamUsage(endpoint, apiVersion)) {
+        const opts = json.stream_options
+        const asked = opts !== null && typeof opts === 'object' && (opts as Record<string, unknown>).include_usage === true
+        if (!asked) {
+          json.stream_options = { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true }
+          bodyBytes = te.encode(JSON.stringify(json))
+          stripUsageChunk = true
+        }
+      }
+
+      const headers = upstreamRequestHeaders(req.headers)
+      for (const h of target.removeHeaders) headers.delete(h)
+      for (const [k, v] of Object.entries(target.setHeaders)) headers.set(k, v)
+
+      if (provider.id === 'azure' && !deps.config.allowPrivateUpstreams) {
+        const guard = await checkUpstreamHost(target.url)
+        if (!guard.ok) return refuse(502, 'lectr_upstream_refused', guard.reason, provider.id)
+      }
+
+      const abort = new AbortController()
+      const onClientGone = () => abort.abort(new DOMException('client went away', 'AbortError'))
+      req.signal.addEventListener('abort', onClientGone, { once: true })
+      const timer = setTimeout(() => abort.abort(new UpstreamTimeout()), deps.config.upstreamTimeoutMs)
+      const fetchStarted = performance.now()
+      let upstream: Response
+      try {
+        upstream = await doFetch(target.url, {
+          method: req.method,
+          headers,
+          body: bodyBytes,
+          signal: abort.signal,
+          redirect: 'manual',
+        })
+      } catch (err) {
+        clearTimeout(timer)
+        req.signal.removeEventListener('abort', onClientGone)
+        if (req.signal.aborted) {
+          finish(499, null, 'lectr_client_gone', null)
+          return new Response(null, { status: 499 })
+        }
+        if (abort.signal.reason instanceof UpstreamTimeout) {
+          return refuse(504, 'lectr_upstream_timeout', `${provider.id} sent no answer within ${deps.config.upstreamTimeoutMs} ms (LECTR_UPSTREAM_TIMEOUT_MS).`, provider.id)
+        }
+        return refuse(502, 'lectr_upstream_unreachable', `Could not reach ${provider.id} at ${new URL(target.url).host}: ${safeReason(err)}.`, provider.id)
+      }
+      clearTimeout(timer)
+      const ttfb = performance.now() - fetchStarted
+
+      const outHeaders = clientResponseHeaders(upstream.headers)
+      for (const [k, v] of Object.entries(lectrHeaders(provider.id))) outHeaders.set(k, v)
+      if (!upstream.body) {
+        req.signal.removeEventListener('abort', onClientGone)
+        finish(upstream.status, null, null, ttfb)
+        return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: outHeaders })
+      }
+      const meter = createMeter({
+        provider: provider.id,
+        endpoint,
+        stream,
+        contentType: upstream.headers.get('content-type'),
+        stripUsageChunk,
+      })
+      const status = upstream.status
+      const onEnd = (outcome: BodyOutcome) => {
+        req.signal.removeEventListener('abort', onClientGone)
+        const result = meter.finish(outcome === 'complete')
+        if (outcome === 'client-gone') finish(499, result, 'lectr_client_gone', ttfb)
+        else if (outcome === 'upstream-broken') finish(status, result, req.signal.aborted ? 'lectr_client_gone' : 'lectr_upstream_broken', ttfb)
+        else finish(status, result, null, ttfb)
+      }
+      const body = meteredBody(upstream.body, meter, onEnd, () => abort.abort())
+      return new Response(body, { status, statusText: upstream.statusText, headers: outHeaders })
+    } catch (err) {
+      // A bug must still answer and still be recorded; the message names no key (none is ever in an error here).
+      finish(500, null, 'lectr_internal', null)
+      return new Response(JSON.stringify({ error: { message: 'Lectr failed to handle this request.', type: 'lectr_error', code: 'lectr_internal' } }), {
+        status: 500,
+        headers: { 'content-type': 'application/json', 'x-lectr-request-id': id },
+      })
+    }
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100
+}
+
+/** A connection error's kind, never its full text (which could echo a URL or header). */
+function safeReason(err: unknown): string {
+  const code = (err as { code?: unknown })?.code
+  return typeof code === 'string' && /^[A-Za-z_]+$/.test(code) ? code : 'connection failed'
+}

@@ -1,0 +1,28 @@
+import type { ModelEntry, ProviderId, Registry } from './schema'
+
+const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/
+
+/** `gpt-4o-2024-08-06` -> `gpt-4o`; ids without a date suffix come back unchanged. */
+export function withoutDateSuffix(id: string): string {
+  return id.replace(DATE_SUFFIX, '')
+}
+
+/** Azure serves OpenAI's models, so it is priced and downgraded with OpenAI's entries. */
+export function catalogueProvider(provider: ProviderId): ProviderId {
+  return provider === 'azure' ? 'openai' : provider
+}
+
+/**
+ * The registry entry for a model id as served by `provider`: exact id first, then the id without a date suffix.
+ * Only an entry of that provider counts.
+ */
+export function findModel(registry: Registry, provider: ProviderId, id: string | null | undefined): ModelEntry | null {
+  if (!id) return null
+  const owner = catalogueProvider(provider)
+  const exact = registry.models.get(id)
+  if (exact) return exact.provider === owner ? exact : null
+  const base = withoutDateSuffix(id)
+  if (base === id) return null
+  const undated = registry.models.get(base)
+  return undated && undated.provider === owner ? undated : null
+}

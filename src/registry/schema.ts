@@ -1,0 +1,98 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/** Providers Lectr can forward to. A new OpenAI-compatible provider is one file in src/providers and one entry here. */
+export const PROVIDER_IDS = ['openai', 'anthropic', 'groq', 'gemini', 'azure'] as const
+export type ProviderId = (typeof PROVIDER_IDS)[number]
+
+export const TASKS = ['classification', 'extraction', 'summarisation', 'generation', 'reasoning'] as const
+export type Task = (typeof TASKS)[number]
+
+const UsdPerMillion = Type.Number({ minimum: 0, description: 'USD per 1M tokens' })
+
+export const PriceTier = Type.Object(
+  {
+    aboveInputTokens: Type.Integer({ minimum: 1, description: 'applies when a request has more input tokens than this' }),
+    input: UsdPerMillion,
+    cachedInput: Type.Optional(UsdPerMillion),
+    output: UsdPerMillion,
+  },
+  { additionalProperties: false },
+)
+
+export const Price = Type.Object(
+  {
+    input: UsdPerMillion,
+    /** Absent: cached input is charged at the input price. */
+    cachedInput: Type.Optional(UsdPerMillion),
+    output: UsdPerMillion,
+    tiers: Type.Optional(Type.Array(PriceTier)),
+  },
+  { additionalProperties: false },
+)
+export type Price = Static<typeof Price>
+
+export const ModelEntry = Type.Object(
+  {
+    id: Type.String({ minLength: 1 }),
+    provider: Type.Union(PROVIDER_IDS.map((p) => Type.Literal(p))),
+    price: Type.Union([Price, Type.Null()]),
+    downgrade: Type.Optional(
+      Type.Object(
+        {
+          conservative: Type.Optional(Type.String({ minLength: 1 })),
+          aggressive: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    routingTarget: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+export type ModelEntry = Static<typeof ModelEntry>
+
+export const ProviderEntry = Type.Object(
+  {
+    id: Type.Union(PROVIDER_IDS.map((p) => Type.Literal(p))),
+    /** Everything before the OpenAI path, `/v1` included. Absent for azure (per org). */
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+    /** Model-id prefixes for detection of models not listed in `models`. */
+    prefixes: Type.Array(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+)
+export type ProviderEntry = Static<typeof ProviderEntry>
+
+export const RegistryFile = Type.Object(
+  {
+    version: Type.String({ minLength: 1 }),
+    settings: Type.Optional(
+      Type.Object(
+        {
+          /** Average input tokens per request above which a prompt is "long" for recommendations. */
+          longPromptTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** Requests a group needs in the window before anything is recommended. */
+          minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    providers: Type.Array(ProviderEntry),
+    models: Type.Array(ModelEntry),
+  },
+  { additionalProperties: false },
+)
+export type RegistryFile = Static<typeof RegistryFile>
+
+/** A validated registry with its lookup tables, as the proxy uses it. */
+export interface Registry {
+  readonly file: RegistryFile
+  readonly version: string
+  readonly longPromptTokens: number
+  readonly minRequests: number
+  /** model id -> entry (ids are unique across providers in a valid file) */
+  readonly models: ReadonlyMap<string, ModelEntry>
+  readonly providers: ReadonlyMap<ProviderId, ProviderEntry>
+  /** every (prefix, provider), longest prefix first */
+  readonly prefixes: ReadonlyArray<{ prefix: string; provider: ProviderId }>
+}

@@ -1,0 +1,139 @@
+import { readFileSync, watch, type FSWatcher } from 'node:fs'
+import { dirname } from 'node:path'
+import { builtinRegistry, parseRegistry } from './load'
+import type { Registry, RegistryFile } from './schema'
+
+export interface RegistryStatus {
+  /** `builtin`, or the path of the file the registry in force came from */
+  source: 'builtin' | string
+  version: string
+  /** ISO 8601: when the registry in force was loaded */
+  loadedAt: string
+  /** the problems of the last load attempt, null when it succeeded */
+  lastError: string[] | null
+}
+
+export interface RegistryStoreOptions {
+  /** a registry file; absent: the built-in registry */
+  path?: string
+  clock?: () => Date
+  log?: (line: string) => void
+}
+
+export type ReloadResult = { ok: true } | { ok: false; errors: string[] }
+
+/** Editors write a file in several steps (truncate, write, rename); one reload after they settle. */
+const WATCH_DEBOUNCE_MS = 50
+
+/**
+ * The registry in force. A file that fails to load never takes the proxy down: the last good registry stays,
+ * and before any good file the built-in one is used; the problems show in `status.lastError`.
+ *
+ * @example
+ * const store = new RegistryStore({ path: process.env.LECTR_REGISTRY, log: console.log })
+ * store.watch()
+ * detectProvider(store.current(), model, header)
+ */
+export class RegistryStore {
+  private registry: Registry
+  private statusNow: RegistryStatus
+  private readonly path: string | undefined
+  private readonly clock: () => Date
+  private readonly log: (line: string) => void
+  /** what the last read found (null: unreadable), so that directory events that changed nothing are ignored */
+  private lastRead: string | null | undefined = undefined
+  private watcher: FSWatcher | null = null
+  private debounce: ReturnType<typeof setTimeout> | null = null
+
+  constructor(options: RegistryStoreOptions = {}) {
+    this.path = options.path
+    this.clock = options.clock ?? (() => new Date())
+    this.log = options.log ?? (() => {})
+    this.registry = builtinRegistry()
+    this.statusNow = this.statusFor('builtin', null)
+    if (this.path) this.reload()
+  }
+
+  /** The registry to use for this request. Cheap: read it per request, do not keep it. */
+  current(): Registry {
+    return this.registry
+  }
+
+  get status(): RegistryStatus {
+    return this.statusNow
+  }
+
+  /** Reads the file again (SIGHUP, `POST /api/registry/reload`, the watcher). Without a file there is nothing to do. */
+  reload(): ReloadResult {
+    if (!this.path) return { ok: true }
+    let text: string
+    try {
+      text = readFileSync(this.path, 'utf8')
+    } catch (error) {
+      this.lastRead = null
+      return this.reject([`${this.path}: cannot read the file: ${(error as Error).message}`])
+    }
+    this.lastRead = text
+    const result = parseRegistry(text, this.path)
+    if (!result.ok) return this.reject(result.errors)
+    this.registry = result.registry
+    this.statusNow = this.statusFor(this.path, null)
+    this.log(`registry: loaded ${this.path} (version ${this.registry.version}, ${this.registry.models.size} models)`)
+    return { ok: true }
+  }
+
+  /**
+   * Reloads when the file changes. Watches the directory, not the file: editors and Kubernetes ConfigMaps
+   * replace the file (rename, symlink swap), which a watch on the file itself would not survive.
+   */
+  watch(): void {
+    if (!this.path || this.watcher) return
+    try {
+      this.watcher = watch(dirname(this.path), () => this.scheduleCheck())
+    } catch (error) {
+      this.log(`registry: cannot watch ${this.path}: ${(error as Error).message}; reload with SIGHUP or the API`)
+    }
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.watcher?.close()
+    this.watcher = null
+    if (this.debounce) clearTimeout(this.debounce)
+    this.debounce = null
+  }
+
+  /** `GET /api/registry`: the registry in force in the file's own format, plus its status. */
+  toJSON(): RegistryFile & { status: RegistryStatus } {
+    return { ...this.registry.file, status: this.statusNow }
+  }
+
+  private scheduleCheck(): void {
+    if (this.debounce) clearTimeout(this.debounce)
+    this.debounce = setTimeout(() => {
+      this.debounce = null
+      if (this.watcher) this.reloadIfChanged()
+    }, WATCH_DEBOUNCE_MS)
+  }
+
+  /** Any event in the directory lands here; only a change of this file's content reloads. */
+  private reloadIfChanged(): void {
+    let text: string | null
+    try {
+      text = readFileSync(this.path!, 'utf8')
+    } catch {
+      text = null
+    }
+    if (text !== this.lastRead) this.reload()
+  }
+
+  private reject(errors: string[]): ReloadResult {
+    this.statusNow = { ...this.statusNow, lastError: errors }
+    this.log(`registry: ${this.path} rejected, keeping ${this.statusNow.source} version ${this.statusNow.version}:\n  ${errors.join('\n  ')}`)
+    return { ok: false, errors }
+  }
+
+  private statusFor(source: string, lastError: string[] | null): RegistryStatus {
+    return { source, version: this.registry.version, loadedAt: this.clock().toISOString(), lastError }
+  }
+}

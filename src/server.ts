@@ -1,0 +1,105 @@
+import { createApp } from './app'
+import { resolveAdminToken } from './auth/admin-token'
+import type { Config } from './config'
+import { openDatabase } from './db/open'
+import { pruneEvents } from './events/queries'
+import { EventWriter } from './events/writer'
+import { OrgStore } from './orgs/store'
+import { RegistryStore } from './registry/store'
+import { VERSION } from './version'
+
+const DAY_MS = 86_400_000
+
+/** A running Lectr: the listening server and what a clean stop needs. Started by main.ts and by the tests. */
+export interface Running {
+  url: string
+  port: number
+  /** the org key of `default`, only when this start created it */
+  defaultOrgKey: string | null
+  /** the admin token, only when this start generated it */
+  generatedAdminToken: string | null
+  writer: EventWriter
+  registry: RegistryStore
+  /** stop taking requests, let in-flight ones finish (up to drainSeconds), write every event, close */
+  drain(): Promise<void>
+  /** stop at once (tests) */
+  stop(): Promise<void>
+}
+
+export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
+  const log = opts.log ?? ((l: string) => console.log(l))
+  const db = openDatabase(config.db)
+  const orgs = new OrgStore(db)
+  const defaultOrgKey = orgs.ensureDefault()
+  let admin = resolveAdminToken(db, config.adminToken)
+  const registry = new RegistryStore({ path: config.registry ?? undefined, log })
+  if (config.registry) registry.watch()
+  const writer = new EventWriter(db, { log: (l) => console.error(l) })
+
+  let inflight = 0
+  let idle: (() => void) | null = null
+  const counter = {
+    add: () => void inflight++,
+    done: () => {
+      inflight--
+      if (inflight === 0 && idle) idle()
+    },
+  }
+  const app = createApp({
+    config, db, orgs, registry, version: VERSION,
+    record: config.eventLog ? (e) => writer.enqueue({ ...e }) : null,
+    flushEvents: () => writer.flush(),
+    adminTokenHash: () => admin.hash,
+    fetch: opts.fetch,
+    inflight: counter,
+  })
+  app.listen({
+    hostname: config.host,
+    port: config.port,
+    // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+  })
+  const server = app.server!
+
+  const prune = () => {
+    try {
+      pruneEvents(db, Date.now() - config.retentionDays * DAY_MS)
+    } catch (err) {
+      console.error(`lectr: pruning old events failed: ${(err as Error).message}`)
+    }
+  }
+  prune()
+  const pruneTimer = setInterval(prune, 3_600_000)
+
+  let closed = false
+  const close = async (force: boolean) => {
+    if (closed) return
+    closed = true
+    clearInterval(pruneTimer)
+    registry.close()
+    await server.stop(force)
+    writer.close()
+    db.close()
+  }
+
+  return {
+    url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${server.port}`,
+    port: server.port!,
+    defaultOrgKey,
+    generatedAdminToken: admin.generated,
+    writer,
+    registry,
+    async drain() {
+      const stopping = server.stop(false)
+      if (inflight > 0) {
+        await Promise.race([
+          new Promise<void>((r) => (idle = r)),
+          Bun.sleep(config.drainSeconds * 1000),
+        ])
+      }
+      void stopping
+      await close(true)
+    },
+    stop: () => close(true),
+  }
+}

@@ -1,0 +1,118 @@
+import { generatedChars, mayHaveValue } from './json-scan'
+import {
+  hasFinalTotals,
+  isUsageOnlyChunk,
+  parseJsonSafely,
+  readErrorCode,
+  readModel,
+  readUsage,
+  usageForEndpoint,
+} from './read'
+import type { SseEvent } from './sse-event'
+import type { Endpoint, MeterResult, Usage } from './types'
+
+/** Where an endpoint's stream events carry generated text: what a cut stream's output is estimated from. */
+interface GeneratedText {
+  containerKey: string
+  /** the keys inside a container object whose string values are generated */
+  valueKeys: readonly string[]
+}
+const CHAT_DELTA: GeneratedText = {
+  containerKey: '"delta"',
+  valueKeys: ['content', 'refusal', 'reasoning', 'reasoning_content', 'arguments'],
+}
+const GENERATED_TEXT: Record<Endpoint, GeneratedText | null> = {
+  'chat/completions': CHAT_DELTA,
+  completions: { containerKey: '"text"', valueKeys: [] },
+  // Only the `*.delta` events, whose `delta` is a string: `*.done` and `response.completed` repeat the text.
+  responses: { containerKey: '"delta"', valueKeys: [] },
+  embeddings: null,
+  other: CHAT_DELTA,
+}
+
+/** The usual rule of thumb for English text; a tokenizer per model is out of proportion for an estimate. */
+const CHARS_PER_TOKEN = 4
+
+/** Marks an event's data not parsed yet (`undefined` is what a failed parse gives). */
+const UNPARSED = Symbol('unparsed')
+
+/**
+ * What a stream's events say about its usage, model and errors, gathered event by event.
+ *
+ * It parses JSON only when a cheap text check says an event can matter: the first event naming a model, events
+ * mentioning an error, and (lazily, once, at the end) the last event carrying a usage, because only the last one
+ * counts (Gemini's usage is cumulative; Groq's `x_groq.usage` and usage chunk repeat the same totals).
+ */
+export class StreamUsageTracker {
+  private responseModel: string | null = null
+  private errorCode: string | null = null
+  private lastUsage: { data: string; parsed: unknown } | null = null
+  private generatedCharCount = 0
+  private sawDone = false
+  private readonly generatedText: GeneratedText | null
+
+  constructor(private readonly endpoint: Endpoint) {
+    this.generatedText = GENERATED_TEXT[endpoint]
+  }
+
+  /**
+   * Takes in one event. With `wantStripVerdict`, answers whether it is the usage-only chunk (then parsed at once);
+   * otherwise always false.
+   */
+  observe({ type, data }: SseEvent, wantStripVerdict: boolean): boolean {
+    if (data === null) {
+      if (type === 'error') this.errorCode ??= 'error'
+      return false
+    }
+    if (data === '[DONE]') {
+      this.sawDone = true
+      return false
+    }
+    let parsed: unknown = UNPARSED
+    const value = (): unknown => (parsed === UNPARSED ? (parsed = parseJsonSafely(data)) : parsed)
+
+    if (this.responseModel === null && mayHaveValue(data, '"model"', true)) this.responseModel = readModel(value())
+    if (this.errorCode === null && (type === 'error' || mayHaveValue(data, '"error"'))) {
+      this.errorCode = readErrorCode(value()) ?? (type === 'error' ? 'error' : null)
+    }
+    if (!mayHaveValue(data, '"usage"')) {
+      // Counting stops once a usage was seen: from then on the estimate is never used.
+      if (this.lastUsage === null && this.generatedText) {
+        this.generatedCharCount += generatedChars(data, this.generatedText.containerKey, this.generatedText.valueKeys)
+      }
+      return false
+    }
+    if (wantStripVerdict) value()
+    this.lastUsage = { data, parsed }
+    return wantStripVerdict && isUsageOnlyChunk(parsed)
+  }
+
+  /**
+   * The result once the stream is over. `complete` is false when it was cut off (upstream failure, client gone).
+   * See `createSseMeter` for how usage is estimated.
+   */
+  result(complete: boolean): MeterResult {
+    const ended = complete || this.sawDone
+    if (this.lastUsage) {
+      const { data, parsed } = this.lastUsage
+      const chunk = parsed === UNPARSED ? parseJsonSafely(data) : parsed
+      const usage = readUsage(chunk)
+      if (usage) return this.withUsage(usageForEndpoint(usage, this.endpoint), !ended && !hasFinalTotals(chunk))
+    }
+    if (!ended && this.generatedCharCount > 0) return this.withUsage(this.estimateFromText(), true)
+    return this.withUsage(null, false)
+  }
+
+  private estimateFromText(): Usage {
+    return {
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: Math.ceil(this.generatedCharCount / CHARS_PER_TOKEN),
+      reasoningTokens: 0,
+    }
+  }
+
+  private withUsage(usage: Usage | null, estimated: boolean): MeterResult {
+    return { usage, estimated, responseModel: this.responseModel, errorCode: this.errorCode }
+  }
+}

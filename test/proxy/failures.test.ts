@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { FakeUpstream, chatJson, openaiChatStream, sse } from '../helpers/fake-upstream'
+import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
+
+let up: FakeUpstream
+let lectr: TestLectr
+
+beforeAll(async () => {
+  up = new FakeUpstream()
+  lectr = await startLectr(up, { maxBodyBytes: 64 * 1024, upstreamTimeoutMs: 400 })
+})
+afterAll(async () => {
+  await lectr.stop()
+  up.stop()
+})
+
+describe('body limit', () => {
+  test('a declared body over the limit: 413 before any upstream contact, one event', async () => {
+    const before = up.received.length
+    const big = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] })
+    const res = await lectr.post('chat/completions', big)
+    expect(res.status).toBe(413)
+    expect((await res.json()).error.code).toBe('lectr_body_too_large')
+    expect(up.received.length).toBe(before)
+    expect(lectr.events().at(-1).status).toBe(413)
+  })
+  test('a chunked body over the limit is cut while reading: 413', async () => {
+    const before = up.received.length
+    const enc = new TextEncoder()
+    const stream = new ReadableStream({
+      async pull(c) {
+        c.enqueue(enc.encode('{"model":"gpt-4o","x":"' + 'y'.repeat(16 * 1024)))
+        await Bun.sleep(1)
+      },
+    })
+    const res = await fetch(`${lectr.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-lectr-key': lectr.orgKey, 'content-type': 'application/json' },
+      body: stream,
+      // @ts-ignore Bun streams request bodies
+      duplex: 'half',
+    })
+    expect(res.status).toBe(413)
+    expect(up.received.length).toBe(before)
+  })
+})
+
+describe('upstream failures', () => {
+  test('unreachable upstream: 502 lectr_upstream_unreachable with no key in it, recorded', async () => {
+    const dead = await startLectr(null, {}, { LECTR_OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' })
+    try {
+      const res = await dead.post('chat/completions', { model: 'gpt-4o', messages: [] }, { authorization: 'Bearer canary-key-ABCDEFGH' })
+      expect(res.status).toBe(502)
+      const text = await res.text()
+      expect(JSON.parse(text).error.code).toBe('lectr_upstream_unreachable')
+      expect(text).not.toContain('canary')
+      const e = dead.events().at(-1)
+      expect(e.status).toBe(502)
+      expect(e.error_code).toBe('lectr_upstream_unreachable')
+    } finally {
+      await dead.stop()
+    }
+  })
+
+  test('no first byte within the timeout: 504 lectr_upstream_timeout, upstream cancelled', async () => {
+    up.script = async (req) => {
+      await Bun.sleep(2000)
+      return chatJson()
+    }
+    const res = await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] })
+    expect(res.status).toBe(504)
+    expect((await res.json()).error.code).toBe('lectr_upstream_timeout')
+    expect(lectr.events().at(-1).status).toBe(504)
+  })
+
+  test('a client that leaves mid-stream cancels the upstream and is recorded as 499', async () => {
+    const abortedBefore = up.aborted
+    up.script = () => sse(openaiChatStream(200, { prompt_tokens: 3, completion_tokens: 200, total_tokens: 203 }), { delayMs: 20 })
+    const ac = new AbortController()
+    const res = await lectr.post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] }, {})
+    const reader = res.body!.getReader()
+    await reader.read()
+    await reader.read()
+    await reader.cancel()
+    ac.abort()
+    await eventually(() => up.aborted > abortedBefore)
+    const e = await eventually(() => lectr.events().find((x) => x.status === 499))
+    expect(e.stream).toBe(1)
+  })
+
+  test('a client that leaves before the answer cancels the upstream and is recorded as 499', async () => {
+    const abortedBefore = up.aborted
+    up.script = async () => {
+      await Bun.sleep(300)
+      return chatJson()
+    }
+    const local = await startLectr(up, { upstreamTimeoutMs: 5000 })
+    try {
+      const receivedBefore = up.received.length
+      const ac = new AbortController()
+      const p = fetch(`${local.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'x-lectr-key': local.orgKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+        signal: ac.signal,
+      }).catch(() => null)
+      await eventually(() => up.received.length > receivedBefore)
+      ac.abort()
+      await p
+      await eventually(() => up.aborted > abortedBefore)
+      const e = await eventually(() => local.events().find((x) => x.status === 499))
+      expect(e.error_code).toBe('lectr_client_gone')
+    } finally {
+      await local.stop()
+    }
+  })
+})
+
+describe('streaming', () => {
+  test('chunks pass through as they arrive, not buffered', async () => {
+    up.script = () => sse(openaiChatStream(5, null), { delayMs: 150 })
+    const res = await lectr.post('chat/completions', { model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [] })
+    const reader = res.body!.getReader()
+    const t0 = performance.now()
+    const first = await reader.read()
+    const firstAt = performance.now() - t0
+    expect(new TextDecoder().decode(first.value)).toContain('tok0')
+    let rest = 0
+    while (!(await reader.read()).done) rest++
+    const total = performance.now() - t0
+    // the first chunk arrived long before the stream ended: nothing waited for the whole body
+    expect(firstAt).toBeLessThan(total - 500)
+    expect(rest).toBeGreaterThan(3)
+  })
+
+  test('a stream that goes silent for longer than the idle timeout (11 s) is not cut', async () => {
+    up.script = () => sse(openaiChatStream(3, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }), { gapAfter: { 1: 11_000 } })
+    const res = await lectr.post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] })
+    const text = await res.text()
+    expect(text).toContain('tok2')
+    expect(text).toContain('[DONE]')
+  }, 30_000)
+})

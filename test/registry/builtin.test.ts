@@ -1,0 +1,104 @@
+import { describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { builtinRegistry, parseRegistry } from '../../src/registry/load'
+import { PROVIDER_IDS } from '../../src/registry/schema'
+import { SEED_MODELS } from './seed-models'
+
+const registry = builtinRegistry()
+const builtinText = readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8')
+
+describe('built-in registry', () => {
+  test('validates as a registry file', () => {
+    const result = parseRegistry(builtinText, 'builtin.json')
+    expect(result.ok ? [] : result.errors).toEqual([])
+  })
+
+  test('has every provider, with the default base URLs', () => {
+    expect([...registry.providers.keys()].sort()).toEqual([...PROVIDER_IDS].sort())
+    expect(Object.fromEntries([...registry.providers.values()].map((p) => [p.id, p.baseUrl ?? null]))).toEqual({
+      openai: 'https://api.openai.com/v1',
+      anthropic: 'https://api.anthropic.com/v1',
+      groq: 'https://api.groq.com/openai/v1',
+      gemini: 'https://generativelanguage.googleapis.com/v1beta/openai',
+      azure: null,
+    })
+    expect(registry.providers.get('azure')!.prefixes).toEqual([])
+  })
+
+  test.each(SEED_MODELS.map((row) => [row.id, row] as const))('seed model %s: provider and downgrade targets', (id, row) => {
+    const entry = registry.models.get(id)
+    expect(entry?.provider).toBe(row.provider)
+    expect(entry?.downgrade?.conservative).toBe(row.conservative)
+    expect(entry?.downgrade?.aggressive).toBe(row.aggressive)
+    expect(entry?.routingTarget).toBe(true)
+    expect(entry?.price).not.toBeNull()
+  })
+
+  test('only the seed names an aggressive target', () => {
+    const aggressive = [...registry.models.values()].filter((m) => m.downgrade?.aggressive).map((m) => m.id)
+    // claude-3-opus-latest is the undated alias of claude-3-opus-20240229 and follows it.
+    expect(aggressive).toEqual(['claude-3-opus-20240229', 'claude-3-opus-latest'])
+  })
+
+  test.each([
+    ['claude-3-7-sonnet-20250219', 3, 0.3, 15],
+    ['claude-sonnet-4-20250514', 3, 0.3, 15],
+    ['claude-opus-4-20250514', 15, 1.5, 75],
+    ['claude-opus-4-1-20250805', 15, 1.5, 75],
+    ['claude-sonnet-4-5-20250929', 3, 0.3, 15],
+    ['claude-sonnet-4-6', 3, 0.3, 15],
+    ['claude-haiku-4-5-20251001', 1, 0.1, 5],
+    ['claude-opus-4-5-20251101', 5, 0.5, 25],
+    ['claude-opus-4-6', 5, 0.5, 25],
+    ['claude-opus-4-7', 5, 0.5, 25],
+    ['gemini-2.5-pro', 1.25, 0.125, 10],
+    ['gemini-2.5-flash', 0.3, 0.03, 2.5],
+    ['gpt-4-turbo', 10, undefined, 30],
+    ['llama-3.1-8b-instant', 0.05, undefined, 0.08],
+  ] as const)('%s is priced from prices.md', (id, input, cachedInput, output) => {
+    const price = registry.models.get(id)?.price
+    expect(price?.input).toBe(input)
+    expect(price?.cachedInput).toBe(cachedInput)
+    expect(price?.output).toBe(output)
+  })
+
+  test('Gemini long-prompt prices are tiers', () => {
+    expect(registry.models.get('gemini-1.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 128000, input: 2.5, output: 10 }])
+    expect(registry.models.get('gemini-2.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 200000, input: 2.5, output: 15 }])
+  })
+
+  test('undated aliases cost what their dated model costs and downgrade the same way', () => {
+    const aliases = {
+      'claude-opus-4-1': 'claude-opus-4-1-20250805',
+      'claude-sonnet-4-5': 'claude-sonnet-4-5-20250929',
+      'claude-haiku-4-5': 'claude-haiku-4-5-20251001',
+      'claude-opus-4-5': 'claude-opus-4-5-20251101',
+      'claude-sonnet-4-0': 'claude-sonnet-4-20250514',
+      'claude-opus-4-0': 'claude-opus-4-20250514',
+      'claude-3-7-sonnet-latest': 'claude-3-7-sonnet-20250219',
+    }
+    for (const [alias, dated] of Object.entries(aliases)) {
+      const a = registry.models.get(alias)
+      const d = registry.models.get(dated)
+      expect({ alias, price: a?.price, downgrade: a?.downgrade }).toEqual({ alias, price: d!.price, downgrade: d!.downgrade })
+    }
+  })
+
+  test('every downgrade step is cheaper on both input and output, except the seed\'s o1-mini → gpt-4o', () => {
+    const pricier: string[] = []
+    for (const model of registry.models.values()) {
+      for (const target of [model.downgrade?.conservative, model.downgrade?.aggressive]) {
+        const to = target ? registry.models.get(target)?.price : null
+        if (to && model.price && (to.input > model.price.input || to.output > model.price.output)) pricier.push(`${model.id} → ${target}`)
+      }
+    }
+    expect(pricier).toEqual(['o1-mini → gpt-4o'])
+  })
+
+  test('settings', () => {
+    expect(registry.longPromptTokens).toBe(4000)
+    expect(registry.minRequests).toBe(20)
+    expect(registry.version).toMatch(/^builtin-\d{4}-\d{2}-\d{2}$/)
+  })
+})

@@ -1,0 +1,36 @@
+import type { ProviderId } from '../../src/registry/schema'
+
+/** The supported-models seed (seeds/002), row by row: model, provider, its one "Downgrade → X", the aggressive one. */
+export const SEED_MODELS: ReadonlyArray<{ id: string; provider: ProviderId; conservative?: string; aggressive?: string }> = [
+  { id: 'gpt-4o', provider: 'openai', conservative: 'gpt-4o-mini' },
+  { id: 'gpt-4o-mini', provider: 'openai' },
+  { id: 'gpt-4-turbo', provider: 'openai', conservative: 'gpt-4o' },
+  { id: 'gpt-4', provider: 'openai', conservative: 'gpt-4o' },
+  { id: 'gpt-4.1', provider: 'openai', conservative: 'gpt-4.1-mini' },
+  { id: 'gpt-4.1-mini', provider: 'openai', conservative: 'gpt-4.1-nano' },
+  { id: 'gpt-4.1-nano', provider: 'openai' },
+  { id: 'gpt-3.5-turbo', provider: 'openai', conservative: 'gpt-4.1-nano' },
+  { id: 'o1', provider: 'openai', conservative: 'o1-mini' },
+  { id: 'o1-mini', provider: 'openai', conservative: 'gpt-4o' },
+  { id: 'o3', provider: 'openai', conservative: 'o3-mini' },
+  { id: 'o3-mini', provider: 'openai', conservative: 'gpt-4o-mini' },
+  { id: 'o4-mini', provider: 'openai', conservative: 'gpt-4o-mini' },
+  {
+    id: 'claude-3-opus-20240229',
+    provider: 'anthropic',
+    conservative: 'claude-3-5-sonnet-20241022',
+    aggressive: 'claude-3-5-haiku-20241022',
+  },
+  { id: 'claude-3-5-sonnet-20241022', provider: 'anthropic', conservative: 'claude-3-5-haiku-20241022' },
+  { id: 'claude-3-sonnet-20240229', provider: 'anthropic', conservative: 'claude-3-5-haiku-20241022' },
+  { id: 'claude-3-5-haiku-20241022', provider: 'anthropic' },
+  { id: 'claude-3-haiku-20240307', provider: 'anthropic' },
+  { id: 'llama-3.2-90b-vision', provider: 'groq', conservative: 'llama-3.1-70b-versatile' },
+  { id: 'llama-3.1-70b-versatile', provider: 'groq', conservative: 'llama-3.1-8b-instant' },
+  { id: 'llama-3.1-8b-instant', provider: 'groq' },
+  { id: 'mixtral-8x7b-32768', provider: 'groq', conservative: 'llama-3.1-8b-instant' },
+  { id: 'gemma2-9b-it', provider: 'groq', conservative: 'llama-3.1-8b-instant' },
+  { id: 'gemini-1.5-pro', provider: 'gemini', conservative: 'gemini-1.5-flash' },
+  { id: 'gemini-1.5-flash', provider: 'gemini' },
+  { id: 'gemini-2.0-flash', provider: 'gemini', conservative: 'gemini-1.5-flash' },
+]

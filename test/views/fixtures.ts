@@ -1,0 +1,202 @@
+/** Fixture data for the view tests and screenshots: the seed's dashboard numbers plus hostile strings. */
+import type {
+  AzureData,
+  EventsData,
+  KeysData,
+  LayoutData,
+  LectrEvent,
+  ModelEntry,
+  ModelsData,
+  OverviewData,
+  RecommendationRow,
+  RecommendationsData,
+  RegistryData,
+  UsageBucket,
+} from '../../views/types'
+
+/** A string that would run script or break out of an attribute if it were not escaped. */
+export const HOSTILE = `<script>alert("x")</script>'"><img src=x onerror=alert(1)>`
+
+export const NOW = '2025-03-14T12:00:00.000Z'
+
+export function frame(overrides: Partial<LayoutData> = {}): LayoutData {
+  return {
+    title: 'Overview',
+    active: 'overview',
+    orgs: [
+      { id: 'org_default', name: 'default' },
+      { id: 'org_acme', name: 'Acme production' },
+    ],
+    currentOrg: 'org_default',
+    csrf: 'csrf-token-123',
+    registryError: null,
+    ...overrides,
+  }
+}
+
+/** Hourly buckets ending at NOW, with a daily rhythm so the chart looks like real traffic. */
+export function buckets(count: number, stepHours = 1): UsageBucket[] {
+  const end = Date.parse(NOW)
+  return Array.from({ length: count }, (_, i) => {
+    const start = new Date(end - (count - i) * stepHours * 3_600_000)
+    const hour = start.getUTCHours()
+    const daytime = Math.max(0, Math.sin(((hour - 6) / 24) * 2 * Math.PI))
+    const requests = Math.round((20 + 140 * daytime) * stepHours * (0.8 + ((i * 7919) % 40) / 100))
+    return {
+      start: start.toISOString(),
+      requests,
+      costUsd: Math.round(requests * (0.045 + ((i * 31) % 10) / 1000) * 100) / 100,
+      errors: i % 9 === 0 ? Math.ceil(requests * 0.04) : 0,
+    }
+  })
+}
+
+export function overview(bucketList: UsageBucket[], range: OverviewData['range'] = '24h'): OverviewData {
+  const requests = bucketList.reduce((s, b) => s + b.requests, 0)
+  const errors = bucketList.reduce((s, b) => s + b.errors, 0)
+  return {
+    range,
+    totals: {
+      requests,
+      costUsd: bucketList.reduce((s, b) => s + b.costUsd, 0),
+      unpricedRequests: requests ? 12 : 0,
+      avgLatencyMs: requests ? 1184 : null,
+      p95LatencyMs: requests ? 3420 : null,
+      errorRate: requests ? errors / requests : null,
+    },
+    buckets: bucketList,
+  }
+}
+
+export function models(overrides: Partial<ModelsData> = {}): ModelsData {
+  return {
+    rows: [
+      { model: 'gpt-4o', provider: 'openai', requests: 1204, costUsd: 142, avgLatencyMs: 1380, inputTokens: 1_500_000, outputTokens: 300_000, unpricedRequests: 0 },
+      { model: 'claude-3-5-sonnet', provider: 'anthropic', requests: 856, costUsd: 89, avgLatencyMs: 1120, inputTokens: 900_000, outputTokens: 200_000, unpricedRequests: 0 },
+      { model: 'gpt-4o-mini', provider: 'openai', requests: 401, costUsd: 8, avgLatencyMs: 940, inputTokens: 400_000, outputTokens: 90_000, unpricedRequests: 0 },
+      { model: 'llama-3.1-70b-versatile', provider: 'groq', requests: 214, costUsd: 2.1, avgLatencyMs: 780, inputTokens: 200_000, outputTokens: 60_000, unpricedRequests: 0 },
+      { model: 'my-gpt4o-deployment', provider: 'azure', requests: 96, costUsd: 11.52, avgLatencyMs: 1510, inputTokens: 100_000, outputTokens: 20_000, unpricedRequests: 14 },
+      { model: 'gemini-9-ultra-preview', provider: 'gemini', requests: 37, costUsd: 0, avgLatencyMs: 2050, inputTokens: 30_000, outputTokens: 9_000, unpricedRequests: 37 },
+    ],
+    provider: null,
+    range: '7d',
+    sort: 'requests',
+    dir: 'desc',
+    ...overrides,
+  }
+}
+
+export function event(i: number, overrides: Partial<LectrEvent> = {}): LectrEvent {
+  const choices = [
+    { provider: 'openai', model: 'gpt-4o', feature: 'support-chat', task: 'generation' },
+    { provider: 'anthropic', model: 'claude-3-5-sonnet', feature: 'ticket-triage', task: 'classification' },
+    { provider: 'groq', model: 'llama-3.1-70b-versatile', feature: null, task: null },
+    { provider: 'openai', model: 'gpt-4o-mini', feature: 'search', task: 'extraction' },
+  ] as const
+  const c = choices[i % choices.length]!
+  const status = i % 11 === 3 ? 429 : i % 17 === 5 ? 502 : 200
+  return {
+    id: `evt_${String(1000 - i).padStart(6, '0')}`,
+    time: new Date(Date.parse(NOW) - i * 47_000).toISOString(),
+    org: 'org_default',
+    provider: c.provider,
+    providerUnknown: false,
+    detection: 'exact',
+    model: c.model,
+    responseModel: `${c.model}-2024-08-06`,
+    endpoint: 'chat/completions',
+    stream: i % 2 === 0,
+    status,
+    errorCode: status === 200 ? null : status === 429 ? 'rate_limit_exceeded' : 'lectr_upstream_unreachable',
+    inputTokens: status === 200 ? 800 + i * 37 : null,
+    cachedInputTokens: status === 200 ? 128 : null,
+    outputTokens: status === 200 ? 120 + i * 5 : null,
+    reasoningTokens: 0,
+    costUsd: status === 200 ? (c.model === 'gpt-4o-mini' ? 0.00021 : 0.0042 + i / 10_000) : null,
+    latencyMs: 400 + ((i * 389) % 2400),
+    ttfbMs: 180 + ((i * 97) % 600),
+    feature: c.feature,
+    task: c.task,
+    usageEstimated: i === 6,
+    registryVersion: '2025-03-01',
+    ...overrides,
+  }
+}
+
+export function events(overrides: Partial<EventsData> = {}): EventsData {
+  return {
+    rows: Array.from({ length: 15 }, (_, i) => event(i)),
+    filters: { provider: null, model: null, feature: null, task: null, status: null },
+    next: 'eyJ0IjoiMjAyNS0wMy0xNCJ9',
+    knownModels: ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet'],
+    knownFeatures: ['support-chat', 'ticket-triage', 'search'],
+    ...overrides,
+  }
+}
+
+export function recommendation(overrides: Partial<RecommendationRow> = {}): RecommendationRow {
+  return {
+    model: 'gpt-4o',
+    provider: 'openai',
+    task: 'classification',
+    feature: 'ticket-triage',
+    suggestedModel: 'gpt-4o-mini',
+    aggressiveness: 'aggressive',
+    requests: 1204,
+    currentCostUsd: 142,
+    projectedCostUsd: 8.52,
+    monthlySavingsUsd: 133.48,
+    reason: 'Classification with short prompts: the smallest viable model in the chain.',
+    avgInputTokens: 1246,
+    avgOutputTokens: 12,
+    ...overrides,
+  }
+}
+
+export function recommendations(overrides: Partial<RecommendationsData> = {}): RecommendationsData {
+  return {
+    rows: [
+      recommendation({ model: 'claude-3-5-sonnet', provider: 'anthropic', suggestedModel: 'claude-3-5-haiku', task: 'summarisation', feature: 'digest', aggressiveness: 'moderate', requests: 856, currentCostUsd: 89, projectedCostUsd: 23.7, monthlySavingsUsd: 65.3, reason: 'Summaries of short documents: one step down.', avgInputTokens: 2210, avgOutputTokens: 310 }),
+      recommendation(),
+      recommendation({ model: 'gpt-4o', task: null, feature: null, aggressiveness: 'conservative', requests: 188, currentCostUsd: 21.4, projectedCostUsd: 1.3, monthlySavingsUsd: 20.1, reason: 'Untagged requests with short outputs: one step down.', avgInputTokens: 640, avgOutputTokens: 48 }),
+    ],
+    minRequests: 20,
+    windowDays: 30,
+    ...overrides,
+  }
+}
+
+export function azure(overrides: Partial<AzureData> = {}): AzureData {
+  return { saved: { endpoint: 'https://contoso.openai.azure.com', apiVersion: '2024-10-21' }, ...overrides }
+}
+
+export function keys(overrides: Partial<KeysData> = {}): KeysData {
+  return {
+    keys: [
+      { id: 'key_1', prefix: 'lk_3f9a', label: 'production', createdAt: '2025-01-02T10:00:00Z', revokedAt: null },
+      { id: 'key_2', prefix: 'lk_81c0', label: 'staging', createdAt: '2025-02-11T09:30:00Z', revokedAt: null },
+      { id: 'key_3', prefix: 'lk_0b7e', label: null, createdAt: '2024-12-01T08:00:00Z', revokedAt: '2025-01-05T12:00:00Z' },
+    ],
+    ...overrides,
+  }
+}
+
+export const REGISTRY_MODELS: ModelEntry[] = [
+  { id: 'gpt-4o', provider: 'openai', price: { input: 2.5, cachedInput: 1.25, output: 10 }, downgrade: { conservative: 'gpt-4o-mini' } },
+  { id: 'gpt-4o-mini', provider: 'openai', price: { input: 0.15, cachedInput: 0.075, output: 0.6 } },
+  { id: 'o1-mini', provider: 'openai', price: { input: 1.1, output: 4.4 }, downgrade: { conservative: 'gpt-4o-mini' } },
+  { id: 'claude-3-5-sonnet', provider: 'anthropic', price: { input: 3, cachedInput: 0.3, output: 15 }, downgrade: { conservative: 'claude-3-5-haiku', aggressive: 'claude-3-haiku' } },
+  { id: 'claude-3-5-haiku', provider: 'anthropic', price: { input: 0.8, cachedInput: 0.08, output: 4 } },
+  { id: 'llama-3.1-70b-versatile', provider: 'groq', price: { input: 0.59, output: 0.79 }, downgrade: { conservative: 'llama-3.1-8b-instant' }, routingTarget: true },
+  { id: 'gemini-1.5-pro', provider: 'gemini', price: { input: 1.25, output: 5, tiers: [{ aboveInputTokens: 128000, input: 2.5, output: 10 }] } },
+  { id: 'gemini-exp', provider: 'gemini', price: null },
+]
+
+export function registry(overrides: Partial<RegistryData> = {}): RegistryData {
+  return {
+    status: { source: 'built-in', version: '2025-03-01', loadedAt: '2025-03-14T11:42:00Z', lastError: null },
+    models: REGISTRY_MODELS,
+    now: NOW,
+    ...overrides,
+  }
+}

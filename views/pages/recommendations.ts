@@ -1,0 +1,78 @@
+import { formatCount, formatUsd, providerLabel } from '../format'
+import { html, type SafeHtml } from '../html'
+import { layout } from '../layout'
+import { emptyState } from '../partials/empty-state'
+import { pageHeader } from '../partials/page-header'
+import type { LayoutData, RecommendationRow, RecommendationsData } from '../types'
+
+/** Largest monthly savings first; ties by request count so the order is stable. */
+export function sortRecommendations(rows: readonly RecommendationRow[]): RecommendationRow[] {
+  return [...rows].sort((a, b) => b.monthlySavingsUsd - a.monthlySavingsUsd || b.requests - a.requests || a.model.localeCompare(b.model))
+}
+
+function group(r: RecommendationRow): SafeHtml {
+  const task = r.task ? html`<span class="tag">${r.task}</span>` : html`<span class="muted">no task</span>`
+  const feature = r.feature ? html`<span class="tag">${r.feature}</span>` : html`<span class="muted">no feature</span>`
+  return html`<div>${task}</div><div>${feature}</div>`
+}
+
+function recommendationRow(r: RecommendationRow): SafeHtml {
+  return html`<tr>
+  <td>
+    <div class="swap"><code class="model">${r.model}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
+    <div class="reason">${r.reason}</div>
+  </td>
+  <td class="nowrap">${providerLabel(r.provider)}</td>
+  <td class="cell-tags">${group(r)}</td>
+  <td><span class="badge badge-${r.aggressiveness}">${r.aggressiveness}</span></td>
+  <td class="num">${formatCount(r.requests)}</td>
+  <td class="num nowrap">${formatCount(r.avgInputTokens)} <span class="muted">/</span> ${formatCount(r.avgOutputTokens)}</td>
+  <td class="num">${formatUsd(r.currentCostUsd)}</td>
+  <td class="num">${formatUsd(r.projectedCostUsd)}</td>
+  <td class="num savings">${formatUsd(r.monthlySavingsUsd)}</td>
+</tr>`
+}
+
+function howItWorks(data: RecommendationsData): SafeHtml {
+  return html`Recommendations are made per model, task and feature, for groups with at least
+  <strong>${formatCount(data.minRequests)} requests</strong> in the last ${formatCount(data.windowDays)} days, and only within a provider.
+  Tag requests with <code>X-Lectr-Task</code> (<code>classification</code>, <code>extraction</code>, <code>summarisation</code>,
+  <code>generation</code>, <code>reasoning</code>) and <code>X-Lectr-Feature</code> so Lectr knows how far a model can safely be stepped down.
+  Reasoning tasks are never downgraded.`
+}
+
+function table(rows: RecommendationRow[]): SafeHtml {
+  return html`<div class="table-wrap"><table class="table table-compact table-recommendations">
+  <thead><tr>
+    <th scope="col">Model → suggested</th>
+    <th scope="col">Provider</th>
+    <th scope="col">Task · feature</th>
+    <th scope="col">Step</th>
+    <th scope="col" class="num">Requests</th>
+    <th scope="col" class="num" title="Average prompt / output tokens per request">Avg in/out</th>
+    <th scope="col" class="num">Current</th>
+    <th scope="col" class="num">Projected</th>
+    <th scope="col" class="num">Savings/mo</th>
+  </tr></thead>
+  <tbody>${rows.map(recommendationRow)}</tbody>
+</table></div>`
+}
+
+/** Recommendations: cheaper models within the same provider, largest savings first. URL: `/recommendations`. */
+export function recommendationsPage(frame: LayoutData, data: RecommendationsData): string {
+  const rows = sortRecommendations(data.rows)
+  const total = rows.reduce((sum, r) => sum + r.monthlySavingsUsd, 0)
+  const summary = rows.length
+    ? html`Up to <strong>${formatUsd(total)}</strong> a month across ${formatCount(rows.length)} ${rows.length === 1 ? 'change' : 'changes'}, based on the last ${formatCount(data.windowDays)} days.`
+    : html`Cheaper models within the same provider, based on the last ${formatCount(data.windowDays)} days.`
+  return layout(
+    frame,
+    html`${pageHeader('Recommendations', summary)}
+${
+  rows.length === 0
+    ? html`<section class="card">${emptyState('No recommendations yet', howItWorks(data))}</section>`
+    : html`<section class="card card-flush">${table(rows)}</section>
+<p class="help">${howItWorks(data)}</p>`
+}`,
+  )
+}

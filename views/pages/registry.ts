@@ -1,0 +1,80 @@
+import { formatCount, formatDateTime, formatRelative, providerLabel } from '../format'
+import { html, type SafeHtml } from '../html'
+import { csrfField, layout } from '../layout'
+import { notice } from '../partials/notice'
+import { pageHeader } from '../partials/page-header'
+import type { LayoutData, ModelEntry, RegistryData, RegistryStatus } from '../types'
+
+/** Registry prices are USD per 1M tokens; "$2.50", and as many decimals as a cheap model needs ("$0.075"). */
+export function formatPerMillion(usd: number | undefined): string {
+  if (usd === undefined) return '—'
+  const text = usd.toFixed(Math.max(2, Math.min(6, (String(usd).split('.')[1] ?? '').length)))
+  return `$${text}`
+}
+
+function status(s: RegistryStatus, now: string | null | undefined): SafeHtml {
+  return html`<dl class="details details-inline">
+  <dt>Source</dt><dd><code>${s.source}</code></dd>
+  <dt>Version</dt><dd><code>${s.version}</code></dd>
+  <dt>Loaded</dt><dd><time datetime="${s.loadedAt}">${formatDateTime(s.loadedAt)} UTC</time>${now ? html` <span class="muted">(${formatRelative(s.loadedAt, now)})</span>` : ''}</dd>
+</dl>`
+}
+
+function errorBox(errors: string[] | null): SafeHtml {
+  if (!errors || errors.length === 0) return html``
+  return html`<div class="error-box" role="alert">
+  <p><strong>The last reload failed</strong>, so the registry above stays in force. Fix the file and reload.</p>
+  <ul>${errors.map((e) => html`<li><code>${e}</code></li>`)}</ul>
+</div>`
+}
+
+function price(m: ModelEntry, which: 'input' | 'cachedInput' | 'output'): SafeHtml {
+  if (!m.price) return html`<span class="muted">—</span>`
+  // Absent cachedInput means cached tokens are charged at the input price; shown muted as a default.
+  if (which === 'cachedInput' && m.price.cachedInput === undefined) {
+    return html`<span class="muted" title="No cached price: cached tokens are charged at the input price">${formatPerMillion(m.price.input)}</span>`
+  }
+  return html`${formatPerMillion(m.price[which])}`
+}
+
+function downgrades(m: ModelEntry): SafeHtml {
+  const d = m.downgrade
+  if (!d || (!d.conservative && !d.aggressive)) return html`<span class="muted">—</span>`
+  return html`${d.conservative ? html`<div><code>${d.conservative}</code></div>` : ''}${d.aggressive ? html`<div><code>${d.aggressive}</code> <span class="muted">aggressive</span></div>` : ''}`
+}
+
+function modelRow(m: ModelEntry): SafeHtml {
+  return html`<tr>
+  <td><code class="model">${m.id}</code>${m.routingTarget ? html` <span class="tag">routing target</span>` : ''}${m.price?.tiers?.length ? html` <span class="tag" title="Prices change above a prompt size; the base tier is shown.">tiered</span>` : ''}</td>
+  <td>${providerLabel(m.provider)}</td>
+  <td class="num">${m.price ? price(m, 'input') : html`<span class="muted">unpriced</span>`}</td>
+  <td class="num">${price(m, 'cachedInput')}</td>
+  <td class="num">${price(m, 'output')}</td>
+  <td>${downgrades(m)}</td>
+</tr>`
+}
+
+/** Registry: where prices and downgrade targets come from, its last reload, and a reload button. URL: `/registry`. */
+export function registryPage(frame: LayoutData, data: RegistryData): string {
+  const models = [...data.models].sort((a, b) => a.provider.localeCompare(b.provider) || a.id.localeCompare(b.id))
+  return layout(
+    frame,
+    html`${pageHeader(
+      'Registry',
+      'Providers, models, prices and downgrade targets. A broken file never replaces the last good registry.',
+      html`<form method="post" action="/registry/reload">${csrfField(frame.csrf)}<button type="submit" class="btn btn-primary">Reload</button></form>`,
+    )}
+${notice(data.notice)}
+<section class="card">
+  ${status(data.status, data.now)}
+  ${errorBox(data.status.lastError)}
+</section>
+<section class="card card-flush">
+  <h2 class="card-title card-title-padded">Models <span class="muted">(${formatCount(models.length)})</span> <span class="muted small">prices in USD per 1M tokens</span></h2>
+  <div class="table-wrap"><table class="table table-compact">
+    <thead><tr><th scope="col">Model</th><th scope="col">Provider</th><th scope="col" class="num">Input</th><th scope="col" class="num">Cached input</th><th scope="col" class="num">Output</th><th scope="col">Downgrade to</th></tr></thead>
+    <tbody>${models.map(modelRow)}</tbody>
+  </table></div>
+</section>`,
+  )
+}

@@ -1,0 +1,218 @@
+/**
+ * The data each dashboard view takes. Views are pure `(data) => string` functions; the dashboard routes
+ * (src/dashboard) gather this data and pick the view.
+ */
+import type { LectrEvent } from '../src/events/types'
+import type { ModelEntry, ProviderId, Task } from '../src/registry/schema'
+
+export type { LectrEvent, ModelEntry, ProviderId, Task }
+
+/** The time windows the dashboard offers, ending now. */
+export type Range = '24h' | '7d' | '30d'
+export const RANGES: readonly Range[] = ['24h', '7d', '30d']
+
+/** Which nav entry is highlighted. */
+export type NavKey = 'overview' | 'models' | 'events' | 'recommendations' | 'azure' | 'keys' | 'registry'
+
+export interface OrgOption {
+  id: string
+  name: string
+}
+
+/** Everything the shared page frame needs. */
+export interface LayoutData {
+  /** the page's own title; the document title is "<title> · Lectr" */
+  title: string
+  active: NavKey | null
+  orgs: OrgOption[]
+  /** id of the org the session is looking at */
+  currentOrg: string
+  /** CSRF token for every POST form on the page (field `_csrf`) */
+  csrf: string
+  /** the registry's last reload error, shown as a banner on every page; null/empty when the last reload was fine */
+  registryError?: string[] | null
+}
+
+export interface SigninData {
+  /** a message after a failed attempt, e.g. "That token is not valid." */
+  error?: string | null
+  /** optional pre-session CSRF token (field `_csrf`), for sign-in CSRF protection */
+  csrf?: string | null
+  /** where to go after signing in (field `next`), a local path */
+  next?: string | null
+}
+
+export interface OverviewTotals {
+  requests: number
+  /** priced requests only; unpriced ones are counted in `unpricedRequests` */
+  costUsd: number
+  unpricedRequests: number
+  /** null when there were no requests */
+  avgLatencyMs: number | null
+  p95LatencyMs: number | null
+  /** failed requests / requests, 0..1; null when there were no requests */
+  errorRate: number | null
+}
+
+/** One time slice of the chart. */
+export interface UsageBucket {
+  /** ISO 8601 start of the bucket */
+  start: string
+  requests: number
+  costUsd: number
+  /** requests with a status >= 400 */
+  errors: number
+}
+
+export interface OverviewData {
+  range: Range
+  totals: OverviewTotals
+  /** contiguous and oldest first, empty buckets included (bars are placed by index) */
+  buckets: UsageBucket[]
+}
+
+export interface ModelRow {
+  model: string
+  provider: ProviderId | string
+  requests: number
+  /** priced requests only */
+  costUsd: number
+  avgLatencyMs: number
+  inputTokens: number
+  outputTokens: number
+  /** requests whose cost is null (no price in the registry) */
+  unpricedRequests: number
+}
+
+export type ModelSort = 'model' | 'provider' | 'requests' | 'cost' | 'latency'
+export const MODEL_SORTS: readonly ModelSort[] = ['model', 'provider', 'requests', 'cost', 'latency']
+export type SortDir = 'asc' | 'desc'
+
+export interface ModelsData {
+  /** in any order: the view sorts them by `sort` and `dir` */
+  rows: ModelRow[]
+  /** the provider filter, null for all */
+  provider: string | null
+  range: Range
+  sort: ModelSort
+  dir: SortDir
+}
+
+export type StatusFilter = 'ok' | 'error'
+
+/** The events page filters; every one is a query parameter of the same name. */
+export interface EventFilters {
+  provider: string | null
+  model: string | null
+  feature: string | null
+  task: string | null
+  /** ok: status < 400; error: status >= 400 */
+  status: StatusFilter | null
+}
+
+export interface EventsData {
+  /** newest first, as the server returns them */
+  rows: LectrEvent[]
+  filters: EventFilters
+  /** the cursor of the next (older) page, null on the last page */
+  next: string | null
+  /** true when this page was reached through a cursor, to offer "Newest" */
+  paged?: boolean
+  /** suggestions for the model and feature inputs (datalists) */
+  knownModels?: string[]
+  knownFeatures?: string[]
+}
+
+export interface EventDetailData {
+  event: LectrEvent
+}
+
+export type Aggressiveness = 'conservative' | 'moderate' | 'aggressive'
+
+/** One recommendation (SPEC section 6), plus the group's average token mix. */
+export interface RecommendationRow {
+  model: string
+  provider: ProviderId | string
+  task: Task | string | null
+  feature: string | null
+  suggestedModel: string
+  aggressiveness: Aggressiveness
+  requests: number
+  currentCostUsd: number
+  projectedCostUsd: number
+  monthlySavingsUsd: number
+  reason: string
+  avgInputTokens: number
+  avgOutputTokens: number
+}
+
+export interface RecommendationsData {
+  /** in any order: the view sorts them by monthly savings */
+  rows: RecommendationRow[]
+  /** the registry's minimum group size (20 unless the registry says otherwise) */
+  minRequests: number
+  /** the window the groups were measured over, in days (30 by default) */
+  windowDays: number
+}
+
+export interface AzureSettings {
+  endpoint: string
+  apiVersion: string
+}
+
+/** One problem from validating the Azure form; `field` null for a problem with the whole form. */
+export interface FieldError {
+  field: 'endpoint' | 'apiVersion' | string | null
+  message: string
+}
+
+export interface AzureData {
+  /** what is saved now, null when Azure is not configured */
+  saved: AzureSettings | null
+  /** what the user submitted, to refill the form after a failed save */
+  form?: AzureSettings | null
+  errors?: FieldError[]
+  /** a confirmation to show after a save or delete, e.g. "Azure settings saved." */
+  notice?: string | null
+}
+
+export interface OrgKey {
+  id: string
+  /** the key's public prefix, e.g. "lk_3f9a"; the secret part is never stored */
+  prefix: string
+  label: string | null
+  /** ISO 8601 */
+  createdAt: string
+  /** ISO 8601, null while the key works */
+  revokedAt: string | null
+}
+
+export interface KeysData {
+  keys: OrgKey[]
+  /** a key just created: shown this once */
+  newKey?: string | null
+  notice?: string | null
+}
+
+export interface RegistryStatus {
+  /** "built-in" or the file path */
+  source: string
+  version: string
+  /** ISO 8601 of the last successful load */
+  loadedAt: string
+  /** the last reload's problems, null when it succeeded */
+  lastError: string[] | null
+}
+
+export interface RegistryData {
+  status: RegistryStatus
+  models: ModelEntry[]
+  notice?: string | null
+  /** ISO 8601 "now", to say how long ago the registry loaded; left out, only the time is shown */
+  now?: string | null
+}
+
+export interface NotFoundData {
+  /** what was not found, e.g. "No event with id evt_123." */
+  message?: string | null
+}
