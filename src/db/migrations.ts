@@ -71,5 +71,20 @@ export const MIGRATIONS: string[] = [
     latency_ms_sum REAL NOT NULL,
     PRIMARY KEY (org_id, hour, provider, model, feature, task)
   ) STRICT, WITHOUT ROWID;
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    csrf TEXT NOT NULL,
+    org_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE latency_hourly (
+    org_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    PRIMARY KEY (org_id, hour, provider, bucket)
+  ) STRICT, WITHOUT ROWID;
   `,
 ]

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'bun:sqlite'
 import type { LectrEvent } from './types'
 import { rollupKey, type RollupDelta, addToRollup, newRollup } from './rollup'
+import { latencyBucket } from './latency-buckets'
 
 export interface WriterOptions {
   /** flush when this many events are waiting */
@@ -24,6 +25,7 @@ export class EventWriter {
   private readonly log: (line: string) => void
   private insertEvent: Statement
   private upsertRollup: Statement
+  private upsertLatency: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
 
@@ -52,6 +54,10 @@ export class EventWriter {
         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
         cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
         latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+    )
+    this.upsertLatency = db.prepare(
+      `INSERT INTO latency_hourly (org_id, hour, provider, bucket, requests) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, hour, provider, bucket) DO UPDATE SET requests = requests + excluded.requests`,
     )
   }
 
@@ -96,11 +102,17 @@ export class EventWriter {
 
   private writeBatch(batch: LectrEvent[]) {
     const rollups = new Map<string, RollupDelta>()
+    const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
     for (const e of batch) {
       const key = rollupKey(e)
       let r = rollups.get(key)
       if (!r) rollups.set(key, (r = newRollup(e)))
       addToRollup(r, e)
+      const bucket = latencyBucket(e.latencyMs)
+      const lkey = `${r.org}\u0000${r.hour}\u0000${e.provider}\u0000${bucket}`
+      const l = latency.get(lkey)
+      if (l) l.requests++
+      else latency.set(lkey, { org: r.org, hour: r.hour, provider: e.provider, bucket, requests: 1 })
     }
     this.db.transaction(() => {
       for (const e of batch) {
@@ -116,6 +128,7 @@ export class EventWriter {
           r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum,
         )
       }
+      for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
     })()
   }
 
