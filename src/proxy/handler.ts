@@ -193,6 +193,9 @@ export function createProxyHandler(deps: ProxyDeps) {
           body: bodyBytes,
           signal: abort.signal,
           redirect: 'manual',
+          // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
+          // @ts-ignore Bun-specific option
+          timeout: false,
         })
       } catch (err) {
         clearTimeout(timer)
