@@ -11,7 +11,7 @@ const DAY_MS = 86_400_000
 /** Recommendations for an org's traffic in a window (default: the last 30 days). */
 export function recommendationsFor(deps: AdminDeps, org: string, since: number, until: number) {
   deps.flushEvents()
-  const groups = usageGroups(deps.db, org, since, until) as any
+  const groups = usageGroups(deps.db, org, since, until)
   const windowDays = Math.max((until - since) / DAY_MS, 1 / 24)
   return recommend(groups, deps.registry.current(), windowDays)
 }

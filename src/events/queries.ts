@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite'
+import type { UsageGroup } from '../recommend/types'
 import type { LectrEvent } from './types'
 
 const HOUR_MS = 3_600_000
@@ -99,21 +100,9 @@ export function modelDistribution(
     .map((r: any) => ({ ...r, costUsd: roundUsd(r.costUsd), avgLatencyMs: Math.round(r.avgLatencyMs * 100) / 100 })) as ModelRow[]
 }
 
-export interface GroupRow {
-  provider: string
-  model: string
-  task: string | null
-  feature: string | null
-  requests: number
-  inputTokens: number
-  cachedInputTokens: number
-  outputTokens: number
-  costUsd: number
-  unpricedRequests: number
-}
 
 /** Traffic per (provider, model, task, feature) in a window, for recommendations. */
-export function usageGroups(db: Database, org: string, since: number | null, until: number | null): GroupRow[] {
+export function usageGroups(db: Database, org: string, since: number | null, until: number | null): UsageGroup[] {
   const { from, to } = hourRange(since, until)
   return (
     db
