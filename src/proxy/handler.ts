@@ -190,7 +190,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         upstream = await doFetch(target.url, {
           method: req.method,
           headers,
-          body: bodyBytes,
+          body: bodyBytes as BodyInit | null,
           signal: abort.signal,
           redirect: 'manual',
           // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
