@@ -15,6 +15,7 @@ import { eventCost } from './event'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
 import { checkUpstreamHost } from './upstream-guard'
+import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
   config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams'>
@@ -139,13 +140,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (provider.id === 'azure') {
         const azure = deps.orgs.getAzure(orgId)
         if (!azure) {
-          return refuse(
-            400,
-            'lectr_azure_not_configured',
-            `Azure is not configured for org "${orgId}". Set its endpoint and API version in the dashboard (Settings → Providers → Azure) or with: ` +
-              `curl -X PUT http://LECTR_HOST/api/orgs/${orgId}/providers/azure -H "Authorization: Bearer $LECTR_ADMIN_TOKEN" -H "Content-Type: application/json" ` +
-              `-d '{"endpoint":"https://YOUR-RESOURCE.openai.azure.com","apiVersion":"2024-10-21"}'`,
-          )
+          return refuse(400, 'lectr_azure_not_configured', azureNotConfiguredMessage(orgId, url.origin))
         }
         baseUrl = azure.endpoint
         apiVersion = azure.apiVersion
@@ -175,9 +170,15 @@ export function createProxyHandler(deps: ProxyDeps) {
       for (const h of target.removeHeaders) headers.delete(h)
       for (const [k, v] of Object.entries(target.setHeaders)) headers.set(k, v)
 
+      // Azure endpoints are org data: connect only to the public address that was checked (see checkUpstreamHost).
+      let fetchUrl = target.url
+      let tls: { serverName: string } | undefined
       if (provider.id === 'azure' && !deps.config.allowPrivateUpstreams) {
         const guard = await checkUpstreamHost(target.url)
-        if (!guard.ok) return refuse(502, 'lectr_upstream_refused', guard.reason, provider.id)
+        if (!guard.ok) return refuse(502, guard.code, guard.reason, provider.id)
+        fetchUrl = guard.pinned.url
+        headers.set('host', guard.pinned.host)
+        if (guard.pinned.serverName) tls = { serverName: guard.pinned.serverName }
       }
 
       const abort = new AbortController()
@@ -187,7 +188,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       const fetchStarted = performance.now()
       let upstream: Response
       try {
-        upstream = await doFetch(target.url, {
+        upstream = await doFetch(fetchUrl, {
           method: req.method,
           headers,
           body: bodyBytes as BodyInit | null,
@@ -196,6 +197,7 @@ export function createProxyHandler(deps: ProxyDeps) {
           // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
           // @ts-ignore Bun-specific option
           timeout: false,
+          ...(tls ? { tls } : {}),
         })
       } catch (err) {
         clearTimeout(timer)
@@ -219,13 +221,14 @@ export function createProxyHandler(deps: ProxyDeps) {
         finish(upstream.status, null, null, ttfb)
         return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: outHeaders })
       }
-      const meter = createMeter({
+      const plainMeter = createMeter({
         provider: provider.id,
         endpoint,
         stream,
         contentType: upstream.headers.get('content-type'),
         stripUsageChunk,
       })
+      const meter = provider.id === 'azure' ? watchContentFilter(plainMeter) : plainMeter
       const status = upstream.status
       const onEnd = (outcome: BodyOutcome) => {
         req.signal.removeEventListener('abort', onClientGone)
