@@ -19,7 +19,7 @@ describe('detectProvider', () => {
     ['o3-deep-research', 'openai'],
     ['o4-mini-2025-04-16', 'openai'],
     ['chatgpt-4o-latest', 'openai'],
-    ['text-embedding-3-small', 'openai'],
+    ['text-embedding-4-small', 'openai'],
     ['omni-moderation-latest', 'openai'],
     ['whisper-1', 'openai'],
     ['tts-1-hd', 'openai'],
