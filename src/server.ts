@@ -2,7 +2,7 @@ import { createApp } from './app'
 import { resolveAdminToken } from './auth/admin-token'
 import type { Config } from './config'
 import { openDatabase } from './db/open'
-import { pruneEvents } from './events/queries'
+import { pruneEventsGradually } from './events/queries'
 import { EventWriter } from './events/writer'
 import { OrgStore } from './orgs/store'
 import { RegistryStore } from './registry/store'
@@ -45,6 +45,14 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
       if (inflight === 0 && idle) idle()
     },
   }
+  /** Resolves when no request is in flight, or after `ms`. */
+  const settled = async (ms: number) => {
+    if (inflight === 0) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([new Promise<void>((r) => (idle = r)), new Promise<void>((r) => (timer = setTimeout(r, ms)))])
+    clearTimeout(timer)
+    idle = null
+  }
   const app = createApp({
     config, db, orgs, registry, version: VERSION,
     record: config.eventLog ? (e) => writer.enqueue({ ...e }) : null,
@@ -61,23 +69,33 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   })
   const server = app.server!
 
-  const prune = () => {
+  let closed = false
+  // Retention: raw events older than LECTR_RETENTION_DAYS go, at start and every hour, a slice at a time; roll-ups stay.
+  let pruning = false
+  const prune = async () => {
+    if (pruning || closed) return
+    pruning = true
     try {
-      pruneEvents(db, Date.now() - config.retentionDays * DAY_MS)
+      await pruneEventsGradually(db, Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
     } catch (err) {
-      console.error(`lectr: pruning old events failed: ${(err as Error).message}`)
+      if (!closed) console.error(`lectr: pruning old events failed: ${(err as Error).message}`)
+    } finally {
+      pruning = false
     }
   }
-  prune()
-  const pruneTimer = setInterval(prune, 3_600_000)
+  void prune()
+  const pruneTimer = setInterval(() => void prune(), 3_600_000)
+  pruneTimer.unref?.()
 
-  let closed = false
   const close = async (force: boolean) => {
     if (closed) return
     closed = true
     clearInterval(pruneTimer)
     registry.close()
     await server.stop(force)
+    // Requests cut by the forced stop (still waiting for the provider, or mid-stream) record their event as they
+    // unwind: wait for them (briefly) so the writer's last flush includes them.
+    await settled(2000)
     writer.close()
     db.close()
   }
@@ -91,12 +109,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     registry,
     async drain() {
       const stopping = server.stop(false)
-      if (inflight > 0) {
-        await Promise.race([
-          new Promise<void>((r) => (idle = r)),
-          Bun.sleep(config.drainSeconds * 1000),
-        ])
-      }
+      await settled(config.drainSeconds * 1000)
       void stopping
       await close(true)
     },

@@ -121,13 +121,37 @@ function roundUsd(v: number): number {
   return Math.round(v * 1e8) / 1e8
 }
 
-/** Removes raw events older than the retention; roll-ups stay. Deletes in slices so the writer is never blocked long. */
+const PRUNE_SQL = 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE time < ? LIMIT ?)'
+
+/** Removes raw events older than `olderThan` (ms since the epoch), all at once, in slices; roll-ups stay. */
 export function pruneEvents(db: Database, olderThan: number, slice = 5000): number {
   let total = 0
-  const stmt = db.query('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time < ? LIMIT ?)')
+  const stmt = db.query(PRUNE_SQL)
   for (;;) {
     const r = stmt.run(olderThan, slice)
     total += r.changes
     if (r.changes < slice) return total
+  }
+}
+
+/**
+ * Removes raw events older than `olderThan`, one slice per turn of the event loop, so that a large backlog (the
+ * first start with a retention, 10 million old events) never blocks requests or the writer for long. Roll-ups stay.
+ * The first slice runs before this returns its promise; `stopped` is asked before every further slice.
+ */
+export async function pruneEventsGradually(
+  db: Database,
+  olderThan: number,
+  opts: { slice?: number; stopped?: () => boolean } = {},
+): Promise<number> {
+  const slice = opts.slice ?? 2000
+  const stmt = db.query(PRUNE_SQL)
+  let total = 0
+  for (;;) {
+    const r = stmt.run(olderThan, slice)
+    total += r.changes
+    if (r.changes < slice) return total
+    await new Promise((resolve) => setImmediate(resolve))
+    if (opts.stopped?.()) return total
   }
 }

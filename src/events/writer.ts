@@ -8,26 +8,58 @@ export interface WriterOptions {
   batchSize?: number
   /** flush at most this long after the first waiting event */
   flushMs?: number
+  /**
+   * How long a background write waits for a database locked by another connection before giving up and retrying
+   * later. SQLite waits synchronously, so this is how long the proxy can stall: keep it short. (Shutdown waits
+   * with the connection's own busy timeout.)
+   */
+  busyTimeoutMs?: number
   log?: (line: string) => void
 }
 
 /**
+ * Errors caused by an event itself, not by the database, so that retrying cannot help: a value SQLite refuses
+ * (constraint, type, size) or one that cannot be bound at all (no SQLite code). Every database condition (locked,
+ * busy, read-only, full, I/O) has an SQLite code and is retried; so is a closed connection.
+ */
+function isEventFault(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE'
+  }
+  return !/closed database/i.test(String((err as Error)?.message))
+}
+
+/**
  * The event log's only writer. `enqueue` is synchronous and never touches the disk, so a request never waits
- * for SQLite; batches are written in one transaction (events plus their hourly roll-ups) on a timer.
- * A failed write keeps the batch and tries again later: events are never dropped.
+ * for SQLite; batches are written in one transaction (events plus their hourly roll-ups) on a timer, one batch per
+ * turn of the event loop.
+ *
+ * A failed write keeps the batch and tries again later with a back-off: events are never dropped because the
+ * database is locked, full or read-only. Roll-ups are added only for events actually inserted, so a batch written
+ * again (or an event enqueued twice) is counted once. The one exception to "never dropped": an event SQLite itself
+ * refuses (a constraint on one of its values), which would otherwise block every event behind it forever; it is
+ * found by writing that batch event by event, logged and counted in `dropped`.
  */
 export class EventWriter {
   private queue: LectrEvent[] = []
   private timer: ReturnType<typeof setTimeout> | null = null
+  private immediate: ReturnType<typeof setImmediate> | null = null
   private failures = 0
   private readonly batchSize: number
   private readonly flushMs: number
+  private readonly busyTimeoutMs: number
+  /** the connection's own busy timeout, restored after each background write */
+  private readonly connectionBusyMs: number
   private readonly log: (line: string) => void
   private insertEvent: Statement
   private upsertRollup: Statement
   private upsertLatency: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
+  /** events SQLite refused outright (see the class comment) */
+  dropped = 0
+  private closed = false
 
   constructor(
     private db: Database,
@@ -35,12 +67,15 @@ export class EventWriter {
   ) {
     this.batchSize = opts.batchSize ?? 1000
     this.flushMs = opts.flushMs ?? 50
+    this.busyTimeoutMs = opts.busyTimeoutMs ?? 50
+    this.connectionBusyMs = (db.query('PRAGMA busy_timeout').get() as { timeout: number } | null)?.timeout ?? 0
     this.log = opts.log ?? ((l) => console.error(l))
     this.insertEvent = db.prepare(
-      `INSERT OR IGNORE INTO events (id, time, org_id, provider, provider_unknown, detection, model, response_model, endpoint,
+      `INSERT INTO events (id, time, org_id, provider, provider_unknown, detection, model, response_model, endpoint,
         stream, status, error_code, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd,
         latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
     )
     this.upsertRollup = db.prepare(
       `INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens,
@@ -66,61 +101,116 @@ export class EventWriter {
   }
 
   enqueue(event: LectrEvent): void {
+    if (this.closed) {
+      // Only a request outliving the shutdown gets here; the database is closed, so it can only be reported.
+      this.log(`lectr: event ${event.id} arrived after the event log was closed; not written`)
+      return
+    }
     this.queue.push(event)
     if (this.queue.length >= this.batchSize && this.failures === 0) this.schedule(0)
     else this.schedule(this.flushMs)
   }
 
+  /** Schedules a write in `ms` (0: at the next turn of the event loop); an earlier scheduled write wins. */
   private schedule(ms: number) {
+    if (this.immediate) return
     if (this.timer && ms > 0) return
     if (this.timer) clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.flush()
-    }, ms)
+    this.timer = null
+    // setImmediate for "now": a 0 ms timer costs about 1 ms in Bun, per batch of a backlog.
+    if (ms === 0) this.immediate = setImmediate(() => this.onTimer())
+    else this.timer = setTimeout(() => this.onTimer(), ms)
+  }
+
+  private cancelScheduled() {
+    if (this.timer) clearTimeout(this.timer)
+    if (this.immediate) clearImmediate(this.immediate)
+    this.timer = null
+    this.immediate = null
+  }
+
+  private onTimer() {
+    this.timer = null
+    this.immediate = null
+    // One batch per turn, so a backlog (after the database was locked for a while) never blocks requests for long.
+    if (this.writeSome(1, this.busyTimeoutMs) && this.queue.length > 0) this.schedule(this.queue.length >= this.batchSize ? 0 : this.flushMs)
   }
 
   /** Writes everything waiting. Returns false (and keeps the events) when the write failed. */
   flush(): boolean {
-    while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, this.batchSize)
-      try {
-        this.writeBatch(batch)
-      } catch (err) {
-        this.failures++
-        this.log(`lectr: event log write failed (${batch.length} events kept, attempt ${this.failures}): ${(err as Error).message}`)
-        // Back off up to 5 s so a full disk or a locked database does not spin the CPU.
-        this.schedule(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)))
-        return false
+    return this.writeSome(Infinity, this.busyTimeoutMs)
+  }
+
+  /** Writes up to `maxBatches` batches; false when a write failed (the events stay queued and a retry is scheduled). */
+  private writeSome(maxBatches: number, busyMs: number): boolean {
+    if (this.queue.length === 0) return true
+    const restore = busyMs !== this.connectionBusyMs
+    if (restore) this.db.exec(`PRAGMA busy_timeout = ${busyMs}`)
+    try {
+      for (let n = 0; n < maxBatches && this.queue.length > 0; n++) {
+        const batch = this.queue.slice(0, this.batchSize)
+        try {
+          this.written += this.writeBatch(batch)
+        } catch (err) {
+          if (isEventFault(err) && this.writeOneByOne(batch)) continue
+          this.failures++
+          this.log(`lectr: event log write failed (${this.queue.length} events kept, attempt ${this.failures}): ${(err as Error).message}`)
+          // Back off up to 5 s so a full disk or a locked database does not spin the CPU.
+          this.schedule(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)))
+          return false
+        }
+        this.failures = 0
+        this.queue.splice(0, batch.length)
       }
-      this.failures = 0
-      this.queue.splice(0, batch.length)
-      this.written += batch.length
+      return true
+    } finally {
+      if (restore) this.db.exec(`PRAGMA busy_timeout = ${this.connectionBusyMs}`)
     }
+  }
+
+  /**
+   * A batch failed because of an event's values: writes it event by event, dropping (and logging) only the events
+   * SQLite refuses. Returns false, keeping the rest of the batch queued, when the database itself fails meanwhile.
+   */
+  private writeOneByOne(batch: LectrEvent[]): boolean {
+    for (const e of batch) {
+      try {
+        this.written += this.writeBatch([e])
+      } catch (err) {
+        if (!isEventFault(err)) return false
+        this.dropped++
+        this.log(`lectr: event ${String(e.id).slice(0, 64)} cannot be stored and was dropped: ${(err as Error).message}`)
+      }
+      this.queue.splice(this.queue.indexOf(e), 1)
+    }
+    this.failures = 0
     return true
   }
 
-  private writeBatch(batch: LectrEvent[]) {
-    const rollups = new Map<string, RollupDelta>()
-    const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
-    for (const e of batch) {
-      const key = rollupKey(e)
-      let r = rollups.get(key)
-      if (!r) rollups.set(key, (r = newRollup(e)))
-      addToRollup(r, e)
-      const bucket = latencyBucket(e.latencyMs)
-      const lkey = `${r.org}\u0000${r.hour}\u0000${e.provider}\u0000${bucket}`
-      const l = latency.get(lkey)
-      if (l) l.requests++
-      else latency.set(lkey, { org: r.org, hour: r.hour, provider: e.provider, bucket, requests: 1 })
-    }
-    this.db.transaction(() => {
+  /** One transaction: the events, then the roll-ups of those actually inserted. Returns how many were inserted. */
+  private writeBatch(batch: LectrEvent[]): number {
+    return this.db.transaction(() => {
+      const rollups = new Map<string, RollupDelta>()
+      const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
+      let inserted = 0
       for (const e of batch) {
-        this.insertEvent.run(
+        const r = this.insertEvent.run(
           e.id, Date.parse(e.time), e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
           e.endpoint, e.stream ? 1 : 0, e.status, e.errorCode, e.inputTokens, e.cachedInputTokens, e.outputTokens,
           e.reasoningTokens, e.costUsd, e.latencyMs, e.ttfbMs, e.feature, e.task, e.usageEstimated ? 1 : 0, e.registryVersion,
         )
+        // Already in the log (the same id): its roll-up was counted when it was inserted.
+        if (r.changes === 0) continue
+        inserted++
+        const key = rollupKey(e)
+        let roll = rollups.get(key)
+        if (!roll) rollups.set(key, (roll = newRollup(e)))
+        addToRollup(roll, e)
+        const bucket = latencyBucket(e.latencyMs)
+        const lkey = `${roll.org}\u0000${roll.hour}\u0000${e.provider}\u0000${bucket}`
+        const l = latency.get(lkey)
+        if (l) l.requests++
+        else latency.set(lkey, { org: roll.org, hour: roll.hour, provider: e.provider, bucket, requests: 1 })
       }
       for (const r of rollups.values()) {
         this.upsertRollup.run(
@@ -129,22 +219,24 @@ export class EventWriter {
         )
       }
       for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
+      return inserted
     })()
   }
 
-  /** Stops the timer and writes everything, retrying a few times; used on shutdown. */
+  /**
+   * Stops the timer and writes everything, retrying a few times; used on shutdown, where waiting is fine, so a
+   * locked database is waited for with the connection's own busy timeout. Returns false if events remain unwritten.
+   */
   close(): boolean {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = null
-    for (let attempt = 0; attempt < 5; attempt++) {
-      if (this.flush()) {
-        if (this.timer) clearTimeout(this.timer)
-        this.timer = null
-        return true
-      }
-      Bun.sleepSync(200)
+    this.cancelScheduled()
+    this.closed = true
+    let ok = false
+    for (let attempt = 0; attempt < 5 && !ok; attempt++) {
+      if (attempt > 0) Bun.sleepSync(200)
+      ok = this.writeSome(Infinity, Math.max(this.connectionBusyMs, 1000))
+      this.cancelScheduled()
     }
-    if (this.timer) clearTimeout(this.timer)
-    return false
+    if (!ok) this.log(`lectr: ${this.queue.length} events could not be written before exit`)
+    return ok
   }
 }

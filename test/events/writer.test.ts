@@ -1,0 +1,453 @@
+/**
+ * The event log: batched writes off the request path, failed writes retried (never dropped, never a crash),
+ * roll-ups always equal to the sum of the events, retention, WAL mode and versioned migrations.
+ */
+import { afterAll, describe, expect, test } from 'bun:test'
+import { Database } from 'bun:sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseConfig } from '../../src/config'
+import { MIGRATIONS } from '../../src/db/migrations'
+import { migrate, openDatabase } from '../../src/db/open'
+import { latencyBucket } from '../../src/events/latency-buckets'
+import { modelDistribution, pruneEvents } from '../../src/events/queries'
+import type { LectrEvent } from '../../src/events/types'
+import { EventWriter } from '../../src/events/writer'
+import { startServer } from '../../src/server'
+import { eventually } from '../helpers/lectr'
+
+const dirs: string[] = []
+function tempDb(): { db: Database; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lectr-writer-'))
+  dirs.push(dir)
+  const path = join(dir, 'lectr.db')
+  return { db: openDatabase(path), path }
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+
+function event(over: Partial<LectrEvent> = {}): LectrEvent {
+  return {
+    id: Bun.randomUUIDv7(),
+    time: new Date().toISOString(),
+    org: 'default',
+    provider: 'openai',
+    providerUnknown: false,
+    detection: 'exact',
+    model: 'gpt-4o',
+    responseModel: 'gpt-4o-2024-08-06',
+    endpoint: 'chat/completions',
+    stream: false,
+    status: 200,
+    errorCode: null,
+    inputTokens: 10,
+    cachedInputTokens: 0,
+    outputTokens: 5,
+    reasoningTokens: 0,
+    costUsd: 0.000075,
+    latencyMs: 120.5,
+    ttfbMs: 80.25,
+    feature: null,
+    task: null,
+    usageEstimated: false,
+    registryVersion: 'test-1',
+    ...over,
+  }
+}
+
+/** Counts the transactions the writer opens on `db`. */
+function countTransactions(db: Database): { count: number } {
+  const counter = { count: 0 }
+  const original = db.transaction.bind(db)
+  ;(db as any).transaction = (fn: (...a: any[]) => any) => {
+    const tx = original(fn)
+    return (...args: any[]) => {
+      counter.count++
+      return tx(...args)
+    }
+  }
+  return counter
+}
+
+const countEvents = (db: Database) => (db.query('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n
+const sumRollupRequests = (db: Database) => (db.query('SELECT COALESCE(SUM(requests), 0) AS n FROM rollups_hourly').get() as { n: number }).n
+
+describe('batching', () => {
+  test('enqueue never writes; many enqueues become few transactions', async () => {
+    const { db } = tempDb()
+    const tx = countTransactions(db)
+    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 30, log: () => {} })
+    for (let i = 0; i < 10_000; i++) writer.enqueue(event())
+    // nothing touched the disk on the request path
+    expect(tx.count).toBe(0)
+    expect(countEvents(db)).toBe(0)
+    expect(writer.pending).toBe(10_000)
+    await eventually(() => writer.written === 10_000)
+    expect(tx.count).toBe(10)
+    expect(countEvents(db)).toBe(10_000)
+    expect(sumRollupRequests(db)).toBe(10_000)
+
+    // a trickle within the flush interval goes in one transaction
+    const before = tx.count
+    for (let burst = 0; burst < 5; burst++) {
+      for (let i = 0; i < 20; i++) writer.enqueue(event())
+      await Bun.sleep(2)
+    }
+    await eventually(() => writer.written === 10_100)
+    expect(tx.count - before).toBeLessThanOrEqual(2)
+    writer.close()
+    db.close()
+  })
+
+  test('a backlog is written one batch per turn of the event loop, not all at once', async () => {
+    const { db } = tempDb()
+    const writer = new EventWriter(db, { batchSize: 500, flushMs: 10, log: () => {} })
+    for (let i = 0; i < 5000; i++) writer.enqueue(event())
+    let turns = 0
+    const ticker = setInterval(() => turns++, 0)
+    await eventually(() => writer.written === 5000)
+    clearInterval(ticker)
+    // the timer got to run between batches
+    expect(turns).toBeGreaterThan(2)
+    writer.close()
+    db.close()
+  })
+})
+
+describe('failed writes are retried, never dropped, never a crash', () => {
+  test('a read-only database: the writer keeps every event and writes each exactly once when it can', async () => {
+    const { db } = tempDb()
+    const logs: string[] = []
+    const writer = new EventWriter(db, { batchSize: 100, flushMs: 10, log: (l) => logs.push(l) })
+    const ids = new Set<string>()
+    const add = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const e = event()
+        ids.add(e.id)
+        writer.enqueue(e)
+      }
+    }
+    db.exec('PRAGMA query_only = 1')
+    add(250)
+    await eventually(() => logs.length >= 2)
+    expect(writer.written).toBe(0)
+    expect(writer.pending).toBe(250)
+    // a reader flushing on demand (the admin API does) gets false, not an exception
+    expect(writer.flush()).toBe(false)
+    add(250)
+    expect(logs[0]).toContain('event log write failed')
+    db.exec('PRAGMA query_only = 0')
+    await eventually(() => writer.pending === 0, 8000)
+    expect(writer.written).toBe(500)
+    const rows = db.query('SELECT id FROM events').all() as { id: string }[]
+    expect(rows.length).toBe(500)
+    expect(new Set(rows.map((r) => r.id))).toEqual(ids)
+    expect(sumRollupRequests(db)).toBe(500)
+    writer.close()
+    db.close()
+  })
+
+  test('a database locked by another connection: no stall beyond the short busy timeout, every event once after release', async () => {
+    const { db, path } = tempDb()
+    const logs: string[] = []
+    const writer = new EventWriter(db, { batchSize: 50, flushMs: 10, busyTimeoutMs: 20, log: (l) => logs.push(l) })
+    const other = new Database(path)
+    other.exec('BEGIN EXCLUSIVE')
+    other.exec("INSERT INTO meta (key, value) VALUES ('lock-test', 'x')")
+    const ids: string[] = []
+    for (let i = 0; i < 120; i++) {
+      const e = event()
+      ids.push(e.id)
+      writer.enqueue(e)
+    }
+    // the event loop keeps turning while the lock is held: measure the longest gap between timer ticks
+    let last = performance.now()
+    let worst = 0
+    const ticker = setInterval(() => {
+      const now = performance.now()
+      worst = Math.max(worst, now - last)
+      last = now
+    }, 5)
+    await eventually(() => logs.length >= 2)
+    await Bun.sleep(300)
+    clearInterval(ticker)
+    expect(writer.written).toBe(0)
+    expect(worst).toBeLessThan(250)
+    other.exec('COMMIT')
+    other.close()
+    await eventually(() => writer.pending === 0, 8000)
+    const rows = db.query('SELECT id FROM events ORDER BY id').all() as { id: string }[]
+    expect(rows.map((r) => r.id)).toEqual([...ids].sort())
+    expect(sumRollupRequests(db)).toBe(120)
+    // the connection's own busy timeout is back for everything else
+    expect((db.query('PRAGMA busy_timeout').get() as { timeout: number }).timeout).toBe(5000)
+    writer.close()
+    db.close()
+  })
+
+  test('an event SQLite refuses is dropped alone and logged; the rest of its batch is written', async () => {
+    const { db } = tempDb()
+    const logs: string[] = []
+    const writer = new EventWriter(db, { batchSize: 100, flushMs: 10, log: (l) => logs.push(l) })
+    const good = [event(), event(), event()]
+    writer.enqueue(good[0])
+    writer.enqueue(event({ latencyMs: Number.NaN, id: 'poison-1' }))
+    writer.enqueue(good[1])
+    writer.enqueue(good[2])
+    await eventually(() => writer.pending === 0)
+    expect(writer.dropped).toBe(1)
+    expect(logs.some((l) => l.includes('poison-1'))).toBe(true)
+    expect((db.query('SELECT id FROM events ORDER BY id').all() as any[]).map((r) => r.id)).toEqual(good.map((e) => e.id).sort())
+    expect(sumRollupRequests(db)).toBe(3)
+    writer.close()
+    db.close()
+  })
+
+  test('the same event enqueued twice is stored and rolled up once', async () => {
+    const { db } = tempDb()
+    const writer = new EventWriter(db, { log: () => {} })
+    const e = event()
+    writer.enqueue(e)
+    writer.flush()
+    writer.enqueue(e)
+    writer.enqueue({ ...e })
+    writer.flush()
+    expect(countEvents(db)).toBe(1)
+    expect(sumRollupRequests(db)).toBe(1)
+    writer.close()
+    db.close()
+  })
+
+  test('after close: a late event is reported, not written, and nothing throws', () => {
+    const { db } = tempDb()
+    const logs: string[] = []
+    const writer = new EventWriter(db, { log: (l) => logs.push(l) })
+    writer.enqueue(event())
+    expect(writer.close()).toBe(true)
+    db.close()
+    writer.enqueue(event({ id: 'late-1' }))
+    expect(writer.flush()).toBe(true)
+    expect(writer.pending).toBe(0)
+    expect(logs.some((l) => l.includes('late-1') && l.includes('after the event log was closed'))).toBe(true)
+  })
+
+  test('close writes every pending event', () => {
+    const { db, path } = tempDb()
+    const writer = new EventWriter(db, { flushMs: 60_000, log: () => {} })
+    for (let i = 0; i < 1234; i++) writer.enqueue(event())
+    expect(writer.close()).toBe(true)
+    db.close()
+    const check = new Database(path, { readonly: true })
+    expect(countEvents(check)).toBe(1234)
+    check.close()
+  })
+})
+
+/** A small seeded PRNG, so that a failing case can be replayed. */
+function rng(seed: number) {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('roll-ups equal the sum of the events', () => {
+  for (const seed of [1, 2, 3, 42, 2026]) {
+    test(`random events, random batches (seed ${seed})`, async () => {
+      const r = rng(seed)
+      const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]
+      const maybe = <T>(v: T, p = 0.2): T | null => (r() < p ? null : v)
+      const { db } = tempDb()
+      const writer = new EventWriter(db, { batchSize: 1 + Math.floor(r() * 300), flushMs: 5, log: () => {} })
+      const base = Date.UTC(2026, 0, 10, 0, 0, 0)
+      const n = 1500 + Math.floor(r() * 1500)
+      for (let i = 0; i < n; i++) {
+        const input = Math.floor(r() * 5000)
+        const e = event({
+          time: new Date(base + Math.floor(r() * 6 * HOUR)).toISOString(),
+          org: pick(['default', 'acme', 'beta']),
+          provider: pick(['openai', 'anthropic', 'groq', 'gemini', 'azure'] as const),
+          model: maybe(pick(['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4-5', 'mystery']), 0.1),
+          feature: maybe(pick(['search', 'chat', 'summary']), 0.4),
+          task: maybe(pick(['classification', 'extraction', 'generation'] as const), 0.5),
+          status: pick([200, 200, 200, 400, 429, 499, 500, 502, 504]),
+          inputTokens: maybe(input),
+          cachedInputTokens: maybe(Math.floor(input * r())),
+          outputTokens: maybe(Math.floor(r() * 2000)),
+          reasoningTokens: maybe(Math.floor(r() * 100)),
+          costUsd: maybe(Math.round(r() * 1e6) / 1e8, 0.25),
+          latencyMs: Math.round(r() * 30_000 * 100) / 100,
+        })
+        writer.enqueue(e)
+        if (r() < 0.01) await Bun.sleep(1 + Math.floor(r() * 10))
+        if (r() < 0.005) writer.flush()
+      }
+      await eventually(() => writer.pending === 0 && writer.written === n)
+
+      const fromEvents = db
+        .query(
+          `SELECT org_id, time - (time % ${HOUR}) AS hour, provider, COALESCE(model, '') AS model, COALESCE(feature, '') AS feature,
+                  COALESCE(task, '') AS task, COUNT(*) AS requests, SUM(status >= 400) AS errors,
+                  SUM(COALESCE(input_tokens, 0)) AS input_tokens, SUM(COALESCE(cached_input_tokens, 0)) AS cached_input_tokens,
+                  SUM(COALESCE(output_tokens, 0)) AS output_tokens, SUM(COALESCE(reasoning_tokens, 0)) AS reasoning_tokens,
+                  TOTAL(cost_usd) AS cost_usd, SUM(cost_usd IS NULL) AS unpriced_requests, TOTAL(latency_ms) AS latency_ms_sum
+           FROM events GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
+        )
+        .all() as any[]
+      const rollups = db.query('SELECT * FROM rollups_hourly ORDER BY org_id, hour, provider, model, feature, task').all() as any[]
+      expect(rollups.length).toBe(fromEvents.length)
+      for (let i = 0; i < rollups.length; i++) {
+        const a = rollups[i]
+        const b = fromEvents[i]
+        const { cost_usd: ca, latency_ms_sum: la, ...restA } = a
+        const { cost_usd: cb, latency_ms_sum: lb, ...restB } = b
+        expect(restA).toEqual(restB)
+        expect(ca).toBeCloseTo(cb, 9)
+        expect(la).toBeCloseTo(lb, 6)
+      }
+
+      // the latency histogram holds every event once, in its bucket
+      const events = db.query('SELECT org_id, time, provider, latency_ms FROM events').all() as any[]
+      const expected = new Map<string, number>()
+      for (const e of events) {
+        const k = `${e.org_id}|${e.time - (e.time % HOUR)}|${e.provider}|${latencyBucket(e.latency_ms)}`
+        expected.set(k, (expected.get(k) ?? 0) + 1)
+      }
+      const hist = db.query('SELECT * FROM latency_hourly').all() as any[]
+      expect(hist.length).toBe(expected.size)
+      for (const h of hist) expect(h.requests).toBe(expected.get(`${h.org_id}|${h.hour}|${h.provider}|${h.bucket}`))
+
+      // the model distribution (from roll-ups) agrees with a scan of the events
+      const since = base + 2 * HOUR
+      const until = base + 5 * HOUR - 1
+      const dist = modelDistribution(db, 'acme', { provider: null, since, until })
+      const scan = db
+        .query(
+          `SELECT COALESCE(model, '') AS model, provider, COUNT(*) AS requests, TOTAL(cost_usd) AS cost, AVG(latency_ms) AS lat,
+                  SUM(cost_usd IS NULL) AS unpriced
+           FROM events WHERE org_id = 'acme' AND time >= ? AND time < ? GROUP BY 1, 2`,
+        )
+        .all(since, base + 5 * HOUR) as any[]
+      expect(dist.length).toBe(scan.length)
+      for (const row of scan) {
+        const d = dist.find((x) => x.model === row.model && x.provider === row.provider)!
+        expect(d.requests).toBe(row.requests)
+        expect(d.unpricedRequests).toBe(row.unpriced)
+        expect(d.costUsd).toBeCloseTo(row.cost, 7)
+        expect(d.avgLatencyMs).toBeCloseTo(row.lat, 1)
+      }
+      writer.close()
+      db.close()
+    })
+  }
+})
+
+describe('retention', () => {
+  test('LECTR_RETENTION_DAYS prunes raw events at start; roll-ups stay', async () => {
+    const { db, path } = tempDb()
+    const writer = new EventWriter(db, { log: () => {} })
+    const now = Date.now()
+    const ages = { old: 100 * DAY, edge: 31 * DAY, recent: 29 * DAY, fresh: 0 }
+    const byAge: Record<string, string[]> = {}
+    for (const [name, age] of Object.entries(ages)) {
+      byAge[name] = []
+      for (let i = 0; i < 2500; i++) {
+        const e = event({ time: new Date(now - age - i).toISOString(), model: `m-${name}` })
+        byAge[name].push(e.id)
+        writer.enqueue(e)
+      }
+    }
+    writer.close()
+    db.close()
+
+    const parsed = parseConfig([], { LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: path, LECTR_ADMIN_TOKEN: 'test-admin-token-0123456789', LECTR_RETENTION_DAYS: '30' })
+    if (!parsed.ok) throw new Error(parsed.errors.join())
+    const running = await startServer(parsed.config, { log: () => {} })
+    try {
+      const check = new Database(path, { readonly: true })
+      const left = () => (check.query('SELECT model, COUNT(*) AS n FROM events GROUP BY model ORDER BY model').all() as any[]).map((r) => [r.model, r.n])
+      await eventually(() => left().length === 2)
+      expect(left()).toEqual([
+        ['m-fresh', 2500],
+        ['m-recent', 2500],
+      ])
+      // the roll-ups still hold every request, old ones included
+      const rolled = (check.query('SELECT model, SUM(requests) AS n FROM rollups_hourly GROUP BY model ORDER BY model').all() as any[]).map((r) => [r.model, r.n])
+      expect(rolled).toEqual([
+        ['m-edge', 2500],
+        ['m-fresh', 2500],
+        ['m-old', 2500],
+        ['m-recent', 2500],
+      ])
+      check.close()
+      const res = await fetch(`${running.url}/api/orgs/default/models?since=${new Date(now - 200 * DAY).toISOString()}`, {
+        headers: { authorization: 'Bearer test-admin-token-0123456789' },
+      })
+      const { rows } = await res.json()
+      expect(rows.find((r: any) => r.model === 'm-old')?.requests).toBe(2500)
+    } finally {
+      await running.stop()
+    }
+  })
+
+  test('pruneEvents removes exactly the events before the cut', () => {
+    const { db } = tempDb()
+    const writer = new EventWriter(db, { log: () => {} })
+    const cut = Date.UTC(2026, 5, 1)
+    for (let i = -50; i < 50; i++) writer.enqueue(event({ time: new Date(cut + i * 1000).toISOString() }))
+    writer.flush()
+    expect(pruneEvents(db, cut, 7)).toBe(50)
+    expect((db.query('SELECT MIN(time) AS t FROM events').get() as any).t).toBe(cut)
+    expect(sumRollupRequests(db)).toBe(100)
+    writer.close()
+    db.close()
+  })
+})
+
+describe('the database', () => {
+  test('WAL mode, and the schema version in user_version', () => {
+    const { db, path } = tempDb()
+    expect((db.query('PRAGMA journal_mode').get() as any).journal_mode).toBe('wal')
+    expect((db.query('PRAGMA user_version').get() as any).user_version).toBe(MIGRATIONS.length)
+    db.close()
+    // WAL is a property of the file: a plain connection sees it too
+    const plain = new Database(path)
+    expect((plain.query('PRAGMA journal_mode').get() as any).journal_mode).toBe('wal')
+    plain.close()
+    // reopening runs no migration twice
+    const again = openDatabase(path)
+    expect((again.query('PRAGMA user_version').get() as any).user_version).toBe(MIGRATIONS.length)
+    again.close()
+  })
+
+  test('a new migration runs once on an existing database, keeping its data; a failing one changes nothing', () => {
+    const { db } = tempDb()
+    db.exec("INSERT INTO meta (key, value) VALUES ('kept', 'yes')")
+    const v = MIGRATIONS.length
+    MIGRATIONS.push('CREATE TABLE migration_probe (a INTEGER) STRICT;')
+    try {
+      migrate(db)
+      migrate(db)
+      expect((db.query('PRAGMA user_version').get() as any).user_version).toBe(v + 1)
+      expect(db.query("SELECT name FROM sqlite_master WHERE name = 'migration_probe'").all().length).toBe(1)
+      expect((db.query("SELECT value FROM meta WHERE key = 'kept'").get() as any).value).toBe('yes')
+
+      MIGRATIONS.push('CREATE TABLE half_done (a INTEGER); THIS IS NOT SQL;')
+      expect(() => migrate(db)).toThrow()
+      expect((db.query('PRAGMA user_version').get() as any).user_version).toBe(v + 1)
+      expect(db.query("SELECT name FROM sqlite_master WHERE name = 'half_done'").all().length).toBe(0)
+    } finally {
+      MIGRATIONS.length = v
+      db.close()
+    }
+  })
+})
