@@ -160,8 +160,10 @@ export function createProxyHandler(deps: ProxyDeps) {
         const opts = json.stream_options
         const asked = opts !== null && typeof opts === 'object' && (opts as Record<string, unknown>).include_usage === true
         if (!asked) {
-          json.stream_options = { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true }
-          bodyBytes = te.encode(JSON.stringify(json))
+          bodyBytes =
+            opts === undefined && bodyBytes
+              ? withStreamUsageOption(bodyBytes)
+              : te.encode(JSON.stringify({ ...json, stream_options: { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true } }))
           stripUsageChunk = true
         }
       }
@@ -239,7 +241,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
       const body = meteredBody(upstream.body, meter, onEnd, () => abort.abort())
       return new Response(body, { status, statusText: upstream.statusText, headers: outHeaders })
-    } catch (err) {
+    } catch {
+      // A client that left while still sending its body makes reading it throw: that is the client's doing.
+      if (req.signal.aborted) {
+        finish(499, null, 'lectr_client_gone', null)
+        return new Response(null, { status: 499 })
+      }
       // A bug must still answer and still be recorded; the message names no key (none is ever in an error here).
       finish(500, null, 'lectr_internal', null)
       return new Response(JSON.stringify({ error: { message: 'Lectr failed to handle this request.', type: 'lectr_error', code: 'lectr_internal' } }), {
@@ -248,6 +255,26 @@ export function createProxyHandler(deps: ProxyDeps) {
       })
     }
   }
+}
+
+const USAGE_OPTION = new TextEncoder().encode('"stream_options":{"include_usage":true},')
+
+/**
+ * The client's own bytes with `stream_options.include_usage` added right after the opening brace. Splicing instead
+ * of re-serialising keeps every other byte as sent (JSON.stringify would round integers above 2^53, like a seed).
+ * Only for bodies without a `stream_options` key, so no key is ever duplicated.
+ */
+export function withStreamUsageOption(body: Uint8Array): Uint8Array {
+  const brace = body.indexOf(0x7b)
+  let next = brace + 1
+  while (next < body.length && (body[next] === 0x20 || body[next] === 0x0a || body[next] === 0x0d || body[next] === 0x09)) next++
+  // `{}` has no member to put a comma before
+  const option = body[next] === 0x7d ? USAGE_OPTION.subarray(0, USAGE_OPTION.length - 1) : USAGE_OPTION
+  const out = new Uint8Array(body.length + option.length)
+  out.set(body.subarray(0, brace + 1), 0)
+  out.set(option, brace + 1)
+  out.set(body.subarray(brace + 1), brace + 1 + option.length)
+  return out
 }
 
 function round(ms: number): number {

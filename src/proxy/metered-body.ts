@@ -39,9 +39,10 @@ export function meteredBody(
               return
             }
           }
-        } catch (err) {
+        } catch {
           end(ended ? 'complete' : 'upstream-broken')
-          controller.error(err)
+          // Not the fetch error itself: Bun prints it with the upstream URL, and a URL may carry a key (?key=…).
+          controller.error(new Error('the upstream stream broke'))
         }
       },
       cancel() {

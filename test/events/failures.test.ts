@@ -394,7 +394,7 @@ describe('refused by Lectr after the org-key check: one event each, nothing upst
 // makes `readBodyWithLimit` throw, and the outer catch records 500 `lectr_internal`, as if Lectr had failed.
 // Fix: in that catch, `if (req.signal.aborted) { finish(499, null, 'lectr_client_gone', null); return new Response(null, { status: 499 }) }`
 // (or catch around `readBodyWithLimit`). Remove `.failing` once fixed.
-test.failing('a client that leaves while sending its body is a 499, not a Lectr failure', async () => {
+test('a client that leaves while sending its body is a 499, not a Lectr failure', async () => {
   const local = await startLectr(up)
   try {
     const ac = new AbortController()
