@@ -193,7 +193,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         upstream = await doFetch(fetchUrl, {
           method: req.method,
           headers,
-          body: bodyBytes as BodyInit | null,
+          body: bodyBytes as Bun.BodyInit | null,
           signal: abort.signal,
           redirect: 'manual',
           // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
