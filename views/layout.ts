@@ -1,3 +1,4 @@
+import { ASSET_FILES } from './assets'
 import { html, type SafeHtml } from './html'
 import type { LayoutData, NavKey } from './types'
 
@@ -15,12 +16,12 @@ export const HTMX_CONFIG = JSON.stringify({
   refreshOnHistoryMiss: true,
 })
 
-/** Static assets the pages load; the server serves them from the embedded `public/` files. */
+/** Static assets the pages load; the server serves them from the embedded `public/` files (see assets.ts). */
 export const ASSETS = {
-  css: '/assets/app.css',
-  htmx: '/assets/htmx.min.js',
-  js: '/assets/app.js',
-  icon: '/assets/favicon.svg',
+  css: ASSET_FILES['app.css']!.url,
+  htmx: ASSET_FILES['htmx.min.js']!.url,
+  js: ASSET_FILES['app.js']!.url,
+  icon: ASSET_FILES['favicon.svg']!.url,
 } as const
 
 interface NavItem {

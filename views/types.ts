@@ -192,6 +192,8 @@ export interface KeysData {
   /** a key just created: shown this once */
   newKey?: string | null
   notice?: string | null
+  /** a problem with the last action, e.g. a label that is too long */
+  error?: string | null
 }
 
 export interface RegistryStatus {

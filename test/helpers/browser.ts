@@ -30,7 +30,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ]
 
-/** True when the Chromium binary is installed; browser tests skip otherwise (`apt-get install -y chromium`). */
+/** True when the Chromium binary is installed. Browser tests are never skipped: `launchBrowser` fails without it. */
 export function hasChromium(): boolean {
   return existsSync(CHROMIUM_PATH)
 }
@@ -62,6 +62,9 @@ const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) =
 })`
 
 export async function launchBrowser(): Promise<TestBrowser> {
+  if (!hasChromium()) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: run \`make browser\` (Debian's chromium; \`make test\` does it) or set LECTR_CHROMIUM`)
+  }
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
 
   async function open(origin: string, options: { width?: number; height?: number } = {}): Promise<Tab> {

@@ -136,7 +136,7 @@ describe('pages fit the CSP (no inline script, no inline style, no event-handler
   for (const [name, page] of Object.entries(PAGES)) {
     test(name, () => {
       expect(page.startsWith('<!doctype html>')).toBe(true)
-      for (const tag of page.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/ src="\/assets\/[a-z.]+\.js"/)
+      for (const tag of page.match(/<script\b[^>]*>/g) ?? []) expect(tag).toMatch(/ src="\/assets\/[a-z.]+\.js\?v=[0-9a-f]{12}"/)
       expect(page).not.toMatch(/<style\b/i)
       expect(page).not.toMatch(/\sstyle=/i)
       expect(page).not.toMatch(/<[^>]+\son[a-z]+=/i)
@@ -231,6 +231,18 @@ describe('models', () => {
 })
 
 describe('events', () => {
+  test('an empty page that is not the end says the search goes on, and offers the next page', () => {
+    const table = eventsTable(fx.events({ rows: [], next: 'c1', filters: { provider: null, model: 'rare', feature: null, task: null, status: null } }))
+    expect(table).toContain('No matches in this part of the log')
+    expect(table).toContain('rel="next"')
+    expect(eventsTable(fx.events({ rows: [], next: null, filters: { provider: null, model: 'rare', feature: null, task: null, status: null } }))).toContain('No events match these filters')
+  })
+
+  test('a long feature tag is cut short in the table, whole in its title', () => {
+    const table = eventsTable(fx.events({ rows: [fx.event(0, { feature: 'a-very-long-feature-tag-name' })] }))
+    expect(table).toContain('<span class="tag" title="a-very-long-feature-tag-name">a-very-long-feature-tag-name</span>')
+  })
+
   test('newest first as given, each row linking to its detail page', () => {
     const table = eventsTable(fx.events())
     const links = [...table.matchAll(/href="\/events\/(evt_\d+)"/g)].map((m) => m[1])

@@ -29,7 +29,7 @@ function tokens(e: LectrEvent): SafeHtml {
 }
 
 function tag(value: string | null): SafeHtml {
-  return value ? html`<span class="tag">${value}</span>` : html`<span class="muted">—</span>`
+  return value ? html`<span class="tag" title="${value}">${value}</span>` : html`<span class="muted">—</span>`
 }
 
 function hasUsage(e: LectrEvent): boolean {
@@ -63,14 +63,18 @@ function pager(data: EventsData): SafeHtml {
 </div>`
 }
 
-const HEADERS = ['Time (UTC)', 'Provider', 'Model', 'Endpoint', 'Status', 'Tokens in/out', 'Cost', 'Latency', 'Feature', 'Task']
-const NUMERIC = new Set(['Tokens in/out', 'Cost', 'Latency'])
+const HEADERS = ['Time (UTC)', 'Provider', 'Model', 'Endpoint', 'Status', 'Tokens', 'Cost', 'Latency', 'Feature', 'Task']
+const NUMERIC = new Set(['Tokens', 'Cost', 'Latency'])
+/** Short headers keep the ten columns on a laptop screen; the title says the rest. */
+const TITLES: Record<string, string> = { Tokens: 'Input / output tokens' }
 
 function eventsTableHtml(data: EventsData): SafeHtml {
   const filtered = Object.values(data.filters).some((v) => v)
   return html`<div id="events-table" class="table-wrap">
   ${
-    data.rows.length === 0
+    data.rows.length === 0 && data.next
+      ? emptyState('No matches in this part of the log', html`The events searched so far do not match these filters. Older ones may: <strong>Next page</strong> searches further back.`)
+      : data.rows.length === 0
       ? emptyState(
           filtered ? 'No events match these filters' : 'No events yet',
           filtered
@@ -78,7 +82,7 @@ function eventsTableHtml(data: EventsData): SafeHtml {
             : html`Every request through <code>/v1</code> with a valid <code>X-Lectr-Key</code> is recorded here, newest first.`,
         )
       : html`<table class="table table-compact">
-    <thead><tr>${HEADERS.map((h) => html`<th scope="col"${NUMERIC.has(h) ? html` class="num"` : ''}>${h}</th>`)}</tr></thead>
+    <thead><tr>${HEADERS.map((h) => html`<th scope="col"${NUMERIC.has(h) ? html` class="num"` : ''}${TITLES[h] ? html` title="${TITLES[h]}"` : ''}>${h}</th>`)}</tr></thead>
     <tbody>
       ${data.rows.map(eventRow)}
     </tbody>

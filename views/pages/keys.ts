@@ -53,6 +53,7 @@ export function keysPage(frame: LayoutData, data: KeysData): string {
   return layout(
     frame,
     html`${pageHeader('Org keys', 'One org key covers every provider. Create one per environment so each can be revoked alone.')}
+${notice(data.error, 'error')}
 ${notice(data.notice)}
 ${data.newKey ? newKeyBox(data.newKey) : ''}
 <section class="card">

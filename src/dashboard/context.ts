@@ -1,0 +1,161 @@
+/**
+ * What every dashboard route shares: the dependencies, the session store and the sign-in throttle; and the two
+ * wrappers every route goes through. `page` serves signed-in GETs (a page, or a fragment for htmx); `action`
+ * serves signed-in POSTs after the Origin and CSRF checks. Both add the security headers and turn a thrown
+ * error into a plain 500 page.
+ */
+import type { Server } from 'bun'
+import type { AdminDeps } from '../admin/routes'
+import { safeEqual } from '../auth/secrets'
+import type { Config } from '../config'
+import { messagePage } from '../../views/pages/message'
+import type { LayoutData, NavKey } from '../../views/types'
+import { parseCookies } from './cookies'
+import { fromSameOrigin, readForm } from './guard'
+import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
+import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
+import { SigninThrottle } from './throttle'
+import { RollupDays } from './rollup-days'
+
+export interface DashboardDeps extends AdminDeps {
+  config: Config
+}
+
+export interface Dashboard {
+  deps: DashboardDeps
+  sessions: SessionStore
+  throttle: SigninThrottle
+  /** the roll-ups per finished day, kept in memory */
+  days: RollupDays
+}
+
+export function createDashboard(deps: DashboardDeps): Dashboard {
+  const now = () => deps.clock().getTime()
+  const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
+  // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
+  setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
+  return { deps, sessions: new SessionStore(deps.db, now), throttle: new SigninThrottle(now), days }
+}
+
+/** Just-finished requests show: the writer's queue is written, and the day cache forgets what that changed. */
+function freshData(d: Dashboard): void {
+  d.deps.flushEvents()
+  d.days.sync()
+}
+
+/** A signed-in request. */
+export interface SignedIn {
+  request: Request
+  url: URL
+  params: Record<string, string>
+  session: Session
+  /** the org the session is looking at (exists) */
+  org: string
+  /** the page frame: org switcher, CSRF token, registry banner */
+  frame(title: string, active: NavKey | null): LayoutData
+}
+
+/** What Elysia hands a handler; only these parts are used. */
+export interface RouteContext {
+  request: Request
+  params?: Record<string, string>
+  server?: Server<unknown> | null
+}
+
+type Handler = (ctx: RouteContext) => Promise<Response>
+
+/** The session a request's cookie names, or null. */
+export function sessionOf(d: Dashboard, request: Request): Session | null {
+  return d.sessions.find(parseCookies(request.headers.get('cookie')).get(SESSION_COOKIE))
+}
+
+/** A request with its session: the org it looks at and the page frame. */
+export function signedIn(d: Dashboard, ctx: RouteContext, session: Session): SignedIn {
+  const orgs = d.deps.orgs.list()
+  // The session's org; until one is picked (or if it is gone), `default`, else the oldest org.
+  const org = (orgs.find((o) => o.id === session.orgId) ?? orgs.find((o) => o.id === 'default') ?? orgs[0])?.id ?? 'default'
+  return {
+    request: ctx.request,
+    url: new URL(ctx.request.url),
+    params: ctx.params ?? {},
+    session,
+    org,
+    frame: (title, active) => ({
+      title,
+      active,
+      orgs: orgs.map((o) => ({ id: o.id, name: o.name })),
+      currentOrg: org,
+      csrf: session.csrf,
+      registryError: d.deps.registry.status.lastError,
+    }),
+  }
+}
+
+/** Security headers on whatever comes back; an exception becomes a 500 page instead of Elysia's default. */
+export function guarded(fn: Handler): Handler {
+  return async (ctx) => {
+    try {
+      return secure(await fn(ctx))
+    } catch (error) {
+      console.error(`lectr: dashboard ${ctx.request.method} ${new URL(ctx.request.url).pathname} failed: ${(error as Error)?.stack ?? error}`)
+      return htmlResponse(messagePage({ title: 'Something went wrong', message: 'Lectr could not show this page. The error is in its log.', link: { href: '/', label: 'Go to the overview' } }), 500)
+    }
+  }
+}
+
+/** Where the sign-in page sends someone back to: this request's path and query. */
+export function signinUrl(request: Request): string {
+  const url = new URL(request.url)
+  const next = url.pathname + url.search
+  return next === '/' ? '/signin' : `/signin?next=${encodeURIComponent(next)}`
+}
+
+/**
+ * A signed-in GET. Without a session a page request is sent to sign in (303), and an htmx request gets 401 with
+ * `HX-Redirect`, so htmx loads the sign-in page instead of swapping it into a table.
+ */
+export function page(d: Dashboard, fn: (s: SignedIn) => Response | Promise<Response>): Handler {
+  return guarded(async (ctx) => {
+    const session = sessionOf(d, ctx.request)
+    if (!session) {
+      const to = signinUrl(ctx.request)
+      if (isHtmx(ctx.request)) return textResponse('Sign in first.', 401, { 'hx-redirect': to })
+      return redirect(to)
+    }
+    freshData(d)
+    return fn(signedIn(d, ctx, session))
+  })
+}
+
+/** The CSRF token a form sent matches the session's. */
+export function csrfMatches(sent: string | null, expected: string): boolean {
+  return typeof sent === 'string' && sent.length > 0 && safeEqual(sent, expected)
+}
+
+/** A refused POST: a short page for a browser, plain text for htmx. */
+export function refused(request: Request, status: number, title: string, message: string, link: { href: string; label: string } | null): Response {
+  if (isHtmx(request)) return textResponse(message, status, status === 401 ? { 'hx-redirect': '/signin' } : {})
+  return htmlResponse(messagePage({ title, message, link }), status)
+}
+
+/**
+ * A signed-in POST (a form). Refused with 401 without a session, with 403 when it came from another site or its
+ * `_csrf` field is not the session's token, and with 400 when the body is not a form of reasonable size.
+ */
+export function action(d: Dashboard, fn: (s: SignedIn, form: URLSearchParams) => Response | Promise<Response>): Handler {
+  return guarded(async (ctx) => {
+    const { request } = ctx
+    const session = sessionOf(d, request)
+    if (!session) {
+      return refused(request, 401, 'Sign in again', 'Your session has ended, so nothing was changed. Sign in and try again.', { href: '/signin', label: 'Sign in' })
+    }
+    const forbidden = () =>
+      refused(request, 403, 'Refused', 'This form did not come from this Lectr page, so nothing was changed. Reload the page and try again.', { href: '/', label: 'Go to the overview' })
+    if (!fromSameOrigin(request)) return forbidden()
+    const form = await readForm(request)
+    if (!form) return refused(request, 400, 'Refused', 'The form could not be read, so nothing was changed.', { href: '/', label: 'Go to the overview' })
+    if (!csrfMatches(form.get('_csrf'), session.csrf)) return forbidden()
+    freshData(d)
+    return fn(signedIn(d, ctx, session), form)
+  })
+}

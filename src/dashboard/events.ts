@@ -1,0 +1,52 @@
+import { Elysia } from 'elysia'
+import { getEvent } from '../events/queries'
+import { eventDetailPage } from '../../views/pages/event-detail'
+import { eventsPage, eventsTable } from '../../views/pages/events'
+import { notFoundPage } from '../../views/pages/not-found'
+import type { EventFilters, EventsData } from '../../views/types'
+import { page, type Dashboard } from './context'
+import { htmlResponse, isHtmx } from './http'
+import { providerParam, statusParam, taskParam, textParam } from './params'
+import { knownValues, listEvents } from './queries'
+
+export const EVENTS_PER_PAGE = 50
+
+/** An event id or cursor as Lectr mints them (UUIDv7), or near enough to look up; anything else is ignored. */
+function idParam(value: string | null | undefined): string | null {
+  return value && /^[0-9A-Za-z_-]{1,64}$/.test(value) ? value : null
+}
+
+/** GET /events (filters, cursor; htmx gets only `#events-table`) and GET /events/:id. */
+export function eventRoutes(d: Dashboard) {
+  return new Elysia()
+    .get(
+      '/events',
+      page(d, (s) => {
+        const q = s.url.searchParams
+        const filters: EventFilters = {
+          provider: providerParam(q),
+          model: textParam(q, 'model'),
+          feature: textParam(q, 'feature'),
+          task: taskParam(q),
+          status: statusParam(q),
+        }
+        const cursor = idParam(q.get('cursor'))
+        const now = d.deps.clock().getTime()
+        const { rows, next } = listEvents(d.deps.db, d.days, s.org, filters, cursor, now, { limit: EVENTS_PER_PAGE })
+        const data: EventsData = { rows, filters, next, paged: cursor !== null }
+        const vary = { vary: 'HX-Request' }
+        if (isHtmx(s.request)) return htmlResponse(eventsTable(data), 200, vary)
+        const known = knownValues(d.days, s.org, now)
+        return htmlResponse(eventsPage(s.frame('Events', 'events'), { ...data, knownModels: known.models, knownFeatures: known.features }), 200, vary)
+      }),
+    )
+    .get(
+      '/events/:id',
+      page(d, (s) => {
+        const id = idParam(s.params.id)
+        const event = id ? getEvent(d.deps.db, s.org, id) : null
+        if (!event) return htmlResponse(notFoundPage(s.frame('Event not found', 'events'), { message: 'There is no such event in this org. It may be older than the retention period.' }), 404)
+        return htmlResponse(eventDetailPage(s.frame('Event', 'events'), { event }))
+      }),
+    )
+}

@@ -1,0 +1,85 @@
+/** Checks on what a browser sends: where a POST came from, where a redirect may go, who is asking. */
+import type { Server } from 'bun'
+
+/**
+ * False when the request says it came from another site: `Sec-Fetch-Site` other than same-origin (or none, a
+ * person typing the URL), or an `Origin` whose host is not the host the request was sent to. Browsers send at
+ * least one of the two on every POST; a client sending neither (curl) must still pass the CSRF token check.
+ */
+export function fromSameOrigin(request: Request): boolean {
+  const site = request.headers.get('sec-fetch-site')
+  if (site !== null && site !== 'same-origin' && site !== 'none') return false
+  const origin = request.headers.get('origin')
+  if (origin === null) return true
+  let originHost: string
+  try {
+    const url = new URL(origin)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
+    originHost = url.host.toLowerCase()
+  } catch {
+    return false // includes `Origin: null` (sandboxed frames, some redirects)
+  }
+  const hosts = [request.headers.get('host'), request.headers.get('x-forwarded-host')?.split(',')[0], new URL(request.url).host]
+  return hosts.some((h) => h && normaliseHost(h) === originHost)
+}
+
+/** `Host` without the default port, lower-case, so `example.com:443` matches `https://example.com`. */
+function normaliseHost(host: string): string {
+  return host.trim().toLowerCase().replace(/:(80|443)$/, '')
+}
+
+/**
+ * A redirect target from a `next` parameter: only a local path (`/models?range=7d`), never another site
+ * (`//evil.example`, `/\evil.example`, `https://...`) and never back to sign-in or sign-out. Null when unsafe.
+ *
+ * @example safeNext('/events?provider=openai') // '/events?provider=openai'
+ * @example safeNext('//evil.example/x')         // null
+ */
+export function safeNext(raw: string | null | undefined): string | null {
+  if (!raw || raw.length > 2048) return null
+  if (!raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) return null
+  if (/[\u0000-\u001f\u007f]/.test(raw)) return null
+  let url: URL
+  try {
+    url = new URL(raw, 'http://lectr.invalid')
+  } catch {
+    return null
+  }
+  if (url.origin !== 'http://lectr.invalid') return null
+  if (url.pathname === '/signin' || url.pathname === '/signout') return null
+  return url.pathname + url.search
+}
+
+/** The client's address for the sign-in throttle: the socket's peer, never a header a client can set. */
+export function clientAddress(request: Request, server: Server<unknown> | null | undefined): string {
+  return server?.requestIP(request)?.address ?? 'unknown'
+}
+
+/** Form fields are short; anything bigger than this is not from our forms. */
+export const FORM_LIMIT_BYTES = 64 * 1024
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body (what our forms and htmx send), up to `limit` bytes.
+ * Null when the body is too large or another type.
+ */
+export async function readForm(request: Request, limit = FORM_LIMIT_BYTES): Promise<URLSearchParams | null> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') return null
+  const declared = Number(request.headers.get('content-length') ?? '0')
+  if (declared > limit) return null
+  if (!request.body) return new URLSearchParams()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = request.body.getReader()
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      return null
+    }
+    chunks.push(value)
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+}

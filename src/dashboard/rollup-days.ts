@@ -1,0 +1,288 @@
+/**
+ * Roll-ups summed per UTC day and kept in memory, so a 30-day page adds up 30 small maps instead of reading
+ * hundreds of thousands of hourly roll-up rows. Only finished days are kept; today, and the partial days at the
+ * edges of a window, are read from `rollups_hourly` as they are.
+ *
+ * A finished day can still change: a long request that started before midnight is recorded (under its start
+ * time) when it ends. Before each read, `sync` looks at the events written since the last read (a rowid range,
+ * cheap) and forgets the days they belong to. A write by another connection (`PRAGMA data_version`) forgets
+ * everything; after a very large burst of writes the days are kept but re-read in the background.
+ */
+import type { Database } from 'bun:sqlite'
+
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 24 * HOUR_MS
+/** Days read ahead in the background: the longest range (30 days) and the recommendations window. */
+const WARM_DAYS = 31
+/** Above this many new events since the last read, forgetting day by day costs more than re-reading. */
+const MAX_DELTA_SCAN = 100_000
+
+export interface Sums {
+  requests: number
+  errors: number
+  costUsd: number
+  unpricedRequests: number
+  latencyMsSum: number
+  inputTokens: number
+  cachedInputTokens: number
+  outputTokens: number
+}
+
+/** One (provider, model, task, feature) group; '' where the request had none. */
+export interface Group extends Sums {
+  provider: string
+  model: string
+  task: string
+  feature: string
+}
+
+/** A stretch of roll-ups: totals per hour, latency histogram per hour, and the groups over the whole stretch. */
+export interface Span {
+  from: number
+  to: number
+  hours: Map<number, Sums>
+  latency: Map<number, Map<number, number>>
+  groups: Map<string, Group>
+}
+
+export function emptySums(): Sums {
+  return { requests: 0, errors: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }
+}
+
+export function addSums(into: Sums, s: Sums): void {
+  into.requests += s.requests
+  into.errors += s.errors
+  into.costUsd += s.costUsd
+  into.unpricedRequests += s.unpricedRequests
+  into.latencyMsSum += s.latencyMsSum
+  into.inputTokens += s.inputTokens
+  into.cachedInputTokens += s.cachedInputTokens
+  into.outputTokens += s.outputTokens
+}
+
+export function groupKey(g: { provider: string; model: string; task: string; feature: string }): string {
+  return `${g.provider}\u0000${g.model}\u0000${g.task}\u0000${g.feature}`
+}
+
+const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests,
+  SUM(latency_ms_sum) AS latencyMsSum, SUM(input_tokens) AS inputTokens, SUM(cached_input_tokens) AS cachedInputTokens,
+  SUM(output_tokens) AS outputTokens`
+
+/** What a reader needs of a span: totals and latency per hour (`hours`), or the groups (`groups`), or both. */
+export type SpanParts = 'hours' | 'groups' | 'all'
+
+/** Reads [from, to) of an org's roll-ups from SQLite (range reads of the primary keys). */
+export function readSpan(db: Database, org: string, from: number, to: number, parts: SpanParts = 'all'): Span {
+  const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
+  if (from >= to) return span
+  if (parts !== 'groups') {
+    for (const r of db.query(`SELECT hour, ${SUMS_SQL} FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY hour`).all(org, from, to) as (Sums & { hour: number })[]) {
+      const { hour, ...sums } = r
+      span.hours.set(hour, sums)
+    }
+    for (const r of db.query('SELECT hour, bucket, SUM(requests) AS n FROM latency_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY hour, bucket').all(org, from, to) as { hour: number; bucket: number; n: number }[]) {
+      let buckets = span.latency.get(r.hour)
+      if (!buckets) span.latency.set(r.hour, (buckets = new Map()))
+      buckets.set(r.bucket, r.n)
+    }
+  }
+  if (parts !== 'hours') {
+    const groups = db
+      .query(`SELECT provider, model, task, feature, ${SUMS_SQL} FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY provider, model, task, feature`)
+      .all(org, from, to) as Group[]
+    for (const g of groups) span.groups.set(groupKey(g), g)
+  }
+  return span
+}
+
+/** Adds `span` (which must not overlap `into`) to `into`, widening it. */
+export function mergeSpan(into: Span, span: Span): void {
+  into.from = Math.min(into.from, span.from)
+  into.to = Math.max(into.to, span.to)
+  for (const [hour, sums] of span.hours) into.hours.set(hour, sums)
+  for (const [hour, buckets] of span.latency) into.latency.set(hour, buckets)
+  for (const [key, g] of span.groups) {
+    const mine = into.groups.get(key)
+    if (mine) addSums(mine, g)
+    else into.groups.set(key, { ...g })
+  }
+}
+
+/** The start of the UTC day `ms` falls in. */
+export function dayOf(ms: number): number {
+  return ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
+}
+
+/**
+ * @example
+ * const days = new RollupDays(db, () => Date.now())
+ * days.sync()
+ * const spans = days.cover('default', from, to) // cached whole days + live partial days
+ */
+export class RollupDays {
+  private days = new Map<string, Map<number, Span>>()
+  private stale = new Set<string>()
+  private lastRowid: number | null = null
+  private lastDataVersion: number | null = null
+  private warming = new Set<string>()
+  private rewarm = new Set<string>()
+  /** bumped whenever days are forgotten, so a day being read in the background then is read again */
+  private epoch = 0
+
+  private readonly keepDays: number
+  private readonly maxDeltaScan: number
+
+  /**
+   * @param opts.keepDays days kept at most: the event log's retention and a little, as the events page counts
+   *   back through every day that still has events (default 32)
+   */
+  constructor(
+    private db: Database,
+    private now: () => number,
+    opts: { keepDays?: number; maxDeltaScan?: number } = {},
+  ) {
+    this.keepDays = opts.keepDays ?? 32
+    this.maxDeltaScan = opts.maxDeltaScan ?? MAX_DELTA_SCAN
+    // From here on every write is seen by `sync`, including those before the first read (the background reads).
+    this.sync()
+  }
+
+  /** How many days of an org are kept now (for tests and diagnostics). */
+  keptDays(org: string): number {
+    return this.days.get(org)?.size ?? 0
+  }
+
+  /** Whether a background read is going on for an org (for tests). */
+  isWarming(org: string): boolean {
+    return this.warming.has(org)
+  }
+
+  /** Forgets what changed since the last call. Call after flushing the event writer, before reading. */
+  sync(): void {
+    const dataVersion = (this.db.query('PRAGMA data_version').get() as { data_version: number }).data_version
+    const maxRowid = (this.db.query('SELECT MAX(rowid) AS m FROM events').get() as { m: number | null }).m ?? 0
+    const last = this.lastRowid
+    const otherWriter = this.lastDataVersion !== null && dataVersion !== this.lastDataVersion
+    this.lastDataVersion = dataVersion
+    this.lastRowid = maxRowid
+    if (last === null) return
+    if (maxRowid === last) {
+      if (otherWriter) this.forgetAll()
+      return
+    }
+    if (otherWriter || maxRowid < last) {
+      this.forgetAll()
+    } else if (maxRowid - last > this.maxDeltaScan) {
+      for (const [org, days] of this.days) for (const day of days.keys()) this.stale.add(`${org}\u0000${day}`)
+      for (const org of this.days.keys()) this.warm(org)
+    } else {
+      const touched = this.db.query('SELECT DISTINCT org_id AS org, time - (time % ?) AS day FROM events WHERE rowid > ?').all(DAY_MS, last) as { org: string; day: number }[]
+      for (const t of touched) if (this.days.get(t.org)?.delete(t.day)) this.epoch++
+    }
+  }
+
+  private forgetAll(): void {
+    this.days.clear()
+    this.stale.clear()
+    this.epoch++
+  }
+
+  /** A finished day of an org, read once and then kept. */
+  day(org: string, day: number): Span {
+    let days = this.days.get(org)
+    if (!days) this.days.set(org, (days = new Map()))
+    let span = days.get(day)
+    if (!span) {
+      span = readSpan(this.db, org, day, day + DAY_MS)
+      days.set(day, span)
+      this.evictOld(days)
+    }
+    return span
+  }
+
+  /**
+   * Spans that together cover [from, to): kept whole days where possible, the rest read now (only the `parts`
+   * asked for; kept days have everything).
+   */
+  cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Span[] {
+    const today = dayOf(this.now())
+    const spans: Span[] = []
+    let at = from
+    while (at < to) {
+      const day = dayOf(at)
+      const end = Math.min(day + DAY_MS, to)
+      const whole = at === day && end === day + DAY_MS && day < today
+      // A finished day not kept yet: totals are cheap to read as they are; groups are worth keeping.
+      if (whole && (parts !== 'hours' || this.days.get(org)?.has(day))) spans.push(this.day(org, day))
+      else spans.push(readSpan(this.db, org, at, end, parts))
+      at = end
+    }
+    this.warm(org)
+    return spans
+  }
+
+  /** Reads the finished days of every org in the background (at start, and when someone opens the sign-in page). */
+  warmAll(orgs: () => string[]): void {
+    try {
+      for (const org of orgs()) this.warm(org)
+    } catch {
+      // the database is closed already
+    }
+  }
+
+  /**
+   * Reads the org's finished days (and re-reads stale ones) in the background, a quarter of a day per turn of the
+   * event loop, so a proxied request never waits behind more than a few milliseconds of it.
+   */
+  warm(org: string): void {
+    if (this.warming.has(org)) {
+      this.rewarm.add(org)
+      return
+    }
+    this.warming.add(org)
+    const today = dayOf(this.now())
+    const todo: number[] = []
+    for (let k = 1; k <= Math.min(WARM_DAYS, this.keepDays - 1); k++) todo.push(today - k * DAY_MS)
+    let building: Span | null = null
+    let startedAt = this.epoch
+    const step = () => {
+      try {
+        while (todo.length > 0) {
+          const day = todo[0]!
+          const key = `${org}\u0000${day}`
+          if (!building && this.days.get(org)?.has(day) && !this.stale.has(key)) {
+            todo.shift()
+            continue
+          }
+          if (building && startedAt !== this.epoch) building = null // something changed meanwhile: read the day again
+          if (!building) startedAt = this.epoch
+          const part = building ? building.to - day : 0
+          const quarter = readSpan(this.db, org, day + part, day + part + DAY_MS / 4)
+          if (building) mergeSpan(building, quarter)
+          else building = quarter
+          if (building.to - day >= DAY_MS) {
+            let days = this.days.get(org)
+            if (!days) this.days.set(org, (days = new Map()))
+            days.set(day, building)
+            this.stale.delete(key)
+            this.evictOld(days)
+            building = null
+            todo.shift()
+          }
+          break
+        }
+      } catch {
+        todo.length = 0 // the database closed (shutdown): nothing left to warm
+      }
+      if (todo.length > 0) return void setTimeout(step, 0).unref()
+      this.warming.delete(org)
+      if (this.rewarm.delete(org)) this.warm(org)
+    }
+    setTimeout(step, 0).unref()
+  }
+
+  private evictOld(days: Map<number, Span>): void {
+    const oldest = dayOf(this.now()) - this.keepDays * DAY_MS
+    for (const day of days.keys()) if (day < oldest) days.delete(day)
+  }
+}
