@@ -69,6 +69,28 @@ check(page.status === 200 || page.status === 302 || page.status === 303, `GET / 
 const htmx = await fetch(`${base}/assets/htmx.min.js`)
 check(htmx.status === 200 && (await htmx.text()).includes('htmx'), 'the embedded htmx is served')
 
+// Sign in as a person would and open every page: views and assets come from inside the binary.
+const signin = await fetch(`${base}/signin`)
+const formToken = (await signin.text()).match(/name="_csrf" value="([^"]+)"/)?.[1]
+const formCookie = signin.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+const signedIn = await fetch(`${base}/signin`, {
+  method: 'POST',
+  redirect: 'manual',
+  headers: { origin: base, cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({ token: adminToken!, _csrf: formToken ?? '' }),
+})
+const session = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('lectr_session='))
+check(signedIn.status === 303 && session, `signing in with the admin token (${signedIn.status})`)
+for (const path of ['/', '/models', '/events', '/recommendations', '/settings/azure', '/settings/keys', '/registry']) {
+  const res = await fetch(`${base}${path}`, { headers: { cookie: session! } })
+  const body = await res.text()
+  check(res.status === 200 && body.includes('</html>') && res.headers.get('content-security-policy'), `GET ${path}`)
+  for (const asset of body.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) {
+    const a = await fetch(`${base}${asset[1].replaceAll('&amp;', '&')}`)
+    if (a.status !== 200) fail(`asset ${asset[1]} answered ${a.status}`)
+  }
+}
+
 proc.kill('SIGTERM')
 const code = await proc.exited
 check(code === 0, `SIGTERM exits 0 (got ${code})`)
