@@ -52,7 +52,6 @@ export const MIGRATIONS: string[] = [
     registry_version TEXT NOT NULL
   ) STRICT;
   CREATE INDEX events_org_id ON events(org_id, id);
-  CREATE INDEX events_time ON events(time);
   CREATE TABLE rollups_hourly (
     org_id TEXT NOT NULL,
     hour INTEGER NOT NULL,
@@ -70,6 +69,20 @@ export const MIGRATIONS: string[] = [
     unpriced_requests INTEGER NOT NULL,
     latency_ms_sum REAL NOT NULL,
     PRIMARY KEY (org_id, hour, provider, model, feature, task)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE model_rollups_hourly (
+    org_id TEXT NOT NULL,
+    hour INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    unpriced_requests INTEGER NOT NULL,
+    latency_ms_sum REAL NOT NULL,
+    PRIMARY KEY (org_id, hour, provider, model)
   ) STRICT, WITHOUT ROWID;
   CREATE TABLE sessions (
     id_hash TEXT PRIMARY KEY,

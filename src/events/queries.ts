@@ -93,7 +93,7 @@ export function modelDistribution(
       `SELECT model, provider, SUM(requests) AS requests, SUM(cost_usd) AS costUsd,
               SUM(latency_ms_sum) / SUM(requests) AS avgLatencyMs, SUM(input_tokens) AS inputTokens,
               SUM(output_tokens) AS outputTokens, SUM(unpriced_requests) AS unpricedRequests
-       FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${providerClause}
+       FROM model_rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${providerClause}
        GROUP BY model, provider ORDER BY requests DESC, model`,
     )
     .all(...args)
@@ -121,14 +121,21 @@ function roundUsd(v: number): number {
   return Math.round(v * 1e8) / 1e8
 }
 
-const PRUNE_SQL = 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE time < ? LIMIT ?)'
+// Event ids are UUIDv7, which start with their time: an id range finds old events without an index on time.
+const PRUNE_SQL = 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE id < ? LIMIT ?)'
+
+/** The smallest UUIDv7 of a millisecond: every event id of that time or later sorts at or above it. */
+export function idFloorOf(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12)
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`
+}
 
 /** Removes raw events older than `olderThan` (ms since the epoch), all at once, in slices; roll-ups stay. */
 export function pruneEvents(db: Database, olderThan: number, slice = 5000): number {
   let total = 0
   const stmt = db.query(PRUNE_SQL)
   for (;;) {
-    const r = stmt.run(olderThan, slice)
+    const r = stmt.run(idFloorOf(olderThan), slice)
     total += r.changes
     if (r.changes < slice) return total
   }
@@ -148,7 +155,7 @@ export async function pruneEventsGradually(
   const stmt = db.query(PRUNE_SQL)
   let total = 0
   for (;;) {
-    const r = stmt.run(olderThan, slice)
+    const r = stmt.run(idFloorOf(olderThan), slice)
     total += r.changes
     if (r.changes < slice) return total
     await new Promise((resolve) => setImmediate(resolve))

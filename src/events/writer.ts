@@ -55,6 +55,7 @@ export class EventWriter {
   private insertEvent: Statement
   private upsertRollup: Statement
   private upsertLatency: Statement
+  private upsertModelRollup: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
   /** events SQLite refused outright (see the class comment) */
@@ -87,6 +88,16 @@ export class EventWriter {
         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
         output_tokens = output_tokens + excluded.output_tokens,
         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+    )
+    this.upsertModelRollup = db.prepare(
+      `INSERT INTO model_rollups_hourly (org_id, hour, provider, model, requests, errors, input_tokens, output_tokens,
+        cost_usd, unpriced_requests, latency_ms_sum)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, hour, provider, model) DO UPDATE SET
+        requests = requests + excluded.requests, errors = errors + excluded.errors,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
         cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
         latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
     )
@@ -212,10 +223,30 @@ export class EventWriter {
         if (l) l.requests++
         else latency.set(lkey, { org: roll.org, hour: roll.hour, provider: e.provider, bucket, requests: 1 })
       }
+      // The same sums without feature and task: the model table reads a few rows per hour, not thousands.
+      const byModel = new Map<string, RollupDelta>()
       for (const r of rollups.values()) {
         this.upsertRollup.run(
           r.org, r.hour, r.provider, r.model, r.feature, r.task, r.requests, r.errors, r.inputTokens, r.cachedInputTokens,
           r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum,
+        )
+        const mkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${r.model}`
+        const m = byModel.get(mkey)
+        if (!m) byModel.set(mkey, { ...r })
+        else {
+          m.requests += r.requests
+          m.errors += r.errors
+          m.inputTokens += r.inputTokens
+          m.outputTokens += r.outputTokens
+          m.costUsd += r.costUsd
+          m.unpricedRequests += r.unpricedRequests
+          m.latencyMsSum += r.latencyMsSum
+        }
+      }
+      for (const m of byModel.values()) {
+        this.upsertModelRollup.run(
+          m.org, m.hour, m.provider, m.model, m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd,
+          m.unpricedRequests, m.latencyMsSum,
         )
       }
       for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)

@@ -32,9 +32,11 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 function event(over: Partial<LectrEvent> = {}): LectrEvent {
+  // Event ids are UUIDv7 of the event's own time, as the proxy makes them (retention finds old events by id).
+  const time = over.time ?? new Date().toISOString()
   return {
-    id: Bun.randomUUIDv7(),
-    time: new Date().toISOString(),
+    id: Bun.randomUUIDv7('hex', Date.parse(time)),
+    time,
     org: 'default',
     provider: 'openai',
     providerUnknown: false,
