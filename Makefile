@@ -5,7 +5,7 @@ LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
 BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
 export PATH := $(dir $(BUN)):$(PATH)
 
-.PHONY: run test unit smoke build bench browser deps clean
+.PHONY: run test unit smoke build bench bench-soak browser deps clean
 
 run: deps
 	$(BUN) run src/main.ts
@@ -27,8 +27,13 @@ dist/lectr: deps $(shell find src views public -type f 2>/dev/null) package.json
 smoke: dist/lectr
 	$(BUN) test/smoke/run.ts dist/lectr
 
+# BENCH_QUICK=1 for a smoke run; BENCH_EVENTS sets the size of the big event log (cached in bench/.cache).
 bench: deps dist/lectr
 	$(BUN) bench/run.ts
+
+# Five minutes of load, then RSS at idle compared with RSS after the first minute.
+bench-soak: deps dist/lectr
+	$(BUN) bench/soak.ts
 
 deps: $(BUN) node_modules/.installed
 

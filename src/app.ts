@@ -1,3 +1,4 @@
+import type { Server } from 'bun'
 import type { Database } from 'bun:sqlite'
 import { Elysia } from 'elysia'
 import { adminRoutes } from './admin/routes'
@@ -40,7 +41,10 @@ export function createApp(deps: AppDeps) {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
   }
-  return new Elysia()
+  // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
+  // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.
+  const v1 = (request: Request, server: Server<unknown>) => proxy(request, server)
+  return new Elysia({ serve: { routes: { '/v1/*': v1 } } })
     .get('/v1/models', ({ request }) => {
       if (!deps.orgs.authenticate(request.headers.get('x-lectr-key'))) {
         return errorResponse(401, 'lectr_invalid_org_key', 'Missing or invalid X-Lectr-Key header.')

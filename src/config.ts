@@ -20,6 +20,7 @@ export const Config = Type.Object({
   upstreamTimeoutMs: Type.Integer({ minimum: 1 }),
   retentionDays: Type.Integer({ minimum: 1 }),
   eventLog: Type.Boolean(),
+  maxUpstreamRequests: Type.Integer({ minimum: 1, maximum: 65535 }),
 })
 export type Config = Static<typeof Config>
 
@@ -49,6 +50,7 @@ export const SETTINGS: Setting[] = [
   { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'LECTR_MAX_BODY_BYTES', kind: 'int', default: String(32 * 1024 * 1024), help: 'largest request body accepted (413 above)' },
   { key: 'upstreamTimeoutMs', flag: '--upstream-timeout-ms', env: 'LECTR_UPSTREAM_TIMEOUT_MS', kind: 'int', default: String(10 * 60 * 1000), help: 'no first byte from the provider within this: 504' },
   { key: 'retentionDays', flag: '--retention-days', env: 'LECTR_RETENTION_DAYS', kind: 'int', default: '90', help: 'raw events older than this are pruned (roll-ups stay)' },
+  { key: 'maxUpstreamRequests', flag: '--max-upstream-requests', env: 'LECTR_MAX_UPSTREAM_REQUESTS', kind: 'int', default: '4096', help: 'upstream requests (open streams included) in flight at once; sets BUN_CONFIG_MAX_HTTP_REQUESTS' },
   { key: 'eventLog', flag: '--event-log', env: 'LECTR_EVENT_LOG', kind: 'bool', default: '1', help: 'record events (0 only for benchmarking the proxy alone)' },
 ]
 

@@ -1,5 +1,6 @@
 import { parseConfig, settingsHelp } from './config'
 import { checkRegistryFile } from './registry/check'
+import { ensureFetchSlots } from './reexec'
 import { startServer } from './server'
 import { VERSION } from './version'
 
@@ -40,7 +41,24 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
   const config = parsed.config
+  ensureFetchSlots(config.maxUpstreamRequests)
   const running = await startServer(config)
+  // Signals are handled before the startup lines are printed: whoever reads them may signal at once.
+  let stopping = false
+  const onStop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    console.log(`lectr: ${signal}: draining (up to ${config.drainSeconds}s), then writing every pending event`)
+    await running.drain()
+    console.log(`lectr: stopped; ${running.writer.written} events written this run`)
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void onStop('SIGTERM'))
+  process.on('SIGINT', () => void onStop('SIGINT'))
+  process.on('SIGHUP', () => {
+    const r = running.registry.reload()
+    console.log(r.ok ? 'lectr: SIGHUP: registry reloaded' : `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`)
+  })
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const base = `http://${shown}:${running.port}`
   const orgKey = running.defaultOrgKey ?? '<your org key>'
@@ -57,21 +75,6 @@ async function main(argv: string[]): Promise<number> {
       -H "Content-Type: application/json" \\
       -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`)
 
-  let stopping = false
-  const onStop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    console.log(`lectr: ${signal}: draining (up to ${config.drainSeconds}s), then writing every pending event`)
-    await running.drain()
-    console.log(`lectr: stopped; ${running.writer.written} events written this run`)
-    process.exit(0)
-  }
-  process.on('SIGTERM', () => void onStop('SIGTERM'))
-  process.on('SIGINT', () => void onStop('SIGINT'))
-  process.on('SIGHUP', () => {
-    const r = running.registry.reload()
-    console.log(r.ok ? 'lectr: SIGHUP: registry reloaded' : `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`)
-  })
   return -1
 }
 

@@ -64,6 +64,9 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   app.listen({
     hostname: config.host,
     port: config.port,
+    // Elysia's defaults would let a second process share the port and would serve Bun's development error pages.
+    reusePort: false,
+    development: false,
     // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
   })

@@ -239,6 +239,21 @@ export function createProxyHandler(deps: ProxyDeps) {
         else if (outcome === 'upstream-broken') finish(status, result, req.signal.aborted ? 'lectr_client_gone' : 'lectr_upstream_broken', ttfb)
         else finish(status, result, null, ttfb)
       }
+      if (answersWhole(stream, upstream.headers)) {
+        // A whole JSON answer: read it natively and answer with it at once, which costs Bun far less than pumping a
+        // JS stream chunk by chunk. Streams (`stream: true`, text/event-stream) are never handled this way.
+        let whole: Uint8Array
+        try {
+          whole = new Uint8Array(await upstream.arrayBuffer())
+        } catch {
+          onEnd(req.signal.aborted ? 'client-gone' : 'upstream-broken')
+          if (req.signal.aborted) return new Response(null, { status: 499 })
+          return errorResponse(502, 'lectr_upstream_unreachable', `${provider.id} broke off its answer.`, lectrHeaders(provider.id))
+        }
+        meter.push(whole)
+        onEnd('complete')
+        return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders })
+      }
       const body = meteredBody(upstream.body, meter, onEnd, () => abort.abort())
       return new Response(body, { status, statusText: upstream.statusText, headers: outHeaders })
     } catch {
@@ -255,6 +270,13 @@ export function createProxyHandler(deps: ProxyDeps) {
       })
     }
   }
+}
+
+/** A non-streaming JSON answer (what almost every non-stream request gets): read whole rather than piped. */
+function answersWhole(stream: boolean, headers: Headers): boolean {
+  if (stream) return false
+  const type = headers.get('content-type')
+  return type !== null && type.includes('json')
 }
 
 const USAGE_OPTION = new TextEncoder().encode('"stream_options":{"include_usage":true},')
