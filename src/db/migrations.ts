@@ -84,6 +84,20 @@ export const MIGRATIONS: string[] = [
     latency_ms_sum REAL NOT NULL,
     PRIMARY KEY (org_id, hour, provider, model)
   ) STRICT, WITHOUT ROWID;
+  CREATE TABLE model_rollups_daily (
+    org_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    unpriced_requests INTEGER NOT NULL,
+    latency_ms_sum REAL NOT NULL,
+    PRIMARY KEY (org_id, day, provider, model)
+  ) STRICT, WITHOUT ROWID;
   CREATE TABLE sessions (
     id_hash TEXT PRIMARY KEY,
     csrf TEXT NOT NULL,

@@ -78,28 +78,44 @@ function hourRange(since: number | null, until: number | null): { from: number; 
   }
 }
 
-/** The model distribution (SPEC section 4) from hourly roll-ups: never a scan of raw events. */
+const DAY_MS = 86_400_000
+
+/**
+ * The model distribution (SPEC section 4) from roll-ups, never a scan of raw events: whole days from the daily
+ * model roll-up, the partial days at either end of the range from the hourly one.
+ */
 export function modelDistribution(
   db: Database,
   org: string,
   f: { provider: string | null; since: number | null; until: number | null },
 ): ModelRow[] {
   const { from, to } = hourRange(f.since, f.until)
-  const args: (string | number)[] = [org, from, to]
-  let providerClause = ''
-  if (f.provider) (providerClause = 'AND provider = ?'), args.push(f.provider)
+  const firstDay = Math.ceil(from / DAY_MS) * DAY_MS
+  const lastDay = to >= Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.floor(to / DAY_MS) * DAY_MS
+  const provider = f.provider ? 'AND provider = ?' : ''
+  const p = f.provider ? [f.provider] : []
+  const cols = 'model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens, unpriced_requests'
+  let parts: string
+  let args: (string | number)[]
+  if (firstDay < lastDay) {
+    parts = `SELECT ${cols} FROM model_rollups_daily WHERE org_id = ? AND day >= ? AND day < ? ${provider}
+      UNION ALL SELECT ${cols} FROM model_rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${provider}
+      UNION ALL SELECT ${cols} FROM model_rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${provider}`
+    args = [org, firstDay, lastDay, ...p, org, from, firstDay, ...p, org, lastDay, to, ...p]
+  } else {
+    parts = `SELECT ${cols} FROM model_rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${provider}`
+    args = [org, from, to, ...p]
+  }
   return db
     .query(
       `SELECT model, provider, SUM(requests) AS requests, SUM(cost_usd) AS costUsd,
               SUM(latency_ms_sum) / SUM(requests) AS avgLatencyMs, SUM(input_tokens) AS inputTokens,
               SUM(output_tokens) AS outputTokens, SUM(unpriced_requests) AS unpricedRequests
-       FROM model_rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? ${providerClause}
-       GROUP BY model, provider ORDER BY requests DESC, model`,
+       FROM (${parts}) GROUP BY model, provider ORDER BY requests DESC, model`,
     )
     .all(...args)
     .map((r: any) => ({ ...r, costUsd: roundUsd(r.costUsd), avgLatencyMs: Math.round(r.avgLatencyMs * 100) / 100 })) as ModelRow[]
 }
-
 
 /** Traffic per (provider, model, task, feature) in a window, for recommendations. */
 export function usageGroups(db: Database, org: string, since: number | null, until: number | null): UsageGroup[] {

@@ -17,6 +17,8 @@ export interface WriterOptions {
   log?: (line: string) => void
 }
 
+const DAY_MS = 86_400_000
+
 /**
  * Errors caused by an event itself, not by the database, so that retrying cannot help: a value SQLite refuses
  * (constraint, type, size) or one that cannot be bound at all (no SQLite code). Every database condition (locked,
@@ -56,6 +58,7 @@ export class EventWriter {
   private upsertRollup: Statement
   private upsertLatency: Statement
   private upsertModelRollup: Statement
+  private upsertModelDaily: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
   /** events SQLite refused outright (see the class comment) */
@@ -96,6 +99,16 @@ export class EventWriter {
         cost_usd, unpriced_requests, latency_ms_sum)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, hour, provider, model) DO UPDATE SET
+        requests = requests + excluded.requests, errors = errors + excluded.errors,
+        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+        cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
+    )
+    this.upsertModelDaily = db.prepare(
+      `INSERT INTO model_rollups_daily (org_id, day, provider, model, requests, errors, input_tokens, output_tokens,
+        cost_usd, unpriced_requests, latency_ms_sum)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (org_id, day, provider, model) DO UPDATE SET
         requests = requests + excluded.requests, errors = errors + excluded.errors,
         input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
         cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
@@ -244,10 +257,10 @@ export class EventWriter {
         }
       }
       for (const m of byModel.values()) {
-        this.upsertModelRollup.run(
-          m.org, m.hour, m.provider, m.model, m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd,
-          m.unpricedRequests, m.latencyMsSum,
-        )
+        const sums = [m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests, m.latencyMsSum] as const
+        this.upsertModelRollup.run(m.org, m.hour, m.provider, m.model, ...sums)
+        // and per day, so a 30-day model table reads 30 rows per model instead of 720
+        this.upsertModelDaily.run(m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...sums)
       }
       for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
       return inserted

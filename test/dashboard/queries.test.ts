@@ -110,6 +110,9 @@ describe('roll-up reads with ~200k events', () => {
       // the writer keeps the same sums per model alone, for the model table
       db.exec(`INSERT INTO model_rollups_hourly SELECT org_id, hour, provider, model, SUM(requests), SUM(errors), SUM(input_tokens),
         SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum) FROM rollups_hourly GROUP BY org_id, hour, provider, model`)
+      db.exec(`INSERT INTO model_rollups_daily SELECT org_id, hour - hour % 86400000, provider, model, SUM(requests), SUM(errors),
+        SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum)
+        FROM rollups_hourly GROUP BY org_id, hour - hour % 86400000, provider, model`)
     })()
   })
 
