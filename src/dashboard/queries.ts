@@ -300,7 +300,7 @@ function matchingHoursIn(db: Database, org: string, f: EventFilters, from: numbe
  * read hour by hour.
  */
 function* matchingHours(db: Database, days: RollupDays, org: string, f: EventFilters, at: number, now: number): Generator<number> {
-  const oldest = (db.query('SELECT time AS t FROM events ORDER BY id LIMIT 1').get() as { t: number } | null)?.t ?? null
+  const oldest = (db.query('SELECT time AS t FROM events WHERE org_id = ? ORDER BY id LIMIT 1').get(org) as { t: number } | null)?.t ?? null
   if (oldest === null) return
   const oldestHour = oldest - (oldest % HOUR_MS)
   const today = dayOf(now)

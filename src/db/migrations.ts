@@ -27,7 +27,7 @@ export const MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   ) STRICT;
   CREATE TABLE events (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
     time INTEGER NOT NULL,
     org_id TEXT NOT NULL,
     provider TEXT NOT NULL,
@@ -51,7 +51,9 @@ export const MIGRATIONS: string[] = [
     usage_estimated INTEGER NOT NULL,
     registry_version TEXT NOT NULL
   ) STRICT;
-  CREATE INDEX events_org_id ON events(org_id, id);
+  -- The only index: every read is per org, newest first, and ids (UUIDv7) sort by time. One B-tree besides the
+  -- table itself keeps inserts cheap; retention deletes by (org_id, id) too.
+  CREATE UNIQUE INDEX events_org_id ON events(org_id, id);
   CREATE TABLE rollups_hourly (
     org_id TEXT NOT NULL,
     hour INTEGER NOT NULL,

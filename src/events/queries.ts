@@ -138,7 +138,12 @@ function roundUsd(v: number): number {
 }
 
 // Event ids are UUIDv7, which start with their time: an id range finds old events without an index on time.
-const PRUNE_SQL = 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE id < ? LIMIT ?)'
+const PRUNE_SQL = 'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE org_id = ? AND id < ? LIMIT ?)'
+// Every org that has events, one index seek each (a loose index scan), not a pass over millions of rows.
+const EVENT_ORGS_SQL = `WITH RECURSIVE o(org) AS (
+  SELECT MIN(org_id) FROM events
+  UNION ALL SELECT (SELECT MIN(org_id) FROM events WHERE org_id > o.org) FROM o WHERE o.org IS NOT NULL
+) SELECT org FROM o WHERE org IS NOT NULL`
 
 /** The smallest UUIDv7 of a millisecond: every event id of that time or later sorts at or above it. */
 export function idFloorOf(ms: number): string {
@@ -150,11 +155,14 @@ export function idFloorOf(ms: number): string {
 export function pruneEvents(db: Database, olderThan: number, slice = 5000): number {
   let total = 0
   const stmt = db.query(PRUNE_SQL)
-  for (;;) {
-    const r = stmt.run(idFloorOf(olderThan), slice)
-    total += r.changes
-    if (r.changes < slice) return total
+  for (const { org } of db.query(EVENT_ORGS_SQL).all() as { org: string }[]) {
+    for (;;) {
+      const r = stmt.run(org, idFloorOf(olderThan), slice)
+      total += r.changes
+      if (r.changes < slice) break
+    }
   }
+  return total
 }
 
 /**
@@ -170,11 +178,14 @@ export async function pruneEventsGradually(
   const slice = opts.slice ?? 2000
   const stmt = db.query(PRUNE_SQL)
   let total = 0
-  for (;;) {
-    const r = stmt.run(idFloorOf(olderThan), slice)
-    total += r.changes
-    if (r.changes < slice) return total
-    await new Promise((resolve) => setImmediate(resolve))
-    if (opts.stopped?.()) return total
+  for (const { org } of db.query(EVENT_ORGS_SQL).all() as { org: string }[]) {
+    for (;;) {
+      const r = stmt.run(org, idFloorOf(olderThan), slice)
+      total += r.changes
+      if (r.changes < slice) break
+      await new Promise((resolve) => setImmediate(resolve))
+      if (opts.stopped?.()) return total
+    }
   }
+  return total
 }

@@ -79,7 +79,7 @@ export class EventWriter {
         stream, status, error_code, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd,
         latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (org_id, id) DO NOTHING`,
     )
     this.upsertRollup = db.prepare(
       `INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens,
