@@ -11,16 +11,16 @@ run: deps
 	$(BUN) run src/main.ts
 
 test: deps browser
-	$(BUN) test
+	$(BUN) test --timeout 30000
 	$(MAKE) --no-print-directory smoke
 
 unit: deps
-	$(BUN) test
+	$(BUN) test --timeout 30000
 
 build: dist/lectr
 
 dist/lectr: deps $(shell find src views public -type f 2>/dev/null) package.json
-	$(BUN) build src/main.ts --compile --minify --sourcemap=none \
+	$(BUN) build src/main.ts src/events/checkpoint-worker.ts --compile --minify --sourcemap=none \
 		--no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/lectr
 
 # The compiled binary, copied alone into an empty directory, starts, serves and proxies.

@@ -3,6 +3,7 @@ import { resolveAdminToken } from './auth/admin-token'
 import type { Config } from './config'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
+import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
 import { OrgStore } from './orgs/store'
 import { RegistryStore } from './registry/store'
@@ -35,6 +36,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const registry = new RegistryStore({ path: config.registry ?? undefined, log })
   if (config.registry) registry.watch()
   const writer = new EventWriter(db, { log: (l) => console.error(l) })
+  const checkpointer = startCheckpointer(db, config.db)
 
   let inflight = 0
   let idle: (() => void) | null = null
@@ -100,6 +102,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     // unwind: wait for them (briefly) so the writer's last flush includes them.
     await settled(2000)
     writer.close()
+    await checkpointer.stop()
     db.close()
   }
 

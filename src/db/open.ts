@@ -8,10 +8,9 @@ export function openDatabase(path: string): Database {
   // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
   db.exec('PRAGMA synchronous = NORMAL')
   db.exec('PRAGMA busy_timeout = 5000')
-  // The roll-up tables are updated in place on every batch: keep their pages in memory (64 MiB at most), and
-  // checkpoint the WAL every ~40 MiB rather than every 4 MiB, which halves the writer's time spent copying pages.
+  // The roll-up tables are updated in place on every batch: keep their pages in memory (64 MiB at most).
+  // (The server moves WAL checkpoints to a Worker: src/events/checkpointer.ts.)
   db.exec('PRAGMA cache_size = -65536')
-  db.exec('PRAGMA wal_autocheckpoint = 10000')
   db.exec('PRAGMA foreign_keys = ON')
   migrate(db)
   return db
