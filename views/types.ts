@@ -71,18 +71,9 @@ export interface OverviewData {
   buckets: UsageBucket[]
 }
 
-export interface ModelRow {
-  model: string
-  provider: ProviderId | string
-  requests: number
-  /** priced requests only */
-  costUsd: number
-  avgLatencyMs: number
-  inputTokens: number
-  outputTokens: number
-  /** requests whose cost is null (no price in the registry) */
-  unpricedRequests: number
-}
+/** One row of the model table: the admin API's model distribution row (src/events/queries.ts). */
+import type { ModelRow } from '../src/events/queries'
+export type { ModelRow }
 
 export type ModelSort = 'model' | 'provider' | 'requests' | 'cost' | 'latency'
 export const MODEL_SORTS: readonly ModelSort[] = ['model', 'provider', 'requests', 'cost', 'latency']
@@ -127,24 +118,10 @@ export interface EventDetailData {
   event: LectrEvent
 }
 
-export type Aggressiveness = 'conservative' | 'moderate' | 'aggressive'
-
-/** One recommendation (SPEC section 6), plus the group's average token mix. */
-export interface RecommendationRow {
-  model: string
-  provider: ProviderId | string
-  task: Task | string | null
-  feature: string | null
-  suggestedModel: string
-  aggressiveness: Aggressiveness
-  requests: number
-  currentCostUsd: number
-  projectedCostUsd: number
-  monthlySavingsUsd: number
-  reason: string
-  avgInputTokens: number
-  avgOutputTokens: number
-}
+/** One recommendation (SPEC section 6) with the group's average token mix: the engine's own type. */
+import type { Recommendation as RecommendationRow } from '../src/recommend/types'
+export type { Aggressiveness } from '../src/recommend/types'
+export type { RecommendationRow }
 
 export interface RecommendationsData {
   /** in any order: the view sorts them by monthly savings */

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open'
+import { startCheckpointer } from '../../src/events/checkpointer'
 import { EventWriter } from '../../src/events/writer'
 import { makeCompact, rng, toEvent } from './generate'
 
@@ -14,6 +15,8 @@ const dir = mkdtempSync(join(tmpdir(), 'lectr-bench-writer-'))
 const path = join(dir, 'events.db')
 const db = openDatabase(path)
 const writer = new EventWriter(db, { log: (l) => console.error(l) })
+// As the server runs it: WAL checkpoints in their Worker, not in the writer's commits.
+const checkpointer = startCheckpointer(db, path)
 
 // Events made beforehand (not timed), over the last few seconds as a burst of live traffic would be.
 const r = rng(42)
@@ -37,6 +40,7 @@ const elapsedMs = performance.now() - t0
 const count = (db.query('SELECT COUNT(*) AS n FROM events').get() as any).n
 const rolled = (db.query('SELECT SUM(requests) AS n FROM rollups_hourly').get() as any).n
 writer.close()
+await checkpointer.stop()
 db.close()
 const bytes = statSync(path).size
 rmSync(dir, { recursive: true, force: true })

@@ -19,6 +19,18 @@ export interface WriterOptions {
 
 const DAY_MS = 86_400_000
 
+/** The upsert for a per-model roll-up table; the hourly and daily ones differ only in their time column. */
+function modelRollupUpsert(table: 'model_rollups_hourly' | 'model_rollups_daily', time: 'hour' | 'day'): string {
+  return `INSERT INTO ${table} (org_id, ${time}, provider, model, requests, errors, input_tokens, output_tokens,
+      cost_usd, unpriced_requests, latency_ms_sum)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (org_id, ${time}, provider, model) DO UPDATE SET
+      requests = requests + excluded.requests, errors = errors + excluded.errors,
+      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+      cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
+      latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`
+}
+
 /**
  * Errors caused by an event itself, not by the database, so that retrying cannot help: a value SQLite refuses
  * (constraint, type, size) or one that cannot be bound at all (no SQLite code). Every database condition (locked,
@@ -94,26 +106,8 @@ export class EventWriter {
         cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
         latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
     )
-    this.upsertModelRollup = db.prepare(
-      `INSERT INTO model_rollups_hourly (org_id, hour, provider, model, requests, errors, input_tokens, output_tokens,
-        cost_usd, unpriced_requests, latency_ms_sum)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, hour, provider, model) DO UPDATE SET
-        requests = requests + excluded.requests, errors = errors + excluded.errors,
-        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-        cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
-    )
-    this.upsertModelDaily = db.prepare(
-      `INSERT INTO model_rollups_daily (org_id, day, provider, model, requests, errors, input_tokens, output_tokens,
-        cost_usd, unpriced_requests, latency_ms_sum)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, day, provider, model) DO UPDATE SET
-        requests = requests + excluded.requests, errors = errors + excluded.errors,
-        input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-        cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
-    )
+    this.upsertModelRollup = db.prepare(modelRollupUpsert('model_rollups_hourly', 'hour'))
+    this.upsertModelDaily = db.prepare(modelRollupUpsert('model_rollups_daily', 'day'))
     this.upsertLatency = db.prepare(
       `INSERT INTO latency_hourly (org_id, hour, provider, bucket, requests) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (org_id, hour, provider, bucket) DO UPDATE SET requests = requests + excluded.requests`,
