@@ -26,9 +26,10 @@ export function formatUsd(n: number | null | undefined): string {
   return `${sign}<$0.0001`
 }
 
-/** 1380 -> "1.38s"; always seconds, as the seed's latency column. */
+/** 1380 -> "1.38s", as the seed's latency column; under 10 ms, where "0.00s" would say nothing: 3.2 -> "3.2 ms". */
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return DASH
+  if (ms < 10) return `${ms.toFixed(1)} ms`
   return `${(ms / 1000).toFixed(2)}s`
 }
 

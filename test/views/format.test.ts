@@ -46,7 +46,9 @@ describe('numbers, as the seed dashboard shows them', () => {
     [1120, '1.12s'],
     [940, '0.94s'],
     [780, '0.78s'],
-    [0, '0.00s'],
+    [0, '0.0 ms'],
+    [3.24, '3.2 ms'],
+    [10, '0.01s'],
     [61234, '61.23s'],
     [null, '—'],
   ])('formatLatency(%p) = %p', (ms, out) => expect(formatLatency(ms)).toBe(out))
