@@ -51,3 +51,16 @@ export function addToRollup(r: RollupDelta, e: LectrEvent): void {
   else r.costUsd += e.costUsd
   r.latencyMsSum += e.latencyMs
 }
+
+/** Adds one roll-up's sums to another's (the key fields of `into` stay as they are). */
+export function mergeRollup(into: RollupDelta, r: RollupDelta): void {
+  into.requests += r.requests
+  into.errors += r.errors
+  into.inputTokens += r.inputTokens
+  into.cachedInputTokens += r.cachedInputTokens
+  into.outputTokens += r.outputTokens
+  into.reasoningTokens += r.reasoningTokens
+  into.costUsd += r.costUsd
+  into.unpricedRequests += r.unpricedRequests
+  into.latencyMsSum += r.latencyMsSum
+}

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'bun:sqlite'
 import type { LectrEvent } from './types'
-import { rollupKey, type RollupDelta, addToRollup, newRollup } from './rollup'
+import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'
 
 export interface WriterOptions {
@@ -239,16 +239,8 @@ export class EventWriter {
         )
         const mkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${r.model}`
         const m = byModel.get(mkey)
-        if (!m) byModel.set(mkey, { ...r })
-        else {
-          m.requests += r.requests
-          m.errors += r.errors
-          m.inputTokens += r.inputTokens
-          m.outputTokens += r.outputTokens
-          m.costUsd += r.costUsd
-          m.unpricedRequests += r.unpricedRequests
-          m.latencyMsSum += r.latencyMsSum
-        }
+        if (m) mergeRollup(m, r)
+        else byModel.set(mkey, { ...r })
       }
       for (const m of byModel.values()) {
         const sums = [m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests, m.latencyMsSum] as const
