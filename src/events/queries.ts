@@ -151,19 +151,6 @@ export function idFloorOf(ms: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`
 }
 
-/** Removes raw events older than `olderThan` (ms since the epoch), all at once, in slices; roll-ups stay. */
-export function pruneEvents(db: Database, olderThan: number, slice = 5000): number {
-  let total = 0
-  const stmt = db.query(PRUNE_SQL)
-  for (const { org } of db.query(EVENT_ORGS_SQL).all() as { org: string }[]) {
-    for (;;) {
-      const r = stmt.run(org, idFloorOf(olderThan), slice)
-      total += r.changes
-      if (r.changes < slice) break
-    }
-  }
-  return total
-}
 
 /**
  * Removes raw events older than `olderThan`, one slice per turn of the event loop, so that a large backlog (the

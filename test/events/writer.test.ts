@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config'
 import { MIGRATIONS } from '../../src/db/migrations'
 import { migrate, openDatabase } from '../../src/db/open'
 import { latencyBucket } from '../../src/events/latency-buckets'
-import { modelDistribution, pruneEvents } from '../../src/events/queries'
+import { modelDistribution, pruneEventsGradually } from '../../src/events/queries'
 import type { LectrEvent } from '../../src/events/types'
 import { EventWriter } from '../../src/events/writer'
 import { startServer } from '../../src/server'
@@ -401,13 +401,13 @@ describe('retention', () => {
     }
   })
 
-  test('pruneEvents removes exactly the events before the cut', () => {
+  test('pruneEventsGradually removes exactly the events before the cut, slice by slice', async () => {
     const { db } = tempDb()
     const writer = new EventWriter(db, { log: () => {} })
     const cut = Date.UTC(2026, 5, 1)
     for (let i = -50; i < 50; i++) writer.enqueue(event({ time: new Date(cut + i * 1000).toISOString() }))
     writer.flush()
-    expect(pruneEvents(db, cut, 7)).toBe(50)
+    expect(await pruneEventsGradually(db, cut, { slice: 7 })).toBe(50)
     expect((db.query('SELECT MIN(time) AS t FROM events').get() as any).t).toBe(cut)
     expect(sumRollupRequests(db)).toBe(100)
     writer.close()
