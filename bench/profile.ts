@@ -28,7 +28,8 @@ const lectr = await startChild({
   name: 'lectr',
   cmd: [BUN, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250', join(ROOT, 'src', 'main.ts')],
   cwd: dir,
-  env: { LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(dir, 'lectr.db'), LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1`, ...passThrough },
+  // BUN_CONFIG_MAX_HTTP_REQUESTS set: Lectr would otherwise re-execute itself without the profiler's flags.
+  env: { BUN_CONFIG_MAX_HTTP_REQUESTS: '4096', LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(dir, 'lectr.db'), LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1`, ...passThrough },
   ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/,
 })
 const headers = { 'x-lectr-key': lectr.match[2], authorization: 'Bearer sk-prof', 'x-lectr-feature': 'bench', 'x-lectr-task': 'generation' }

@@ -3,6 +3,8 @@ import { firstStringValue, lastObjectText } from './json-scan'
 import { parseJsonSafely, readErrorCode, readModel, readUsage, usageForEndpoint } from './read'
 import type { Endpoint, Meter, MeterResult } from './types'
 
+/** Stateless (no `stream` option), so one serves every meter. */
+const decoder = new TextDecoder()
 /** Bodies up to this size are parsed whole. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 /** Of a larger body, this much of its start and end is kept and scanned for `model` and `usage`. */
@@ -28,7 +30,6 @@ export interface JsonMeterLimits {
  */
 export function createJsonMeter(endpoint: Endpoint, limits: JsonMeterLimits = {}): Meter {
   const body = new BodyKeeper(limits.maxBodyBytes ?? MAX_BODY_BYTES, limits.edgeBytes ?? EDGE_BYTES)
-  const decoder = new TextDecoder()
 
   const resultOf = (answer: unknown): MeterResult => {
     const usage = readUsage(answer)

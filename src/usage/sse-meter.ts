@@ -50,12 +50,14 @@ export interface SseMeterOptions {
  * if (tail) client.write(tail)
  * const { usage, estimated } = meter.finish(true)
  */
+// Blocks are cut at ASCII terminators, so each one is whole UTF-8 and decodes on its own, each byte once: one
+// stateless decoder serves every stream.
+const decoder = new TextDecoder()
+
 export function createSseMeter(options: SseMeterOptions): Meter {
   const { stripUsageChunk } = options
   const framer = new SseFramer(options.maxEventBytes ?? MAX_EVENT_BYTES)
   const tracker = new StreamUsageTracker(options.endpoint)
-  // Blocks are cut at ASCII terminators, so each one is whole UTF-8 and decodes on its own, each byte once.
-  const decoder = new TextDecoder()
   const observe = (block: Uint8Array, lines?: number): boolean =>
     tracker.observe(parseSseEvent(decoder.decode(block), lines), stripUsageChunk)
 

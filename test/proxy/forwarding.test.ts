@@ -81,6 +81,24 @@ describe('forwarding', () => {
     expect(e.error_code).toBe('rate_limit_exceeded')
   })
 
+  test('several set-cookie headers stay separate; headers the upstream names in Connection and encodings do not pass', async () => {
+    up.script = () => {
+      const h = new Headers({ 'content-type': 'application/json', connection: 'x-hop-only', 'x-hop-only': '1', 'x-kept': 'yes' })
+      h.append('set-cookie', '__cf_bm=a; Path=/; HttpOnly')
+      h.append('set-cookie', '_cfuvid=b; Path=/')
+      return new Response('{"ok":true}', { headers: h })
+    }
+    const res = await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] }, { 'x-lectr-something-new': 'private', cookie: 'sid=1' })
+    expect(res.status).toBe(200)
+    expect(res.headers.getSetCookie()).toEqual(['__cf_bm=a; Path=/; HttpOnly', '_cfuvid=b; Path=/'])
+    expect(res.headers.get('x-hop-only')).toBeNull()
+    expect(res.headers.get('x-kept')).toBe('yes')
+    expect(res.headers.get('content-encoding')).toBeNull()
+    expect(res.headers.get('x-lectr-provider')).toBe('openai')
+    expect(up.last.headers.get('x-lectr-something-new')).toBeNull()
+    expect(up.last.headers.get('cookie')).toBeNull()
+  })
+
   test('any other /v1 path and its query go to the resolved provider unchanged', async () => {
     up.script = (_req, rec) => Response.json({ path: rec.url.pathname, search: rec.url.search })
     const res = await fetch(`${lectr.url}/v1/files/file-abc/content?limit=2`, {
