@@ -21,8 +21,8 @@ const PORTKEY_START = join(PORTKEY_DIR, 'node_modules', '@portkey-ai', 'gateway'
 const LUA = join(import.meta.dir, 'wrk', 'chat.lua')
 const RESULTS = join(import.meta.dir, 'results', 'latest.json')
 const P = QUICK
-  ? { rounds: 1, seconds: 2, warmupSeconds: 1, sequentialStreams: 3, concurrentStreams: 500 }
-  : { rounds: 3, seconds: 5, warmupSeconds: 2, sequentialStreams: 10, concurrentStreams: 500 }
+  ? { rounds: 1, seconds: 2, warmupSeconds: 1, sequentialStreams: 5, warmupStreams: 10, concurrentStreams: 500 }
+  : { rounds: 3, seconds: 5, warmupSeconds: 2, sequentialStreams: 20, warmupStreams: 30, concurrentStreams: 500 }
 const CONNS = [1, 32, 256] as const
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
 const PROVIDER_KEY = 'sk-bench-provider-key'
@@ -410,7 +410,9 @@ async function main() {
       }
     }
   }
-  for (const v of streamVariants) await streams(v, 4, 1, false) // warm-up
+  // The same warm-up for every variant (streams 10 at a time), so that time to first token compares code that has
+  // been compiled, as in a server that has been up for a while, not each runtime's first requests.
+  for (const v of streamVariants) await streams(v, Math.min(10, P.warmupStreams), Math.ceil(P.warmupStreams / 10), false)
   const streaming: Record<string, { one: ReturnType<typeof summarizeStreams>; many: ReturnType<typeof summarizeStreams>; note?: string }> = {}
   const oneRaw: Record<string, StreamResult> = {}
   for (const v of streamVariants) {

@@ -1,4 +1,8 @@
 import type { Meter } from '../usage/types'
+import { createGcPacer } from './gc-pacer'
+
+/** One collection per 512 KiB streamed, over all streams (see createGcPacer). */
+const paceGc = createGcPacer(512 * 1024)
 
 export type BodyOutcome = 'complete' | 'client-gone' | 'upstream-broken'
 
@@ -28,6 +32,7 @@ export function meteredBody(
         for (;;) {
           const { done, value } = await reader.read()
           if (done) break
+          paceGc(value.byteLength)
           const out = meter.push(value)
           if (out.byteLength) {
             controller.write(out)
