@@ -1,0 +1,67 @@
+// Where each variant's CPU goes, thread by thread (user and system time per request), under the same wrk load as
+// `make bench` at 32 connections: the floor and Lectr (the compiled binary), one after the other.
+// Usage: bun bench/threads.ts [seconds=5]   (needs dist/lectr and wrk)
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { startChild, type Child } from './lib/proc'
+
+const SECONDS = Number(process.argv[2] ?? 5)
+const BUN = process.execPath
+const LECTR = resolve(process.env.BENCH_LECTR ?? join(import.meta.dir, '..', 'dist', 'lectr'))
+const dir = mkdtempSync(join(tmpdir(), 'lectr-threads-'))
+const body = join(dir, 'body.json')
+writeFileSync(body, JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are a concise assistant. Answer in one sentence.' }, { role: 'user', content: 'What is the capital of France, and since when has it been the capital?' }], max_tokens: 64, temperature: 0.2 }))
+
+/** CPU time in ms per thread name and kind (user, system), summed over the process's threads. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'))
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+      out.set(`${name} user`, (out.get(`${name} user`) ?? 0) + Number(f[11]) * 10)
+      out.set(`${name} system`, (out.get(`${name} system`) ?? 0) + Number(f[12]) * 10)
+    } catch {}
+  }
+  return out
+}
+
+async function load(c: Child, headers: Record<string, string>, secs: number) {
+  const w = Bun.spawn(['wrk', '-t1', '-c32', `-d${secs}s`, '-s', join(import.meta.dir, 'wrk', 'chat.lua'), `http://127.0.0.1:${c.port}/v1/chat/completions`], {
+    env: { ...process.env, BENCH_BODY_FILE: body, BENCH_HEADERS: Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n') },
+    stdout: 'pipe',
+  })
+  const line = (await new Response(w.stdout).text()).split('\n').find((l) => l.startsWith('WRKJSON '))!
+  return JSON.parse(line.slice(8)) as { requests: number; duration_us: number }
+}
+
+const mock = await startChild({ name: 'mock', cmd: [BUN, join(import.meta.dir, 'servers', 'mock.ts'), '0'], ready: /mock listening on (\d+)/ })
+const variants = [
+  { name: 'floor', cmd: [BUN, join(import.meta.dir, 'servers', 'floor.ts'), '0'], ready: /floor listening on (\d+)/, lectr: false },
+  { name: 'lectr', cmd: [LECTR], ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/, lectr: true },
+]
+for (const v of variants) {
+  const c = await startChild({
+    name: v.name,
+    cmd: v.cmd,
+    cwd: dir,
+    // BUN_CONFIG_MAX_HTTP_REQUESTS set, so that Lectr serves from the process started here (no re-exec).
+    env: { UPSTREAM: `http://127.0.0.1:${mock.port}`, BUN_CONFIG_MAX_HTTP_REQUESTS: '4096', LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(dir, `${v.name}.db`), LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1` },
+    ready: v.ready,
+  })
+  const headers: Record<string, string> = { authorization: 'Bearer sk-bench' }
+  if (v.lectr) headers['x-lectr-key'] = c.match[2]!
+  await load(c, headers, 2)
+  const before = threadCpu(c.pid)
+  const r = await load(c, headers, SECONDS)
+  const after = threadCpu(c.pid)
+  console.log(`${v.name}: ${Math.round(r.requests / (r.duration_us / 1e6))} req/s at c=32`)
+  for (const [k, ms] of [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).sort((a, b) => b[1] - a[1])) {
+    if (ms > 0) console.log(`  ${k.padEnd(24)} ${((ms * 1000) / r.requests).toFixed(1).padStart(6)} us/request`)
+  }
+  await c.stop()
+}
+await mock.stop()
+process.exit(0)
