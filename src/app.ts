@@ -17,7 +17,7 @@ export interface AppDeps {
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
-  record: ((e: LectrEvent) => void) | null
+  record: ((e: LectrEvent, complete?: () => void) => void) | null
   flushEvents: () => void
   adminTokenHash: () => string
   version: string

@@ -57,7 +57,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   }
   const app = createApp({
     config, db, orgs, registry, version: VERSION,
-    record: config.eventLog ? (e) => writer.enqueue({ ...e }) : null,
+    record: config.eventLog ? (e, complete) => writer.enqueue(e, complete) : null,
     flushEvents: () => writer.flush(),
     adminTokenHash: () => admin.hash,
     fetch: opts.fetch,

@@ -57,6 +57,8 @@ function isEventFault(err: unknown): boolean {
  */
 export class EventWriter {
   private queue: LectrEvent[] = []
+  /** work that completes an event (metering a whole answer), done just before it is written: see `enqueue` */
+  private completions = new Map<LectrEvent, () => void>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private immediate: ReturnType<typeof setImmediate> | null = null
   private failures = 0
@@ -118,12 +120,17 @@ export class EventWriter {
     return this.queue.length
   }
 
-  enqueue(event: LectrEvent): void {
+  /**
+   * Queues an event. `complete`, if given, fills in the rest of it (usage and cost of an answer already sent) and
+   * runs once, just before the event is written (a flush included): work the client no longer has to wait for.
+   */
+  enqueue(event: LectrEvent, complete?: () => void): void {
     if (this.closed) {
       // Only a request outliving the shutdown gets here; the database is closed, so it can only be reported.
       this.log(`lectr: event ${event.id} arrived after the event log was closed; not written`)
       return
     }
+    if (complete) this.completions.set(event, complete)
     this.queue.push(event)
     if (this.queue.length >= this.batchSize && this.failures === 0) this.schedule(0)
     else this.schedule(this.flushMs)
@@ -167,6 +174,7 @@ export class EventWriter {
     try {
       for (let n = 0; n < maxBatches && this.queue.length > 0; n++) {
         const batch = this.queue.slice(0, this.batchSize)
+        this.completeAll(batch)
         try {
           this.written += this.writeBatch(batch)
         } catch (err) {
@@ -183,6 +191,21 @@ export class EventWriter {
       return true
     } finally {
       if (restore) this.db.exec(`PRAGMA busy_timeout = ${this.connectionBusyMs}`)
+    }
+  }
+
+  private completeAll(events: LectrEvent[]): void {
+    if (this.completions.size === 0) return
+    for (const e of events) {
+      const complete = this.completions.get(e)
+      if (!complete) continue
+      this.completions.delete(e)
+      try {
+        complete()
+      } catch (err) {
+        // A metering bug must not keep the event from the log: it is written as it stands (usage unknown).
+        this.log(`lectr: event ${String(e.id).slice(0, 64)} could not be completed: ${(err as Error).message}`)
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import { detectProvider } from '../registry/detect'
 import type { RegistryStore } from '../registry/store'
 import { TASKS, type ProviderId, type Registry, type Task } from '../registry/schema'
 import { createMeter } from '../usage/meter'
-import type { Endpoint, MeterResult } from '../usage/types'
+import type { Endpoint, Meter, MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
 import { errorResponse, type LectrErrorCode } from './errors'
@@ -22,7 +22,7 @@ export interface ProxyDeps {
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go; null when the event log is switched off */
-  record: ((event: LectrEvent) => void) | null
+  record: ((event: LectrEvent, complete?: () => void) => void) | null
   fetch?: typeof fetch
   /** counts requests in flight so a drain can wait for them */
   inflight?: { add(): void; done(): void }
@@ -79,12 +79,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       return h
     }
     let finished = false
-    const finish = (status: number, result: MeterResult | null, errorCode: string | null, ttfbMs: number | null) => {
-      if (finished) return
-      finished = true
-      deps.inflight?.done()
-      if (!deps.record) return
-      base.status = status
+    /** Usage, cost and error code of the event, from what the meter found (null: nothing metered). */
+    const applyResult = (result: MeterResult | null, errorCode: string | null) => {
       const usage = result?.usage ?? null
       base.inputTokens = usage ? usage.inputTokens : null
       base.cachedInputTokens = usage ? usage.cachedInputTokens : null
@@ -95,9 +91,26 @@ export function createProxyHandler(deps: ProxyDeps) {
       const { costUsd, responseModel } = eventCost(registry, base, result)
       base.costUsd = costUsd
       base.responseModel = responseModel
+    }
+    /**
+     * Records the request's one event. With `complete`, usage and cost are worked out later, by the writer just
+     * before it writes the event, so that the client's answer does not wait for them.
+     */
+    const finish = (status: number, result: MeterResult | null, errorCode: string | null, ttfbMs: number | null, complete?: () => MeterResult) => {
+      if (finished) return
+      finished = true
+      deps.inflight?.done()
+      if (!deps.record) return
+      base.status = status
       base.latencyMs = round(performance.now() - started)
       base.ttfbMs = ttfbMs === null ? null : round(ttfbMs)
-      deps.record(base)
+      if (!complete) {
+        applyResult(result, errorCode)
+        deps.record(base)
+        return
+      }
+      applyResult(null, errorCode)
+      deps.record(base, () => applyResult(complete(), errorCode))
     }
     const refuse = (status: number, code: LectrErrorCode, message: string, provider: ProviderId = base.provider) => {
       finish(status, null, code, null)
@@ -221,37 +234,39 @@ export function createProxyHandler(deps: ProxyDeps) {
         finish(upstream.status, null, null, ttfb)
         return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: outHeaders })
       }
-      const plainMeter = createMeter({
-        provider: provider.id,
-        endpoint,
-        stream,
-        contentType: upstream.headers.get('content-type'),
-        stripUsageChunk,
-      })
-      const meter = provider.id === 'azure' ? watchContentFilter(plainMeter) : plainMeter
+      const contentType = upstream.headers.get('content-type')
+      const newMeter = () => {
+        const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk })
+        return provider.id === 'azure' ? watchContentFilter(plain) : plain
+      }
       const status = upstream.status
-      const onEnd = (outcome: BodyOutcome) => {
+      const ended = (meter: Meter, outcome: BodyOutcome) => {
         const result = meter.finish(outcome === 'complete')
         if (outcome === 'client-gone') finish(499, result, 'lectr_client_gone', ttfb)
         else if (outcome === 'upstream-broken') finish(status, result, req.signal.aborted ? 'lectr_client_gone' : 'lectr_upstream_broken', ttfb)
         else finish(status, result, null, ttfb)
       }
-      if (answersWhole(stream, upstream.headers)) {
+      if (answersWhole(stream, contentType)) {
         // A whole JSON answer: read it natively and answer with it at once, which costs Bun far less than pumping a
         // JS stream chunk by chunk. Streams (`stream: true`, text/event-stream) are never handled this way.
         let whole: Uint8Array
         try {
           whole = await upstream.bytes()
         } catch {
-          onEnd(req.signal.aborted ? 'client-gone' : 'upstream-broken')
+          ended(newMeter(), req.signal.aborted ? 'client-gone' : 'upstream-broken')
           if (req.signal.aborted) return new Response(null, { status: 499 })
           return errorResponse(502, 'lectr_upstream_unreachable', `${provider.id} broke off its answer.`, lectrHeaders(provider.id))
         }
-        meter.push(whole)
-        onEnd('complete')
+        // Metered when the event is written, not before answering (the bytes are not changed by metering).
+        finish(status, null, null, ttfb, () => {
+          const meter = newMeter()
+          meter.push(whole)
+          return meter.finish(true)
+        })
         return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders })
       }
-      const body = meteredBody(upstream.body, meter, onEnd, () => abort.abort())
+      const meter = newMeter()
+      const body = meteredBody(upstream.body, meter, (outcome) => ended(meter, outcome), () => abort.abort())
       return new Response(body, { status, statusText: upstream.statusText, headers: outHeaders })
     } catch {
       // A client that left while still sending its body makes reading it throw: that is the client's doing.
@@ -270,10 +285,8 @@ export function createProxyHandler(deps: ProxyDeps) {
 }
 
 /** A non-streaming JSON answer (what almost every non-stream request gets): read whole rather than piped. */
-function answersWhole(stream: boolean, headers: Headers): boolean {
-  if (stream) return false
-  const type = headers.get('content-type')
-  return type !== null && type.includes('json')
+function answersWhole(stream: boolean, contentType: string | null): boolean {
+  return !stream && contentType !== null && contentType.includes('json')
 }
 
 const USAGE_OPTION = new TextEncoder().encode('"stream_options":{"include_usage":true},')

@@ -79,6 +79,45 @@ function countTransactions(db: Database): { count: number } {
 const countEvents = (db: Database) => (db.query('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n
 const sumRollupRequests = (db: Database) => (db.query('SELECT COALESCE(SUM(requests), 0) AS n FROM rollups_hourly').get() as { n: number }).n
 
+describe('completing an event before it is written', () => {
+  test('`complete` runs once, after enqueue and before the write, and what it sets is what is stored and rolled up', () => {
+    const { db } = tempDb()
+    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 10_000, log: () => {} })
+    const e = event({ inputTokens: null, outputTokens: null, costUsd: null })
+    let runs = 0
+    writer.enqueue(e, () => {
+      runs++
+      e.inputTokens = 42
+      e.outputTokens = 18
+      e.costUsd = 0.5
+    })
+    expect(runs).toBe(0)
+    writer.flush()
+    expect(runs).toBe(1)
+    const row = db.query('SELECT input_tokens, output_tokens, cost_usd FROM events WHERE id = ?').get(e.id) as any
+    expect(row).toEqual({ input_tokens: 42, output_tokens: 18, cost_usd: 0.5 })
+    const roll = db.query('SELECT SUM(input_tokens) AS i, SUM(cost_usd) AS c FROM rollups_hourly').get() as any
+    expect(roll).toEqual({ i: 42, c: 0.5 })
+    writer.flush()
+    expect(runs).toBe(1)
+  })
+
+  test('a `complete` that throws is logged and its event is still written as it stands', () => {
+    const { db } = tempDb()
+    const logs: string[] = []
+    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 10_000, log: (l) => logs.push(l) })
+    const e = event({ costUsd: null })
+    writer.enqueue(e, () => {
+      throw new Error('meter bug')
+    })
+    writer.enqueue(event())
+    expect(writer.flush()).toBe(true)
+    expect(countEvents(db)).toBe(2)
+    expect((db.query('SELECT cost_usd FROM events WHERE id = ?').get(e.id) as any).cost_usd).toBeNull()
+    expect(logs.some((l) => l.includes('could not be completed') && l.includes('meter bug'))).toBe(true)
+  })
+})
+
 describe('batching', () => {
   test('enqueue never writes; many enqueues become few transactions', async () => {
     const { db } = tempDb()
