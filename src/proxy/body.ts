@@ -10,8 +10,8 @@ export async function readBodyWithLimit(req: Request, limit: number): Promise<Bo
   if (declared !== null && Number(declared) > limit) return { ok: false, tooLarge: true }
   if (declared !== null) {
     // A declared length within the limit: Bun enforces it, so one native read is safe (and cheaper than a stream).
-    const buf = new Uint8Array(await req.arrayBuffer())
-    return { ok: true, bytes: buf.byteLength ? buf : null }
+    const bytes = await req.bytes()
+    return { ok: true, bytes: bytes.byteLength ? bytes : null }
   }
   if (!req.body) return { ok: true, bytes: null }
   const reader = req.body.getReader()

@@ -182,8 +182,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
 
       const headers = upstreamRequestHeaders(req.headers)
-      for (const h of target.removeHeaders) delete headers[h]
-      Object.assign(headers, target.setHeaders)
+      for (const h of target.removeHeaders) headers.delete(h)
+      for (const name in target.setHeaders) headers.set(name, target.setHeaders[name]!)
 
       // Azure endpoints are org data: connect only to the public address that was checked (see checkUpstreamHost).
       let fetchUrl = target.url
@@ -192,7 +192,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         const guard = await checkUpstreamHost(target.url)
         if (!guard.ok) return refuse(502, guard.code, guard.reason, provider.id)
         fetchUrl = guard.pinned.url
-        headers.host = guard.pinned.host
+        headers.set('host', guard.pinned.host)
         if (guard.pinned.serverName) tls = { serverName: guard.pinned.serverName }
       }
 

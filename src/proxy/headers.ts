@@ -2,62 +2,52 @@
  * Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded, in either direction.
  * `host` is set by fetch for the upstream; `content-length` is recomputed because Lectr may rewrite the body.
  */
-const HOP_BY_HOP = new Set([
+const HOP_BY_HOP = [
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'host', 'content-length',
-])
+  'transfer-encoding', 'upgrade', 'content-length',
+]
+/** Lectr's own request headers; any other `x-lectr-*` is removed too (see `upstreamRequestHeaders`). */
+const LECTR_REQUEST = ['x-lectr-key', 'x-lectr-feature', 'x-lectr-task', 'x-lectr-provider']
+const NOT_TO_UPSTREAM = [...HOP_BY_HOP, ...LECTR_REQUEST, 'host', 'accept-encoding', 'cookie']
+const NOT_TO_CLIENT = [...HOP_BY_HOP, 'content-encoding']
 
-/** Header names and values as a plain object: what fetch and Response take with the least work. */
+/** Header names and values as a plain object. */
 export type HeaderRecord = Record<string, string>
 
-// Bun's `Headers.toJSON` gives every header in one native call (names lower-case, repeated ones joined with ", ",
-// `set-cookie` as an array), far cheaper than a callback per header.
-type HeaderJson = Record<string, string | string[]>
-const toJson = (h: Headers): HeaderJson => (h as unknown as { toJSON(): HeaderJson }).toJSON()
+// Both functions edit the Headers they are given and hand the same object on: fetch and Response take Bun's own
+// Headers far more cheaply than a copy (a copy, or even reading every header into an object, cost ~20 us a request).
 
 /**
- * Headers for the upstream request: the client's own, less hop-by-hop ones, those named in `Connection`,
- * Lectr's `x-lectr-*`, `cookie`, and `accept-encoding` (Lectr reads the body to meter usage, so it asks for identity).
+ * Headers for the upstream request: the client's own (edited in place), less hop-by-hop ones, those named in
+ * `Connection`, every `x-lectr-*`, `cookie`, and `accept-encoding` (Lectr reads the body to meter usage, so it
+ * asks for identity).
  */
-export function upstreamRequestHeaders(incoming: Headers): HeaderRecord {
-  const all = toJson(incoming)
-  const named = connectionNamed(all.connection)
-  const out: HeaderRecord = {}
-  for (const name in all) {
-    if (HOP_BY_HOP.has(name) || name.startsWith('x-lectr-') || name === 'accept-encoding' || name === 'cookie') continue
-    if (named && named.has(name)) continue
-    const value = all[name]!
-    out[name] = typeof value === 'string' ? value : value.join(', ')
-  }
-  return out
+export function upstreamRequestHeaders(incoming: Headers): Headers {
+  deleteConnectionNamed(incoming)
+  for (const name of NOT_TO_UPSTREAM) incoming.delete(name)
+  let unknownLectr: string[] | null = null
+  for (const name of incoming.keys()) if (name.startsWith('x-lectr-')) (unknownLectr ??= []).push(name)
+  if (unknownLectr) for (const name of unknownLectr) incoming.delete(name)
+  return incoming
 }
 
 /**
- * Headers for the client's answer: the provider's, less hop-by-hop ones, plus `extra` (Lectr's own).
- * `content-encoding` and `content-length` go too: fetch has already decoded the body, and Lectr may remove a usage
- * chunk from a stream. Cookies stay separate headers, which only a `Headers` object can carry.
+ * Headers for the client's answer: the provider's (edited in place), less hop-by-hop ones, plus `extra` (Lectr's
+ * own). `content-encoding` and `content-length` go too: fetch has already decoded the body, and Lectr may remove a
+ * usage chunk from a stream. Several `set-cookie` headers stay separate.
  */
-export function clientResponseHeaders(upstream: Headers, extra: HeaderRecord): HeaderRecord | Headers {
-  const all = toJson(upstream)
-  const named = connectionNamed(all.connection)
-  const out: HeaderRecord = {}
-  let cookies: string[] | null = null
-  for (const name in all) {
-    if (HOP_BY_HOP.has(name) || name === 'content-encoding') continue
-    if (named && named.has(name)) continue
-    const value = all[name]!
-    if (typeof value === 'string') out[name] = value
-    else cookies = value
-  }
-  for (const name in extra) out[name] = extra[name]!
-  if (!cookies) return out
-  const headers = new Headers(out)
-  for (const cookie of cookies) headers.append('set-cookie', cookie)
-  return headers
+export function clientResponseHeaders(upstream: Headers, extra: HeaderRecord): Headers {
+  deleteConnectionNamed(upstream)
+  for (const name of NOT_TO_CLIENT) upstream.delete(name)
+  for (const name in extra) upstream.set(name, extra[name]!)
+  return upstream
 }
 
-function connectionNamed(connection: string | string[] | undefined): Set<string> | null {
-  if (!connection) return null
-  const list = typeof connection === 'string' ? connection : connection.join(',')
-  return new Set(list.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+function deleteConnectionNamed(h: Headers): void {
+  const connection = h.get('connection')
+  if (!connection) return
+  for (const part of connection.split(',')) {
+    const name = part.trim().toLowerCase()
+    if (name) h.delete(name)
+  }
 }
