@@ -15,6 +15,7 @@ import { eventCost } from './event'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
 import { checkUpstreamHost } from './upstream-guard'
+import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
@@ -31,14 +32,14 @@ export interface ProxyDeps {
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 const VALID_TASKS = TASKS.join(' ')
 
-/** Why a fetch was aborted: the client left, or the provider sent no first byte in time. */
-class UpstreamTimeout extends Error {}
 
 /**
  * The `/v1` proxy: org key check, detection, forwarding with the client's own key, metering, one event per request.
  */
 export function createProxyHandler(deps: ProxyDeps) {
   const doFetch = deps.fetch ?? fetch
+  // Checked a few times within the first-byte timeout, and at least every 100 ms for clients that left.
+  const watch = createUpstreamWatch(Math.max(10, Math.min(100, Math.floor(deps.config.upstreamTimeoutMs / 4))))
   const te = new TextEncoder()
 
   return async function proxy(req: Request, server?: Server<unknown> | null): Promise<Response> {
@@ -196,11 +197,8 @@ export function createProxyHandler(deps: ProxyDeps) {
         if (guard.pinned.serverName) tls = { serverName: guard.pinned.serverName }
       }
 
-      const abort = new AbortController()
-      const onClientGone = () => abort.abort(new DOMException('client went away', 'AbortError'))
-      // Never removed: once the request is over, aborting its finished fetch does nothing, and each removal costs.
-      req.signal.addEventListener('abort', onClientGone, { once: true })
-      const timer = setTimeout(() => abort.abort(new UpstreamTimeout()), deps.config.upstreamTimeoutMs)
+      const waiting = watch.start(req, deps.config.upstreamTimeoutMs)
+      const abort = waiting.controller
       const fetchStarted = performance.now()
       let upstream: Response
       try {
@@ -216,7 +214,7 @@ export function createProxyHandler(deps: ProxyDeps) {
           ...(tls ? { tls } : {}),
         })
       } catch (err) {
-        clearTimeout(timer)
+        watch.stop(waiting)
         if (req.signal.aborted) {
           finish(499, null, 'lectr_client_gone', null)
           return new Response(null, { status: 499 })
@@ -226,27 +224,31 @@ export function createProxyHandler(deps: ProxyDeps) {
         }
         return refuse(502, 'lectr_upstream_unreachable', `Could not reach ${provider.id} at ${new URL(target.url).host}: ${safeReason(err)}.`, provider.id)
       }
-      clearTimeout(timer)
       const ttfb = performance.now() - fetchStarted
+      const contentType = upstream.headers.get('content-type')
+      const readWhole = answersWhole(stream, contentType)
+      // A whole answer is read at once; a stream stays watched, for a client that leaves while the provider is quiet.
+      if (readWhole || !upstream.body) watch.stop(waiting)
+      else watch.watchClientOnly(waiting)
 
       const outHeaders = clientResponseHeaders(upstream.headers, lectrHeaders(provider.id))
       if (!upstream.body) {
         finish(upstream.status, null, null, ttfb)
         return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: outHeaders })
       }
-      const contentType = upstream.headers.get('content-type')
       const newMeter = () => {
         const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk })
         return provider.id === 'azure' ? watchContentFilter(plain) : plain
       }
       const status = upstream.status
       const ended = (meter: Meter, outcome: BodyOutcome) => {
+        watch.stop(waiting)
         const result = meter.finish(outcome === 'complete')
         if (outcome === 'client-gone') finish(499, result, 'lectr_client_gone', ttfb)
         else if (outcome === 'upstream-broken') finish(status, result, req.signal.aborted ? 'lectr_client_gone' : 'lectr_upstream_broken', ttfb)
         else finish(status, result, null, ttfb)
       }
-      if (answersWhole(stream, contentType)) {
+      if (readWhole) {
         // A whole JSON answer: read it natively and answer with it at once, which costs Bun far less than pumping a
         // JS stream chunk by chunk. Streams (`stream: true`, text/event-stream) are never handled this way.
         let whole: Uint8Array

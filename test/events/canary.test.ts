@@ -185,8 +185,14 @@ test('a canary provider key through every path leaves no trace in the database, 
   // the provider did get the key every time it was called
   expect(up.received.every((r) => r.headers.get('authorization') === `Bearer ${CANARY}` || r.headers.get('api-key') === CANARY)).toBe(true)
 
-  // every event is in (the events route flushes the writer); all of them searched while Lectr runs, WAL and all
-  const events = await (await fetch(`${lectr.url}/api/orgs/default/events?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()
+  // every event is in (the events route flushes the writer; a client that left is noticed within 100 ms); all of
+  // them searched while Lectr runs, WAL and all
+  const listEvents = async () => (await fetch(`${lectr.url}/api/orgs/default/events?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()
+  let events = await listEvents()
+  for (let i = 0; i < 50 && events.events.length < expectedEvents; i++) {
+    await Bun.sleep(20)
+    events = await listEvents()
+  }
   await Bun.sleep(200)
   expect(events.events.length).toBe(expectedEvents)
   expect(traces('events API', JSON.stringify(events))).toEqual([])
