@@ -29,6 +29,9 @@ export interface ProxyDeps {
   inflight?: { add(): void; done(): void }
 }
 
+/** fetch's options with Bun's own (`timeout`, `tls`) */
+type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string } }
+
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 const VALID_TASKS = TASKS.join(' ')
 
@@ -44,9 +47,10 @@ export function createProxyHandler(deps: ProxyDeps) {
 
   return async function proxy(req: Request, server?: Server<unknown> | null): Promise<Response> {
     const started = performance.now()
-    const orgId = deps.orgs.authenticate(req.headers.get('x-lectr-key'))
+    const incoming = req.headers
+    const orgId = deps.orgs.authenticate(incoming.get('x-lectr-key'))
     if (!orgId) {
-      const missing = !req.headers.get('x-lectr-key')
+      const missing = !incoming.get('x-lectr-key')
       return errorResponse(
         401,
         missing ? 'lectr_missing_org_key' : 'lectr_invalid_org_key',
@@ -63,8 +67,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     const registry = deps.registry.current()
     const id = Bun.randomUUIDv7()
     const time = new Date().toISOString()
-    const feature = req.headers.get('x-lectr-feature') || null
-    const taskHeader = req.headers.get('x-lectr-task')
+    const feature = incoming.get('x-lectr-feature') || null
+    const taskHeader = incoming.get('x-lectr-task')
     const task: Task | null = taskHeader && TASK_SET.has(taskHeader.toLowerCase()) ? (taskHeader.toLowerCase() as Task) : null
     const warning = taskHeader && !task ? `X-Lectr-Task "${taskHeader.slice(0, 64)}" is not one of: ${VALID_TASKS}; recorded without a task` : null
 
@@ -120,17 +124,17 @@ export function createProxyHandler(deps: ProxyDeps) {
 
     try {
       // Detection by header comes first so a bad header is refused before the body is read.
-      const headerProvider = req.headers.get('x-lectr-provider')
+      const headerProvider = incoming.get('x-lectr-provider')
       const byHeader = headerProvider ? detectProvider(registry, null, headerProvider) : null
       if (byHeader && !byHeader.ok) return refuse(400, 'lectr_invalid_provider', byHeader.message)
 
-      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes)
+      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes, incoming)
       if (!read.ok) {
         return refuse(413, 'lectr_body_too_large', `Request body is larger than the limit of ${deps.config.maxBodyBytes} bytes (LECTR_MAX_BODY_BYTES).`)
       }
       let bodyBytes: Uint8Array | null = read.bytes
       let json: Record<string, unknown> | null = null
-      const isJson = (req.headers.get('content-type') ?? '').includes('json')
+      const isJson = (incoming.get('content-type') ?? '').includes('json')
       if (requiresJson(endpoint) && req.method === 'POST') {
         json = parseJsonObject(bodyBytes)
         if (!json) return refuse(400, 'lectr_invalid_json', `The request body must be a JSON object (${endpoint}).`)
@@ -163,7 +167,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
       if (!baseUrl) return refuse(502, 'lectr_upstream_unreachable', `No base URL is configured for provider ${provider.id}.`)
 
-      const authorization = req.headers.get('authorization')
+      const authorization = incoming.get('authorization')
       const providerKey = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null
       const target = provider.target({ baseUrl, path, search: url.search, model, providerKey, apiVersion })
       if ('error' in target) return refuse(400, 'lectr_invalid_json', target.error, provider.id)
@@ -182,7 +186,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         }
       }
 
-      const headers = upstreamRequestHeaders(req.headers)
+      const headers = upstreamRequestHeaders(incoming)
       for (const h of target.removeHeaders) headers.delete(h)
       for (const name in target.setHeaders) headers.set(name, target.setHeaders[name]!)
 
@@ -202,17 +206,17 @@ export function createProxyHandler(deps: ProxyDeps) {
       const fetchStarted = performance.now()
       let upstream: Response
       try {
-        upstream = await doFetch(fetchUrl, {
+        const init: BunFetchInit = {
           method: req.method,
           headers,
           body: bodyBytes as Bun.BodyInit | null,
           signal: abort.signal,
           redirect: 'manual',
           // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
-          // @ts-ignore Bun-specific option
           timeout: false,
-          ...(tls ? { tls } : {}),
-        })
+        }
+        if (tls) init.tls = tls
+        upstream = await doFetch(fetchUrl, init)
       } catch (err) {
         watch.stop(waiting)
         if (req.signal.aborted) {
@@ -234,7 +238,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       const outHeaders = clientResponseHeaders(upstream.headers, lectrHeaders(provider.id))
       if (!upstream.body) {
         finish(upstream.status, null, null, ttfb)
-        return new Response(null, { status: upstream.status, statusText: upstream.statusText, headers: outHeaders })
+        return new Response(null, { status: upstream.status, headers: outHeaders })
       }
       const newMeter = () => {
         const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk })
@@ -265,11 +269,11 @@ export function createProxyHandler(deps: ProxyDeps) {
           meter.push(whole)
           return meter.finish(true)
         })
-        return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders })
+        return new Response(whole, { status, headers: outHeaders })
       }
       const meter = newMeter()
       const body = meteredBody(upstream.body, meter, (outcome) => ended(meter, outcome), () => abort.abort())
-      return new Response(body, { status, statusText: upstream.statusText, headers: outHeaders })
+      return new Response(body, { status, headers: outHeaders })
     } catch {
       // A client that left while still sending its body makes reading it throw: that is the client's doing.
       if (req.signal.aborted) {
