@@ -57,8 +57,13 @@ function isEventFault(err: unknown): boolean {
  */
 export class EventWriter {
   private queue: LectrEvent[] = []
-  /** work that completes an event (metering a whole answer), done just before it is written: see `enqueue` */
+  /** work that completes an event (metering a whole answer): see `enqueue` */
   private completions = new Map<LectrEvent, () => void>()
+  private completing = false
+  private readonly completeWaiting = () => {
+    this.completing = false
+    if (this.completions.size > 0) this.completeAll([...this.completions.keys()])
+  }
   private timer: ReturnType<typeof setTimeout> | null = null
   private immediate: ReturnType<typeof setImmediate> | null = null
   private failures = 0
@@ -121,8 +126,9 @@ export class EventWriter {
   }
 
   /**
-   * Queues an event. `complete`, if given, fills in the rest of it (usage and cost of an answer already sent) and
-   * runs once, just before the event is written (a flush included): work the client no longer has to wait for.
+   * Queues an event. `complete`, if given, fills in the rest of it (usage and cost of an answer already sent): work
+   * the client no longer has to wait for. It runs once, at the next turn of the event loop (after the answer went
+   * out, while its bytes are still in the CPU's caches), or at a write or flush that comes first.
    */
   enqueue(event: LectrEvent, complete?: () => void): void {
     if (this.closed) {
@@ -130,7 +136,13 @@ export class EventWriter {
       this.log(`lectr: event ${event.id} arrived after the event log was closed; not written`)
       return
     }
-    if (complete) this.completions.set(event, complete)
+    if (complete) {
+      this.completions.set(event, complete)
+      if (!this.completing) {
+        this.completing = true
+        setImmediate(this.completeWaiting)
+      }
+    }
     this.queue.push(event)
     if (this.queue.length >= this.batchSize && this.failures === 0) this.schedule(0)
     else this.schedule(this.flushMs)

@@ -105,7 +105,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (finished) return
       finished = true
       deps.inflight?.done()
-      if (!deps.record) return
+      if (!deps.record) {
+        // The log is off only to benchmark the proxy alone: it still meters, so that on vs off measures the log.
+        if (complete) setImmediate(complete)
+        return
+      }
       base.status = status
       base.latencyMs = round(performance.now() - started)
       base.ttfbMs = ttfbMs === null ? null : round(ttfbMs)

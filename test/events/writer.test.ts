@@ -102,6 +102,19 @@ describe('completing an event before it is written', () => {
     expect(runs).toBe(1)
   })
 
+  test('`complete` runs at the next turn of the event loop without waiting for the write', async () => {
+    const { db } = tempDb()
+    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 10_000, log: () => {} })
+    const events = [event({ costUsd: null }), event({ costUsd: null })]
+    for (const e of events) writer.enqueue(e, () => (e.costUsd = 0.25))
+    expect(events.map((e) => e.costUsd)).toEqual([null, null])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(events.map((e) => e.costUsd)).toEqual([0.25, 0.25])
+    expect(countEvents(db)).toBe(0)
+    writer.flush()
+    expect((db.query('SELECT SUM(cost_usd) AS c FROM events').get() as { c: number }).c).toBe(0.5)
+  })
+
   test('a `complete` that throws is logged and its event is still written as it stands', () => {
     const { db } = tempDb()
     const logs: string[] = []
