@@ -62,7 +62,7 @@ export class EventWriter {
   private completing = false
   private readonly completeWaiting = () => {
     this.completing = false
-    if (this.completions.size > 0) this.completeAll([...this.completions.keys()])
+    this.completeAll(this.completions.keys())
   }
   private timer: ReturnType<typeof setTimeout> | null = null
   private immediate: ReturnType<typeof setImmediate> | null = null
@@ -206,7 +206,8 @@ export class EventWriter {
     }
   }
 
-  private completeAll(events: LectrEvent[]): void {
+  /** Runs the completions of these events that are still waiting (deleting each as it runs: safe while iterating). */
+  private completeAll(events: Iterable<LectrEvent>): void {
     if (this.completions.size === 0) return
     for (const e of events) {
       const complete = this.completions.get(e)

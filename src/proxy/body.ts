@@ -5,8 +5,8 @@ export type BodyRead = { ok: true; bytes: Uint8Array | null } | { ok: false; too
  * Reads a request body without ever holding more than `limit` bytes: a declared `content-length` over the
  * limit is refused before anything is read, and a chunked body is cut as soon as it passes it.
  */
-export async function readBodyWithLimit(req: Request, limit: number, headers: Headers = req.headers): Promise<BodyRead> {
-  const declared = headers.get('content-length')
+export async function readBodyWithLimit(req: Request, limit: number): Promise<BodyRead> {
+  const declared = req.headers.get('content-length')
   if (declared !== null && Number(declared) > limit) return { ok: false, tooLarge: true }
   if (declared !== null) {
     // A declared length within the limit: Bun enforces it, so one native read is safe (and cheaper than a stream).

@@ -35,7 +35,6 @@ type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: strin
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 const VALID_TASKS = TASKS.join(' ')
 
-
 /**
  * The `/v1` proxy: org key check, detection, forwarding with the client's own key, metering, one event per request.
  */
@@ -98,8 +97,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.responseModel = responseModel
     }
     /**
-     * Records the request's one event. With `complete`, usage and cost are worked out later, by the writer just
-     * before it writes the event, so that the client's answer does not wait for them.
+     * Records the request's one event. With `complete`, usage and cost are worked out after the answer has gone out
+     * (see `EventWriter.enqueue`), so that the client does not wait for them.
      */
     const finish = (status: number, result: MeterResult | null, errorCode: string | null, ttfbMs: number | null, complete?: () => MeterResult) => {
       if (finished) return
@@ -132,7 +131,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       const byHeader = headerProvider ? detectProvider(registry, null, headerProvider) : null
       if (byHeader && !byHeader.ok) return refuse(400, 'lectr_invalid_provider', byHeader.message)
 
-      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes, incoming)
+      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes)
       if (!read.ok) {
         return refuse(413, 'lectr_body_too_large', `Request body is larger than the limit of ${deps.config.maxBodyBytes} bytes (LECTR_MAX_BODY_BYTES).`)
       }
@@ -267,7 +266,7 @@ export function createProxyHandler(deps: ProxyDeps) {
           if (req.signal.aborted) return new Response(null, { status: 499 })
           return errorResponse(502, 'lectr_upstream_unreachable', `${provider.id} broke off its answer.`, lectrHeaders(provider.id))
         }
-        // Metered when the event is written, not before answering (the bytes are not changed by metering).
+        // Metered after answering (metering does not change the bytes), so the client does not wait for it.
         finish(status, null, null, ttfb, () => {
           const meter = newMeter()
           meter.push(whole)

@@ -1,6 +1,6 @@
 /**
  * Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never forwarded, in either direction.
- * `host` is set by fetch for the upstream; `content-length` is recomputed because Lectr may rewrite the body.
+ * `content-length` is recomputed because Lectr may rewrite the body.
  */
 const HOP_BY_HOP = [
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
@@ -8,6 +8,7 @@ const HOP_BY_HOP = [
 ]
 /** Lectr's own request headers; any other `x-lectr-*` is removed too (see `upstreamRequestHeaders`). */
 const LECTR_REQUEST = ['x-lectr-key', 'x-lectr-feature', 'x-lectr-task', 'x-lectr-provider']
+/** `host` is set by fetch for the upstream. */
 const NOT_TO_UPSTREAM = [...HOP_BY_HOP, ...LECTR_REQUEST, 'host', 'accept-encoding', 'cookie']
 const NOT_TO_CLIENT = [...HOP_BY_HOP, 'content-encoding']
 

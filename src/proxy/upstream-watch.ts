@@ -12,9 +12,9 @@ export interface WaitingUpstream {
 
 /**
  * Watches the upstream requests that have not answered yet, and open streams: one whose client left is aborted (so
- * the provider stops generating), one whose first byte is overdue is aborted with an `UpstreamTimeout`. One timer checks them
- * all every `tickMs` (so either happens within a tick), instead of a timer and an abort listener per request:
- * those cost about 20 us of every request, and almost every request answers before the first check. The
+ * the provider stops generating), one whose first byte is overdue is aborted with an `UpstreamTimeout`. One timer
+ * checks them all every `tickMs` (so either happens within a tick), instead of a timer and an abort listener per
+ * request: those cost about 20 us of every request, and almost every request answers before the first check. The
  * client's signal is only looked at then, for requests still waiting; Bun creates it already aborted for a client
  * that has gone.
  *
