@@ -7,21 +7,14 @@
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
 import { median, percentile, startChild, type Child } from './lib/proc'
 
 const args = process.argv.slice(2)
 const N = /^\d+$/.test(args[0] ?? '') ? Number(args.shift()) : 3000
 const BUN = process.execPath
 const dir = mkdtempSync(join(tmpdir(), 'lectr-latency-ab-'))
-const body = JSON.stringify({
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant. Answer in one sentence.' },
-    { role: 'user', content: 'What is the capital of France, and since when has it been the capital?' },
-  ],
-  max_tokens: 64,
-  temperature: 0.2,
-})
+const body = JSON.stringify(CHAT_REQUEST)
 
 interface Variant { name: string; child: Child; headers: Record<string, string>; ms: number[] }
 const mock = await startChild({ name: 'mock', cmd: [BUN, join(import.meta.dir, 'servers', 'mock.ts'), '0'], ready: /mock listening on (\d+)/ })
@@ -40,8 +33,8 @@ for (const arg of args) {
     name,
     cmd: words,
     cwd: d,
-    env: { LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(d, 'lectr.db'), LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1` },
-    ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/,
+    env: lectrEnv(mock.port, join(d, 'lectr.db')),
+    ready: LECTR_READY,
   })
   variants.push({ name, child, headers: { ...json, 'x-lectr-key': child.match[2]!, 'x-lectr-feature': 'bench', 'x-lectr-task': 'generation' }, ms: [] })
 }

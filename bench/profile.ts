@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
 import { startChild } from './lib/proc'
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'))
@@ -18,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'lectr-prof-'))
 const outDir = join(import.meta.dir, 'results')
 mkdirSync(outDir, { recursive: true })
 const body = join(dir, 'body.json')
-const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 64 }
+const request = CHAT_REQUEST
 writeFileSync(body, JSON.stringify(request))
 
 // LECTR_* (and EXP_* flags of an experiment tree) reach the profiled Lectr.
@@ -29,8 +30,8 @@ const lectr = await startChild({
   cmd: [BUN, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250', join(ROOT, 'src', 'main.ts')],
   cwd: dir,
   // BUN_CONFIG_MAX_HTTP_REQUESTS set: Lectr would otherwise re-execute itself without the profiler's flags.
-  env: { BUN_CONFIG_MAX_HTTP_REQUESTS: '4096', LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(dir, 'lectr.db'), LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1`, ...passThrough },
-  ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/,
+  env: { BUN_CONFIG_MAX_HTTP_REQUESTS: '4096', ...lectrEnv(mock.port, join(dir, 'lectr.db')), ...passThrough },
+  ready: LECTR_READY,
 })
 const headers = { 'x-lectr-key': lectr.match[2], authorization: 'Bearer sk-prof', 'x-lectr-feature': 'bench', 'x-lectr-task': 'generation' }
 const target = `http://127.0.0.1:${lectr.port}/v1/chat/completions`

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Database } from 'bun:sqlite'
+import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
 import { cpuMs, freePort, median, memKiB, percentile, startChild, type Child } from './lib/proc'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -24,20 +25,11 @@ const P = QUICK
   ? { rounds: 1, seconds: 2, warmupSeconds: 1, sequentialStreams: 5, warmupStreams: 10, concurrentStreams: 500 }
   : { rounds: 3, seconds: 5, warmupSeconds: 2, sequentialStreams: 20, warmupStreams: 30, concurrentStreams: 500 }
 const CONNS = [1, 32, 256] as const
-const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef'
 const PROVIDER_KEY = 'sk-bench-provider-key'
 const t0 = Date.now()
 const say = (l: string) => console.error(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${l}`)
 
-const REQUEST = {
-  model: 'gpt-4o-mini',
-  messages: [
-    { role: 'system', content: 'You are a concise assistant. Answer in one sentence.' },
-    { role: 'user', content: 'What is the capital of France, and since when has it been the capital?' },
-  ],
-  max_tokens: 64,
-  temperature: 0.2,
-}
+const REQUEST = CHAT_REQUEST
 const STREAM_REQUEST = { ...REQUEST, stream: true, stream_options: { include_usage: true } }
 const EXPECTED_CONTENT = 'The capital of France is Paris. It has been the capital since the 10th century.'
 const scratch = mkdtempSync(join(tmpdir(), 'lectr-bench-'))
@@ -84,15 +76,8 @@ async function startLectr(name: string, mock: Child, env: Record<string, string>
     name,
     cmd: [LECTR],
     cwd: dir,
-    env: {
-      LECTR_HOST: '127.0.0.1',
-      LECTR_PORT: '0',
-      LECTR_DB: db,
-      LECTR_ADMIN_TOKEN: ADMIN_TOKEN,
-      LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1`,
-      ...env,
-    },
-    ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/,
+    env: { ...lectrEnv(mock.port, db), ...env },
+    ready: LECTR_READY,
   })
   return { child: c, key: c.match[2], db }
 }

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Database } from 'bun:sqlite'
+import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
 import { cpuMs, memKiB, startChild } from './lib/proc'
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 5)
@@ -17,7 +18,7 @@ const t0 = Date.now()
 const say = (l: string) => console.error(`[soak ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${l}`)
 const scratch = mkdtempSync(join(tmpdir(), 'lectr-soak-'))
 const bodyFile = join(scratch, 'body.json')
-const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is the capital of France?' }], max_tokens: 64 }
+const request = CHAT_REQUEST
 writeFileSync(bodyFile, JSON.stringify(request))
 
 const mock = await startChild({ name: 'mock', cmd: [BUN, join(import.meta.dir, 'servers', 'mock.ts'), '0'], ready: /mock listening on (\d+)/ })
@@ -26,8 +27,8 @@ const lectr = await startChild({
   name: 'lectr',
   cmd: [LECTR],
   cwd: scratch,
-  env: { LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: db, LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1` },
-  ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/,
+  env: lectrEnv(mock.port, db),
+  ready: LECTR_READY,
 })
 const key = lectr.match[2]
 const target = `http://127.0.0.1:${lectr.port}/v1/chat/completions`

@@ -4,6 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
 import { startChild, type Child } from './lib/proc'
 
 const SECONDS = Number(process.argv[2] ?? 5)
@@ -11,7 +12,7 @@ const BUN = process.execPath
 const LECTR = resolve(process.env.BENCH_LECTR ?? join(import.meta.dir, '..', 'dist', 'lectr'))
 const dir = mkdtempSync(join(tmpdir(), 'lectr-threads-'))
 const body = join(dir, 'body.json')
-writeFileSync(body, JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'You are a concise assistant. Answer in one sentence.' }, { role: 'user', content: 'What is the capital of France, and since when has it been the capital?' }], max_tokens: 64, temperature: 0.2 }))
+writeFileSync(body, JSON.stringify(CHAT_REQUEST))
 
 /** CPU time in ms per thread name and kind (user, system), summed over the process's threads. */
 function threadCpu(pid: number): Map<string, number> {
@@ -40,7 +41,7 @@ async function load(c: Child, headers: Record<string, string>, secs: number) {
 const mock = await startChild({ name: 'mock', cmd: [BUN, join(import.meta.dir, 'servers', 'mock.ts'), '0'], ready: /mock listening on (\d+)/ })
 const variants = [
   { name: 'floor', cmd: [BUN, join(import.meta.dir, 'servers', 'floor.ts'), '0'], ready: /floor listening on (\d+)/, lectr: false },
-  { name: 'lectr', cmd: [LECTR], ready: /listening on \S+:(\d+)[\s\S]*?Org "default" key[^:]*: (\S+)/, lectr: true },
+  { name: 'lectr', cmd: [LECTR], ready: LECTR_READY, lectr: true },
 ]
 for (const v of variants) {
   const c = await startChild({
@@ -48,7 +49,7 @@ for (const v of variants) {
     cmd: v.cmd,
     cwd: dir,
     // BUN_CONFIG_MAX_HTTP_REQUESTS set, so that Lectr serves from the process started here (no re-exec).
-    env: { UPSTREAM: `http://127.0.0.1:${mock.port}`, BUN_CONFIG_MAX_HTTP_REQUESTS: '4096', LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(dir, `${v.name}.db`), LECTR_ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef', LECTR_OPENAI_BASE_URL: `http://127.0.0.1:${mock.port}/v1` },
+    env: { UPSTREAM: `http://127.0.0.1:${mock.port}`, BUN_CONFIG_MAX_HTTP_REQUESTS: '4096', ...lectrEnv(mock.port, join(dir, `${v.name}.db`)) },
     ready: v.ready,
   })
   const headers: Record<string, string> = { authorization: 'Bearer sk-bench' }
