@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import OpenAI from 'openai'
 import { FakeUpstream, chatJson } from '../helpers/fake-upstream'
-import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
+import { eventually, postAndLeaveBeforeAnswer, startLectr, type TestLectr } from '../helpers/lectr'
 import { expectedCost } from '../sdk/fake-providers'
 
 let up: FakeUpstream
@@ -286,17 +286,7 @@ describe('clients that left mid-stream: 499 with the tokens seen so far', () => 
     }
     const local = await startLectr(up, { upstreamTimeoutMs: 5000 })
     try {
-      const ac = new AbortController()
-      const n = up.received.length
-      const p = fetch(`${local.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'x-lectr-key': local.orgKey, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
-        signal: ac.signal,
-      }).catch(() => null)
-      await eventually(() => up.received.length > n)
-      ac.abort()
-      await p
+      await postAndLeaveBeforeAnswer(local, up)
       const e = await eventually(() => local.events().find((x) => x.status === 499))
       expect(e).toMatchObject({ error_code: 'lectr_client_gone', usage_estimated: 0, input_tokens: null, output_tokens: null })
       expect(local.events().length).toBe(1)

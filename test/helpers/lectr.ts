@@ -84,3 +84,21 @@ export async function eventually<T>(check: () => T | Promise<T>, ms = 3000): Pro
     await Bun.sleep(20)
   }
 }
+
+/**
+ * Sends a chat completion to `lectr` and leaves (aborts) as soon as `upstream` has received it, before any answer:
+ * a client that goes away while the provider is still working.
+ */
+export async function postAndLeaveBeforeAnswer(lectr: TestLectr, upstream: FakeUpstream): Promise<void> {
+  const ac = new AbortController()
+  const n = upstream.received.length
+  const p = fetch(`${lectr.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'x-lectr-key': lectr.orgKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
+    signal: ac.signal,
+  }).catch(() => null)
+  await eventually(() => upstream.received.length > n)
+  ac.abort()
+  await p
+}

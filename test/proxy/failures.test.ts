@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream, chatJson, openaiChatStream, sse } from '../helpers/fake-upstream'
-import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
+import { eventually, postAndLeaveBeforeAnswer, startLectr, type TestLectr } from '../helpers/lectr'
 
 let up: FakeUpstream
 let lectr: TestLectr
@@ -96,17 +96,7 @@ describe('upstream failures', () => {
     }
     const local = await startLectr(up, { upstreamTimeoutMs: 5000 })
     try {
-      const receivedBefore = up.received.length
-      const ac = new AbortController()
-      const p = fetch(`${local.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { 'x-lectr-key': local.orgKey, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'gpt-4o', messages: [] }),
-        signal: ac.signal,
-      }).catch(() => null)
-      await eventually(() => up.received.length > receivedBefore)
-      ac.abort()
-      await p
+      await postAndLeaveBeforeAnswer(local, up)
       await eventually(() => up.aborted > abortedBefore)
       const e = await eventually(() => local.events().find((x) => x.status === 499))
       expect(e.error_code).toBe('lectr_client_gone')
