@@ -14,6 +14,7 @@ import { errorResponse, type LectrErrorCode } from './errors'
 import { eventCost } from './event'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
+import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
@@ -60,7 +61,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     server?.timeout(req, 0)
     deps.inflight?.add()
 
-    const url = new URL(req.url)
+    const url = requestTarget(req.url)
     const path = url.pathname.slice(3) || '/'
     const endpoint = endpointOf(path)
     const registry = deps.registry.current()
@@ -161,7 +162,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (provider.id === 'azure') {
         const azure = deps.orgs.getAzure(orgId)
         if (!azure) {
-          return refuse(400, 'lectr_azure_not_configured', azureNotConfiguredMessage(orgId, url.origin))
+          return refuse(400, 'lectr_azure_not_configured', azureNotConfiguredMessage(orgId, new URL(req.url).origin))
         }
         baseUrl = azure.endpoint
         apiVersion = azure.apiVersion
@@ -232,22 +233,24 @@ export function createProxyHandler(deps: ProxyDeps) {
         return refuse(502, 'lectr_upstream_unreachable', `Could not reach ${provider.id} at ${new URL(target.url).host}: ${safeReason(err)}.`, provider.id)
       }
       const ttfb = performance.now() - fetchStarted
+      const status = upstream.status
+      // A whole JSON answer is read at once (checked without touching `upstream.body`, which would build a JS stream
+      // for it); a stream stays watched, for a client that leaves while the provider is quiet.
       const contentType = upstream.headers.get('content-type')
-      const readWhole = answersWhole(stream, contentType)
-      // A whole answer is read at once; a stream stays watched, for a client that leaves while the provider is quiet.
-      if (readWhole || !upstream.body) watch.stop(waiting)
+      const readWhole = answersWhole(stream, contentType) && mayHaveBody(req.method, status)
+      const hasBody = readWhole || upstream.body !== null
+      if (readWhole || !hasBody) watch.stop(waiting)
       else watch.watchClientOnly(waiting)
 
       const outHeaders = clientResponseHeaders(upstream.headers, lectrHeaders(provider.id))
-      if (!upstream.body) {
-        finish(upstream.status, null, null, ttfb)
-        return new Response(null, { status: upstream.status, headers: outHeaders })
+      if (!hasBody) {
+        finish(status, null, null, ttfb)
+        return new Response(null, { status, headers: outHeaders })
       }
       const newMeter = () => {
         const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk })
         return provider.id === 'azure' ? watchContentFilter(plain) : plain
       }
-      const status = upstream.status
       const ended = (meter: Meter, outcome: BodyOutcome) => {
         watch.stop(waiting)
         const result = meter.finish(outcome === 'complete')
@@ -275,7 +278,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         return new Response(whole, { status, headers: outHeaders })
       }
       const meter = newMeter()
-      const body = meteredBody(upstream.body, meter, (outcome) => ended(meter, outcome), () => abort.abort())
+      const body = meteredBody(upstream.body!, meter, (outcome) => ended(meter, outcome), () => abort.abort())
       return new Response(body, { status, headers: outHeaders })
     } catch {
       // A client that left while still sending its body makes reading it throw: that is the client's doing.
@@ -291,6 +294,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       })
     }
   }
+}
+
+/** Whether an answer can carry a body at all: not to HEAD, and not with 1xx, 204, 205 or 304 (RFC 9110). */
+function mayHaveBody(method: string, status: number): boolean {
+  return method !== 'HEAD' && status >= 200 && status !== 204 && status !== 205 && status !== 304
 }
 
 /** A non-streaming JSON answer (what almost every non-stream request gets): read whole rather than piped. */

@@ -109,6 +109,33 @@ describe('forwarding', () => {
     expect(res.headers.get('x-lectr-provider')).toBe('groq')
   })
 
+  test('JSON answers without a body (HEAD, 204, 304) pass through bodiless, each one event', async () => {
+    const headers = { 'x-lectr-key': lectr.orgKey, authorization: 'Bearer pk', 'x-lectr-provider': 'openai' }
+    up.script = (req) => new Response(null, { status: req.method === 'HEAD' ? 200 : 204, headers: { 'content-type': 'application/json' } })
+    const events = lectr.events().length
+    const head = await fetch(`${lectr.url}/v1/files/file-abc`, { method: 'HEAD', headers })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    const deleted = await fetch(`${lectr.url}/v1/files/file-abc`, { method: 'DELETE', headers })
+    expect(deleted.status).toBe(204)
+    expect(await deleted.text()).toBe('')
+    up.script = () => new Response(null, { status: 304, headers: { 'content-type': 'application/json', etag: '"v1"' } })
+    const cached = await fetch(`${lectr.url}/v1/files/file-abc`, { headers: { ...headers, 'if-none-match': '"v1"' } })
+    expect(cached.status).toBe(304)
+    expect(cached.headers.get('etag')).toBe('"v1"')
+    const recorded = lectr.events().slice(events)
+    expect(recorded.map((e) => e.status)).toEqual([200, 204, 304])
+    expect(recorded.every((e) => e.error_code === null && e.input_tokens === null && e.cost_usd === null)).toBe(true)
+  })
+
+  test('a bare ? and a fragment are not part of the query sent on', async () => {
+    up.script = (_req, rec) => Response.json({ path: rec.url.pathname, search: rec.url.search })
+    const headers = { 'x-lectr-key': lectr.orgKey, authorization: 'Bearer pk', 'x-lectr-provider': 'openai' }
+    const res = await fetch(`${lectr.url}/v1/files?`, { headers })
+    expect(await res.json()).toEqual({ path: '/v1/files', search: '' })
+    expect(up.last.url.href.endsWith('/v1/files')).toBe(true)
+  })
+
   test('GET /v1/models lists the registry in the OpenAI list shape and is not an event', async () => {
     const before = lectr.events().length
     const res = await fetch(`${lectr.url}/v1/models`, { headers: { 'x-lectr-key': lectr.orgKey } })
