@@ -21,19 +21,27 @@ export interface RollupDelta {
   latencyMsSum: number
 }
 
-/** Start of the event's hour, in ms since the epoch. */
-export function hourOf(timeIso: string): number {
-  const t = Date.parse(timeIso)
-  return t - (t % HOUR_MS)
+/** Start of the hour of a time in ms since the epoch. */
+export function hourOf(timeMs: number): number {
+  return timeMs - (timeMs % HOUR_MS)
 }
 
-export function rollupKey(e: LectrEvent): string {
-  return `${e.org}\u0000${hourOf(e.time)}\u0000${e.provider}\u0000${e.model ?? ''}\u0000${e.feature ?? ''}\u0000${e.task ?? ''}`
+/** The roll-up row an event of `hour` (see `hourOf`) is added to, as one string. */
+export function rollupKey(e: LectrEvent, hour: number): string {
+  return `${e.org}\u0000${hour}\u0000${e.provider}\u0000${e.model ?? ''}\u0000${e.feature ?? ''}\u0000${e.task ?? ''}`
 }
 
-export function newRollup(e: LectrEvent): RollupDelta {
+/** Whether an event of `hour` belongs to this roll-up row: `rollupKey` without building the string. */
+export function inRollup(r: RollupDelta, e: LectrEvent, hour: number): boolean {
+  return (
+    r.hour === hour && r.org === e.org && r.provider === e.provider && r.model === (e.model ?? '') &&
+    r.feature === (e.feature ?? '') && r.task === (e.task ?? '')
+  )
+}
+
+export function newRollup(e: LectrEvent, hour: number): RollupDelta {
   return {
-    org: e.org, hour: hourOf(e.time), provider: e.provider, model: e.model ?? '', feature: e.feature ?? '', task: e.task ?? '',
+    org: e.org, hour, provider: e.provider, model: e.model ?? '', feature: e.feature ?? '', task: e.task ?? '',
     requests: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0,
     unpricedRequests: 0, latencyMsSum: 0,
   }

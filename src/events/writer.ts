@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'bun:sqlite'
 import type { LectrEvent } from './types'
-import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup } from './rollup'
+import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'
 
 export interface WriterOptions {
@@ -57,12 +57,13 @@ function isEventFault(err: unknown): boolean {
  */
 export class EventWriter {
   private queue: LectrEvent[] = []
-  /** work that completes an event (metering a whole answer): see `enqueue` */
-  private completions = new Map<LectrEvent, () => void>()
+  /** work that completes an event (metering a whole answer), see `enqueue`: events and their completions, in order */
+  private completingEvents: LectrEvent[] = []
+  private completions: (() => void)[] = []
   private completing = false
   private readonly completeWaiting = () => {
     this.completing = false
-    this.completeAll(this.completions.keys())
+    this.completeAll()
   }
   private timer: ReturnType<typeof setTimeout> | null = null
   private immediate: ReturnType<typeof setImmediate> | null = null
@@ -137,7 +138,8 @@ export class EventWriter {
       return
     }
     if (complete) {
-      this.completions.set(event, complete)
+      this.completingEvents.push(event)
+      this.completions.push(complete)
       if (!this.completing) {
         this.completing = true
         setImmediate(this.completeWaiting)
@@ -186,7 +188,7 @@ export class EventWriter {
     try {
       for (let n = 0; n < maxBatches && this.queue.length > 0; n++) {
         const batch = this.queue.slice(0, this.batchSize)
-        this.completeAll(batch)
+        this.completeAll()
         try {
           this.written += this.writeBatch(batch)
         } catch (err) {
@@ -206,18 +208,19 @@ export class EventWriter {
     }
   }
 
-  /** Runs the completions of these events that are still waiting (deleting each as it runs: safe while iterating). */
-  private completeAll(events: Iterable<LectrEvent>): void {
-    if (this.completions.size === 0) return
-    for (const e of events) {
-      const complete = this.completions.get(e)
-      if (!complete) continue
-      this.completions.delete(e)
+  /** Runs every waiting completion (those of events not yet written, so none of the batch about to be written waits). */
+  private completeAll(): void {
+    if (this.completions.length === 0) return
+    const events = this.completingEvents
+    const completions = this.completions
+    this.completingEvents = []
+    this.completions = []
+    for (let i = 0; i < completions.length; i++) {
       try {
-        complete()
+        completions[i]!()
       } catch (err) {
         // A metering bug must not keep the event from the log: it is written as it stands (usage unknown).
-        this.log(`lectr: event ${String(e.id).slice(0, 64)} could not be completed: ${(err as Error).message}`)
+        this.log(`lectr: event ${String(events[i]!.id).slice(0, 64)} could not be completed: ${(err as Error).message}`)
       }
     }
   }
@@ -245,26 +248,44 @@ export class EventWriter {
   private writeBatch(batch: LectrEvent[]): number {
     return this.db.transaction(() => {
       const rollups = new Map<string, RollupDelta>()
-      const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
+      /** latency histogram counts (index: bucket) per roll-up row, summed per provider below */
+      const latencyOf = new Map<RollupDelta, number[]>()
+      // Consecutive events mostly share a roll-up row: the last one is checked before building a key.
+      let roll: RollupDelta | null = null
+      let counts: number[] = []
       let inserted = 0
       for (const e of batch) {
+        const time = Date.parse(e.time)
         const r = this.insertEvent.run(
-          e.id, Date.parse(e.time), e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
+          e.id, time, e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
           e.endpoint, e.stream ? 1 : 0, e.status, e.errorCode, e.inputTokens, e.cachedInputTokens, e.outputTokens,
           e.reasoningTokens, e.costUsd, e.latencyMs, e.ttfbMs, e.feature, e.task, e.usageEstimated ? 1 : 0, e.registryVersion,
         )
         // Already in the log (the same id): its roll-up was counted when it was inserted.
         if (r.changes === 0) continue
         inserted++
-        const key = rollupKey(e)
-        let roll = rollups.get(key)
-        if (!roll) rollups.set(key, (roll = newRollup(e)))
+        const hour = hourOf(time)
+        if (!roll || !inRollup(roll, e, hour)) {
+          const key = rollupKey(e, hour)
+          roll = rollups.get(key) ?? null
+          if (!roll) {
+            rollups.set(key, (roll = newRollup(e, hour)))
+            latencyOf.set(roll, [])
+          }
+          counts = latencyOf.get(roll)!
+        }
         addToRollup(roll, e)
         const bucket = latencyBucket(e.latencyMs)
-        const lkey = `${roll.org}\u0000${roll.hour}\u0000${e.provider}\u0000${bucket}`
-        const l = latency.get(lkey)
-        if (l) l.requests++
-        else latency.set(lkey, { org: roll.org, hour: roll.hour, provider: e.provider, bucket, requests: 1 })
+        counts[bucket] = (counts[bucket] ?? 0) + 1
+      }
+      const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
+      for (const [r, byBucket] of latencyOf) {
+        byBucket.forEach((requests, bucket) => {
+          const lkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${bucket}`
+          const l = latency.get(lkey)
+          if (l) l.requests += requests
+          else latency.set(lkey, { org: r.org, hour: r.hour, provider: r.provider, bucket, requests })
+        })
       }
       // The same sums without feature and task: the model table reads a few rows per hour, not thousands.
       const byModel = new Map<string, RollupDelta>()

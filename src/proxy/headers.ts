@@ -9,7 +9,7 @@ const HOP_BY_HOP = [
 /** Lectr's own request headers; any other `x-lectr-*` is removed too (see `upstreamRequestHeaders`). */
 const LECTR_REQUEST = ['x-lectr-key', 'x-lectr-feature', 'x-lectr-task', 'x-lectr-provider']
 /** `host` is set by fetch for the upstream. */
-const NOT_TO_UPSTREAM = [...HOP_BY_HOP, ...LECTR_REQUEST, 'host', 'accept-encoding', 'cookie']
+const NOT_TO_UPSTREAM: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...LECTR_REQUEST, 'host', 'accept-encoding', 'cookie'])
 const NOT_TO_CLIENT = [...HOP_BY_HOP, 'content-encoding']
 
 /** Header names and values as a plain object. */
@@ -24,11 +24,15 @@ export type HeaderRecord = Record<string, string>
  * asks for identity).
  */
 export function upstreamRequestHeaders(incoming: Headers): Headers {
-  deleteConnectionNamed(incoming)
-  for (const name of NOT_TO_UPSTREAM) incoming.delete(name)
-  let unknownLectr: string[] | null = null
-  for (const name of incoming.keys()) if (name.startsWith('x-lectr-')) (unknownLectr ??= []).push(name)
-  if (unknownLectr) for (const name of unknownLectr) incoming.delete(name)
+  // One pass over the few headers a client sends, rather than a delete for every name that might be there.
+  let drop: string[] | null = null
+  let connection = false
+  for (const name of incoming.keys()) {
+    if (NOT_TO_UPSTREAM.has(name) || name.startsWith('x-lectr-')) (drop ??= []).push(name)
+    if (name === 'connection') connection = true
+  }
+  if (connection) deleteConnectionNamed(incoming)
+  if (drop) for (const name of drop) incoming.delete(name)
   return incoming
 }
 

@@ -2,9 +2,19 @@ import type { ModelEntry, ProviderId, Registry } from './schema'
 
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/
 
+/** Ids already taken apart (every answer names its model again); cleared when it outgrows `UNDATED_MAX`. */
+const undated = new Map<string, string>()
+const UNDATED_MAX = 4096
+
 /** `gpt-4o-2024-08-06` -> `gpt-4o`; ids without a date suffix come back unchanged. */
 export function withoutDateSuffix(id: string): string {
-  return id.replace(DATE_SUFFIX, '')
+  let base = undated.get(id)
+  if (base === undefined) {
+    if (undated.size >= UNDATED_MAX) undated.clear()
+    base = id.replace(DATE_SUFFIX, '')
+    undated.set(id, base)
+  }
+  return base
 }
 
 /** Azure serves OpenAI's models, so it is priced and downgraded with OpenAI's entries. */
