@@ -6,7 +6,8 @@ import { PROVIDERS } from '../providers'
 import { detectProvider } from '../registry/detect'
 import type { RegistryStore } from '../registry/store'
 import { TASKS, type ProviderId, type Registry, type Task } from '../registry/schema'
-import { createMeter } from '../usage/meter'
+import { bodyKind, createMeter } from '../usage/meter'
+import { meterJsonBody } from '../usage/json-meter'
 import type { Endpoint, Meter, MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
@@ -271,6 +272,8 @@ export function createProxyHandler(deps: ProxyDeps) {
         }
         // Metered after answering (metering does not change the bytes), so the client does not wait for it.
         finish(status, null, null, ttfb, () => {
+          // Plain JSON (nearly every answer) is metered straight from the bytes; anything else through its meter.
+          if (provider.id !== 'azure' && bodyKind(contentType, false) === 'json') return meterJsonBody(whole, endpoint)
           const meter = newMeter()
           meter.push(whole)
           return meter.finish(true)

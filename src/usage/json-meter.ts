@@ -30,23 +30,6 @@ export interface JsonMeterLimits {
  */
 export function createJsonMeter(endpoint: Endpoint, limits: JsonMeterLimits = {}): Meter {
   const body = new BodyKeeper(limits.maxBodyBytes ?? MAX_BODY_BYTES, limits.edgeBytes ?? EDGE_BYTES)
-
-  const resultOf = (answer: unknown): MeterResult => {
-    const usage = readUsage(answer)
-    return {
-      usage: usage && usageForEndpoint(usage, endpoint),
-      estimated: false,
-      responseModel: readModel(answer),
-      errorCode: readErrorCode(answer),
-    }
-  }
-  /** What scanning finds, shaped as an answer so that the same readers apply. */
-  const scanned = (head: string, tail: string): MeterResult =>
-    resultOf({
-      model: firstStringValue(head, '"model"') ?? firstStringValue(tail, '"model"'),
-      usage: parseJsonSafely(lastObjectText(tail, '"usage"') ?? ''),
-    })
-
   return {
     push(chunk) {
       body.add(chunk)
@@ -57,13 +40,48 @@ export function createJsonMeter(endpoint: Endpoint, limits: JsonMeterLimits = {}
     },
     finish() {
       const whole = body.whole()
-      if (whole) {
-        const text = decoder.decode(whole)
-        const answer = parseJsonSafely(text)
-        return answer === undefined ? scanned(text, text) : resultOf(answer)
-      }
+      if (whole) return meterText(decoder.decode(whole), endpoint)
       const { head, tail } = body.edges()
-      return scanned(decoder.decode(head), decoder.decode(tail))
+      return scanned(decoder.decode(head), decoder.decode(tail), endpoint)
     },
   }
+}
+
+/**
+ * What `createJsonMeter` finds in a body read whole, without a meter around it (the proxy's path for whole JSON
+ * answers). A body over `maxBodyBytes` is scanned at its first and last `edgeBytes`.
+ *
+ * @example meterJsonBody(bytes, 'chat/completions') // { usage: { inputTokens: 42, ... }, estimated: false, responseModel, errorCode }
+ */
+export function meterJsonBody(body: Uint8Array, endpoint: Endpoint, limits: JsonMeterLimits = {}): MeterResult {
+  const max = limits.maxBodyBytes ?? MAX_BODY_BYTES
+  if (body.length <= max) return meterText(decoder.decode(body), endpoint)
+  const edge = limits.edgeBytes ?? EDGE_BYTES
+  return scanned(decoder.decode(body.subarray(0, edge)), decoder.decode(body.subarray(body.length - edge)), endpoint)
+}
+
+function meterText(text: string, endpoint: Endpoint): MeterResult {
+  const answer = parseJsonSafely(text)
+  return answer === undefined ? scanned(text, text, endpoint) : resultOf(answer, endpoint)
+}
+
+function resultOf(answer: unknown, endpoint: Endpoint): MeterResult {
+  const usage = readUsage(answer)
+  return {
+    usage: usage && usageForEndpoint(usage, endpoint),
+    estimated: false,
+    responseModel: readModel(answer),
+    errorCode: readErrorCode(answer),
+  }
+}
+
+/** What scanning finds, shaped as an answer so that the same readers apply. */
+function scanned(head: string, tail: string, endpoint: Endpoint): MeterResult {
+  return resultOf(
+    {
+      model: firstStringValue(head, '"model"') ?? firstStringValue(tail, '"model"'),
+      usage: parseJsonSafely(lastObjectText(tail, '"usage"') ?? ''),
+    },
+    endpoint,
+  )
 }

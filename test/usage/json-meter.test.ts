@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { createJsonMeter, type JsonMeterLimits } from '../../src/usage/json-meter'
+import { createJsonMeter, meterJsonBody, type JsonMeterLimits } from '../../src/usage/json-meter'
 import type { Endpoint, MeterResult, Usage } from '../../src/usage/types'
 
 const encoder = new TextEncoder()
@@ -19,7 +19,10 @@ function meterBody(endpoint: Endpoint, body: string, chunkSize = Infinity, limit
     expect(meter.push(chunk)).toBe(chunk)
   }
   expect(meter.flush()).toBeNull()
-  return meter.finish(complete)
+  const result = meter.finish(complete)
+  // The proxy meters a body it read whole without a meter: the same body must give the same result.
+  expect(meterJsonBody(bytes, endpoint, limits)).toEqual(result)
+  return result
 }
 
 const chatBody = JSON.stringify({
