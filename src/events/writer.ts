@@ -254,8 +254,14 @@ export class EventWriter {
       let roll: RollupDelta | null = null
       let counts: number[] = []
       let inserted = 0
+      // Events recorded in the same millisecond share one time string (see isoNow): parse each only once.
+      let timeText = ''
+      let time = 0
       for (const e of batch) {
-        const time = Date.parse(e.time)
+        if (e.time !== timeText) {
+          timeText = e.time
+          time = Date.parse(timeText)
+        }
         const r = this.insertEvent.run(
           e.id, time, e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
           e.endpoint, e.stream ? 1 : 0, e.status, e.errorCode, e.inputTokens, e.cachedInputTokens, e.outputTokens,

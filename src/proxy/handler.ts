@@ -15,6 +15,7 @@ import { errorResponse, type LectrErrorCode } from './errors'
 import { eventCost } from './event'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
+import { isoNow } from './iso-now'
 import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
@@ -67,7 +68,7 @@ export function createProxyHandler(deps: ProxyDeps) {
     const endpoint = endpointOf(path)
     const registry = deps.registry.current()
     const id = Bun.randomUUIDv7()
-    const time = new Date().toISOString()
+    const time = isoNow()
     const feature = incoming.get('x-lectr-feature') || null
     const taskHeader = incoming.get('x-lectr-task')
     const task: Task | null = taskHeader && TASK_SET.has(taskHeader.toLowerCase()) ? (taskHeader.toLowerCase() as Task) : null
