@@ -354,8 +354,10 @@ async function main() {
       const db = new Database(lectr.db, { readonly: true })
       const n = (db.query('SELECT COUNT(*) AS n, SUM(status = 200) AS ok FROM events').get() as { n: number; ok: number })
       const rolled = (db.query('SELECT SUM(requests) AS n FROM rollups_hourly').get() as { n: number }).n
+      // The rest, by status and error code: 499 lectr_client_gone is wrk closing its connections at the end of a run.
+      const others = db.query("SELECT status || ' ' || COALESCE(error_code, '') AS kind, COUNT(*) AS n FROM events WHERE status != 200 GROUP BY 1").all() as { kind: string; n: number }[]
       db.close()
-      return { completedRequests: lectrSent, events: n.n, status200: n.ok, rolledUp: rolled }
+      return { completedRequests: lectrSent, events: n.n, status200: n.ok, otherStatuses: Object.fromEntries(others.map((o) => [o.kind.trim(), o.n])), rolledUp: rolled }
     } catch (err) {
       return { completedRequests: lectrSent, error: (err as Error).message }
     }
