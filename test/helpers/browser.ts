@@ -86,6 +86,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     await context.addInitScript(CSP_LISTENER)
 
     const page = await context.newPage()
+    // A step that hangs fails on its own, naming what it waited for, before the test's 30 s timeout hides which.
+    page.setDefaultTimeout(10_000)
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text())
     })
