@@ -24,14 +24,10 @@ export type HeaderRecord = Record<string, string>
  * asks for identity).
  */
 export function upstreamRequestHeaders(incoming: Headers): Headers {
+  deleteConnectionNamed(incoming)
   // One pass over the few headers a client sends, rather than a delete for every name that might be there.
   let drop: string[] | null = null
-  let connection = false
-  for (const name of incoming.keys()) {
-    if (NOT_TO_UPSTREAM.has(name) || name.startsWith('x-lectr-')) (drop ??= []).push(name)
-    if (name === 'connection') connection = true
-  }
-  if (connection) deleteConnectionNamed(incoming)
+  for (const name of incoming.keys()) if (NOT_TO_UPSTREAM.has(name) || name.startsWith('x-lectr-')) (drop ??= []).push(name)
   if (drop) for (const name of drop) incoming.delete(name)
   return incoming
 }
