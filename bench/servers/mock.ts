@@ -35,18 +35,20 @@ const answer = enc.encode(
 )
 const jsonHeaders = { 'content-type': 'application/json', 'x-request-id': 'req_bench', 'openai-processing-ms': '1' }
 
+/** What every stream chunk starts with, as OpenAI sends it. */
+const CHUNK = {
+  id: 'chatcmpl-bench0000000000000000000000',
+  object: 'chat.completion.chunk',
+  created: 1767225600,
+  model: MODEL,
+  service_tier: 'default',
+  system_fingerprint: 'fp_bench',
+}
+const frame = (c: Record<string, unknown>) => enc.encode(`data: ${JSON.stringify({ ...CHUNK, ...c })}\n\n`)
+
 function chunk(delta: Record<string, unknown>, finish: string | null, withUsageField: boolean): Uint8Array {
-  const c: Record<string, unknown> = {
-    id: 'chatcmpl-bench0000000000000000000000',
-    object: 'chat.completion.chunk',
-    created: 1767225600,
-    model: MODEL,
-    service_tier: 'default',
-    system_fingerprint: 'fp_bench',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-  }
-  if (withUsageField) c.usage = null
-  return enc.encode(`data: ${JSON.stringify(c)}\n\n`)
+  const choices = [{ index: 0, delta, logprobs: null, finish_reason: finish }]
+  return frame(withUsageField ? { choices, usage: null } : { choices })
 }
 const frames = (usage: boolean) => {
   const out: Uint8Array[] = []
@@ -60,18 +62,10 @@ const withUsage = frames(true)
 const withoutUsage = frames(false)
 const finishWithUsage = chunk({}, 'stop', true)
 const finishWithoutUsage = chunk({}, 'stop', false)
-const usageFrame = enc.encode(
-  `data: ${JSON.stringify({
-    id: 'chatcmpl-bench0000000000000000000000',
-    object: 'chat.completion.chunk',
-    created: 1767225600,
-    model: MODEL,
-    service_tier: 'default',
-    system_fingerprint: 'fp_bench',
-    choices: [],
-    usage: { prompt_tokens: 42, completion_tokens: DELTAS, total_tokens: 42 + DELTAS, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
-  })}\n\n`,
-)
+const usageFrame = frame({
+  choices: [],
+  usage: { prompt_tokens: 42, completion_tokens: DELTAS, total_tokens: 42 + DELTAS, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+})
 const done = enc.encode('data: [DONE]\n\n')
 
 function stream(usage: boolean): Response {
