@@ -221,13 +221,19 @@ async function streams(v: Variant, concurrency: number, rounds: number, watch: b
     stdout: 'pipe',
     stderr: 'pipe',
   })
+  const r = await lastJsonLine(p)
+  if (r.value === undefined) throw new Error(`stream client failed for ${v.name} (exit ${r.code}): ${r.out.slice(-500)} ${await new Response(p.stderr).text()}`)
+  return r.value as StreamResult
+}
+
+/** What a benchmark script printed last, as JSON (undefined when that is not JSON), with all it printed and its exit code. */
+async function lastJsonLine(p: { stdout: ReadableStream<Uint8Array>; exited: Promise<number> }): Promise<{ value: unknown; out: string; code: number }> {
   const out = await new Response(p.stdout).text()
   const code = await p.exited
-  const line = out.trim().split('\n').pop() ?? ''
   try {
-    return JSON.parse(line)
+    return { value: JSON.parse(out.trim().split('\n').pop() ?? ''), out, code }
   } catch {
-    throw new Error(`stream client failed for ${v.name} (exit ${code}): ${out.slice(-500)} ${await new Response(p.stderr).text()}`)
+    return { value: undefined, out, code }
   }
 }
 
@@ -261,14 +267,8 @@ function summarizeStreams(r: StreamResult) {
 
 async function script(path: string, env: Record<string, string> = {}): Promise<any> {
   const p = Bun.spawn([BUN, path], { cwd: ROOT, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'inherit' })
-  const out = await new Response(p.stdout).text()
-  const code = await p.exited
-  const line = out.trim().split('\n').pop() ?? ''
-  try {
-    return JSON.parse(line)
-  } catch {
-    return { error: `exit ${code}: ${out.slice(-1000)}` }
-  }
+  const r = await lastJsonLine(p)
+  return r.value === undefined ? { error: `exit ${r.code}: ${r.out.slice(-1000)}` } : r.value
 }
 
 // ---------------------------------------------------------------------------------------------------------
