@@ -254,7 +254,8 @@ export function createProxyHandler(deps: ProxyDeps) {
         return provider.id === 'azure' ? watchContentFilter(plain) : plain
       }
       const ended = (meter: Meter, outcome: BodyOutcome) => {
-        watch.stop(waiting)
+        if (outcome === 'complete') watch.release(waiting)
+        else watch.stop(waiting)
         const result = meter.finish(outcome === 'complete')
         if (outcome === 'client-gone') finish(499, result, 'lectr_client_gone', ttfb)
         else if (outcome === 'upstream-broken') finish(status, result, req.signal.aborted ? 'lectr_client_gone' : 'lectr_upstream_broken', ttfb)
@@ -266,6 +267,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         let whole: Uint8Array
         try {
           whole = await upstream.bytes()
+          watch.release(waiting)
         } catch {
           ended(newMeter(), req.signal.aborted ? 'client-gone' : 'upstream-broken')
           if (req.signal.aborted) return new Response(null, { status: 499 })
@@ -282,7 +284,7 @@ export function createProxyHandler(deps: ProxyDeps) {
         return new Response(whole, { status, headers: outHeaders })
       }
       const meter = newMeter()
-      const body = meteredBody(upstream.body!, meter, (outcome) => ended(meter, outcome), () => abort.abort())
+      const body = meteredBody(upstream.body!, meter, (outcome) => ended(meter, outcome), () => watch.abort(waiting))
       return new Response(body, { status, headers: outHeaders })
     } catch {
       // A client that left while still sending its body makes reading it throw: that is the client's doing.

@@ -106,6 +106,45 @@ describe('upstream failures', () => {
   })
 })
 
+describe('reused abort controllers (see createUpstreamWatch)', () => {
+  test('after answers read whole and streamed, a timeout still gives 504 and cancels, the next request still answers, a client that leaves still cancels', async () => {
+    const local = await startLectr(up, { upstreamTimeoutMs: 300 })
+    try {
+      up.script = () => chatJson()
+      for (let i = 0; i < 5; i++) expect((await local.post('chat/completions', { model: 'gpt-4o', messages: [] })).status).toBe(200)
+      up.script = () => sse(openaiChatStream(3, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }))
+      expect(await (await local.post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] })).text()).toContain('[DONE]')
+
+      const abortedBefore = up.aborted
+      up.script = async () => {
+        await Bun.sleep(2000)
+        return chatJson()
+      }
+      const timedOut = await local.post('chat/completions', { model: 'gpt-4o', messages: [] })
+      expect(timedOut.status).toBe(504)
+      await eventually(() => up.aborted > abortedBefore)
+
+      // the aborted controller is not handed to the next request, which would then fail at once
+      up.script = () => chatJson()
+      const next = await local.post('chat/completions', { model: 'gpt-4o', messages: [] })
+      expect(next.status).toBe(200)
+      expect((await next.json()).choices[0].message.content).toBe('Hello!')
+
+      const abortedMid = up.aborted
+      up.script = () => sse(openaiChatStream(200, { prompt_tokens: 3, completion_tokens: 200, total_tokens: 203 }), { delayMs: 20 })
+      const res = await local.post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] })
+      const reader = res.body!.getReader()
+      await reader.read()
+      await reader.cancel()
+      await eventually(() => up.aborted > abortedMid)
+      const statuses = (await eventually(() => (local.events().length === 9 ? local.events() : null))).map((e) => e.status)
+      expect(statuses.sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 499, 504])
+    } finally {
+      await local.stop()
+    }
+  })
+})
+
 describe('streaming', () => {
   test('chunks pass through as they arrive, not buffered', async () => {
     up.script = () => sse(openaiChatStream(5, null), { delayMs: 150 })

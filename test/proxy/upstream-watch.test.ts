@@ -57,3 +57,96 @@ describe('createUpstreamWatch', () => {
     expect((w.controller.signal.reason as DOMException).name).toBe('AbortError')
   })
 })
+
+describe('controllers are reused', () => {
+  test('a released controller serves the next request; an aborted one is never handed out again', async () => {
+    let now = 0
+    const watch = createUpstreamWatch(10, () => now)
+    const first = watch.start(client().req, 100)
+    watch.release(first)
+    const second = watch.start(client().req, 100)
+    expect(second.controller).toBe(first.controller)
+    expect(second.controller.signal.aborted).toBe(false)
+
+    // second times out: its controller is aborted, and releasing it afterwards must not put it back
+    now = 1000
+    await eventually(() => second.controller.signal.aborted)
+    watch.release(second)
+    const third = watch.start(client().req, 100_000)
+    expect(third.controller).not.toBe(second.controller)
+    expect(third.controller.signal.aborted).toBe(false)
+    watch.stop(third)
+  })
+
+  test('abort after release does nothing to the request that holds the controller now', () => {
+    const watch = createUpstreamWatch(10)
+    const first = watch.start(client().req, 60_000)
+    watch.release(first)
+    const second = watch.start(client().req, 60_000)
+    expect(second.controller).toBe(first.controller)
+    // a late cancel from the first request's client
+    watch.abort(first)
+    expect(second.controller.signal.aborted).toBe(false)
+    watch.abort(second)
+    expect(second.controller.signal.aborted).toBe(true)
+  })
+
+  test("Bun's fetch lets go of a signal once its answer is read: aborting it later ends only the fetch that holds it now", async () => {
+    const seen: string[] = []
+    const upstream = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      idleTimeout: 0,
+      async fetch(req) {
+        const path = new URL(req.url).pathname
+        req.signal.addEventListener('abort', () => seen.push(`aborted ${path}`))
+        if (path === '/slow') {
+          await Bun.sleep(3000)
+          return new Response('late')
+        }
+        if (path === '/stream') {
+          return new Response(
+            new ReadableStream({
+              async pull(c) {
+                for (let i = 0; i < 3; i++) {
+                  c.enqueue(new TextEncoder().encode(`chunk${i}\n`))
+                  await Bun.sleep(5)
+                }
+                c.close()
+              },
+            }),
+          )
+        }
+        return Response.json({ ok: true })
+      },
+    })
+    try {
+      const base = `http://127.0.0.1:${upstream.port}`
+      const ac = new AbortController()
+      const held: Response[] = []
+      for (let i = 0; i < 20; i++) {
+        const whole = await fetch(`${base}/whole`, { method: 'POST', body: '{}', signal: ac.signal })
+        expect(await whole.json()).toEqual({ ok: true })
+        held.push(whole)
+      }
+      const streamed = await fetch(`${base}/stream`, { signal: ac.signal })
+      expect(await streamed.text()).toBe('chunk0\nchunk1\nchunk2\n')
+      held.push(streamed)
+
+      const started = performance.now()
+      const slow = fetch(`${base}/slow`, { signal: ac.signal }).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      )
+      await Bun.sleep(100)
+      ac.abort()
+      expect(await slow).toBe('AbortError')
+      expect(performance.now() - started).toBeLessThan(1500)
+      await eventually(() => seen.includes('aborted /slow'))
+      expect(seen.filter((s) => s !== 'aborted /slow')).toEqual([])
+      expect(held.every((r) => r.bodyUsed)).toBe(true)
+    } finally {
+      upstream.stop(true)
+    }
+  })
+})
