@@ -23,7 +23,7 @@ const LUA = join(import.meta.dir, 'wrk', 'chat.lua')
 const RESULTS = join(import.meta.dir, 'results', 'latest.json')
 const P = QUICK
   ? { rounds: 1, seconds: 2, warmupSeconds: 1, sequentialStreams: 5, warmupStreams: 10, concurrentStreams: 500 }
-  : { rounds: 3, seconds: 5, warmupSeconds: 2, sequentialStreams: 20, warmupStreams: 30, concurrentStreams: 500 }
+  : { rounds: 5, seconds: 5, warmupSeconds: 2, sequentialStreams: 20, warmupStreams: 30, concurrentStreams: 500 }
 const CONNS = [1, 32, 256] as const
 const PROVIDER_KEY = 'sk-bench-provider-key'
 const t0 = Date.now()
