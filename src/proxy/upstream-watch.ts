@@ -72,7 +72,7 @@ export function createUpstreamWatch(tickMs: number, now: () => number = () => pe
     },
     /**
      * The first byte came and a stream follows: from now on only the client is watched, so that a client that
-     * leaves while the provider is quiet still ends the upstream request. `stop` when the stream ends.
+     * leaves while the provider is quiet still ends the upstream request. `release` (or `stop`) when the stream ends.
      */
     watchClientOnly(w: WaitingUpstream): void {
       w.deadline = Infinity
