@@ -505,7 +505,9 @@ async function main() {
   mkdirSync(join(import.meta.dir, 'results'), { recursive: true })
   writeFileSync(RESULTS, JSON.stringify(result, null, 2) + '\n')
   print(result)
-  rmSync(scratch, { recursive: true, force: true })
+  // BENCH_KEEP=1 keeps every variant's database and output, to look into a figure afterwards.
+  if (process.env.BENCH_KEEP) console.log(`kept: ${scratch}`)
+  else rmSync(scratch, { recursive: true, force: true })
 }
 
 function fmt(x: number | null | undefined, digits = 2): string {
