@@ -329,7 +329,14 @@ async function main() {
   const lectrChecks = 1
   say(`warming up (${P.warmupSeconds}s at 32 connections each)`)
   const warm: Record<string, number> = {}
-  for (const v of variants) warm[v.name] = (await wrk(v, 32, P.warmupSeconds, mock, -1)).requests
+  // Errors in the warm-up count too: a variant must answer every request it is sent with a 200.
+  const warmErrors: Record<string, number> = {}
+  for (const v of variants) {
+    const r = await wrk(v, 32, P.warmupSeconds, mock, -1)
+    warm[v.name] = r.requests
+    warmErrors[v.name] = r.errors
+    if (r.errors) say(`warm-up: ${v.name} had ${r.errors} errors ${JSON.stringify(r.errorDetail)}`)
+  }
 
   const runs: WrkRun[] = []
   for (let round = 0; round < P.rounds; round++) {
@@ -447,7 +454,7 @@ async function main() {
       rpsAt256: by(v.name, 256).length ? median(by(v.name, 256).map((r) => r.rps)) : null,
       p99MsAt32: median(by(v.name, 32).map((r) => r.p99us / 1000)),
       p99MsAt256: by(v.name, 256).length ? median(by(v.name, 256).map((r) => r.p99us / 1000)) : null,
-      errors: all.reduce((n, r) => n + r.errors, 0),
+      errors: all.reduce((n, r) => n + r.errors, 0) + warmErrors[v.name]!,
       requests: all.reduce((n, r) => n + r.requests, 0),
       cpuUsPerRequestAt32: median(by(v.name, 32).map((r) => r.cpuUsPerRequest)),
       cpuUsPerRequestAt256: by(v.name, 256).length ? median(by(v.name, 256).map((r) => r.cpuUsPerRequest)) : null,
