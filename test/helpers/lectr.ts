@@ -23,8 +23,16 @@ export interface TestLectr {
   stop(): Promise<void>
 }
 
-/** Starts a real Lectr on 127.0.0.1:0 with a throwaway database, every provider pointed at `upstream`. */
-export async function startLectr(upstream: FakeUpstream | null, extra: Partial<Config> = {}, env: Record<string, string> = {}): Promise<TestLectr> {
+/**
+ * Starts a real Lectr on 127.0.0.1:0 with a throwaway database, every provider pointed at `upstream`. `fetch`, if
+ * given, is what the proxy calls upstream with (to look at its options).
+ */
+export async function startLectr(
+  upstream: FakeUpstream | null,
+  extra: Partial<Config> = {},
+  env: Record<string, string> = {},
+  fetchUpstream?: typeof fetch,
+): Promise<TestLectr> {
   const dir = mkdtempSync(join(tmpdir(), 'lectr-test-'))
   const dbPath = join(dir, 'lectr.db')
   const base = upstream?.baseUrl ?? 'http://127.0.0.1:9/v1'
@@ -42,7 +50,7 @@ export async function startLectr(upstream: FakeUpstream | null, extra: Partial<C
   })
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
   const config = { ...parsed.config, ...extra }
-  const running = await startServer(config, { log: () => {} })
+  const running = await startServer(config, { log: () => {}, fetch: fetchUpstream })
   const orgKey = running.defaultOrgKey!
   const url = running.url
   let stopped = false
