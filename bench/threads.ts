@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
-import { startChild, type Child } from './lib/proc'
+import { median, startChild, type Child } from './lib/proc'
 
 const SECONDS = Number(process.argv[2] ?? 5)
 const ROUNDS = Number(process.argv[3] ?? 3)
@@ -75,7 +75,6 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 for (const v of running) {
   const rows = [...v.perThread].map(([k, us]) => [k, median(us)] as const).filter(([, us]) => us >= 0.1).sort((a, b) => b[1] - a[1])
   const total = rows.reduce((n, [, us]) => n + us, 0)
