@@ -29,12 +29,11 @@ const PROVIDER_KEY = 'sk-bench-provider-key'
 const t0 = Date.now()
 const say = (l: string) => console.error(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${l}`)
 
-const REQUEST = CHAT_REQUEST
-const STREAM_REQUEST = { ...REQUEST, stream: true, stream_options: { include_usage: true } }
+const STREAM_REQUEST = { ...CHAT_REQUEST, stream: true, stream_options: { include_usage: true } }
 const EXPECTED_CONTENT = 'The capital of France is Paris. It has been the capital since the 10th century.'
 const scratch = mkdtempSync(join(tmpdir(), 'lectr-bench-'))
 const bodyFile = join(scratch, 'body.json')
-writeFileSync(bodyFile, JSON.stringify(REQUEST))
+writeFileSync(bodyFile, JSON.stringify(CHAT_REQUEST))
 
 interface Variant {
   name: string
@@ -124,7 +123,7 @@ const url = (c: Child) => `http://127.0.0.1:${c.port}/v1/chat/completions`
 /** Every variant must answer the same 200 with the mock's answer before it is measured. */
 async function checkAnswers(v: Variant): Promise<string | null> {
   try {
-    const res = await fetch(v.url, { method: 'POST', headers: { 'content-type': 'application/json', ...v.headers }, body: JSON.stringify(REQUEST) })
+    const res = await fetch(v.url, { method: 'POST', headers: { 'content-type': 'application/json', ...v.headers }, body: JSON.stringify(CHAT_REQUEST) })
     const text = await res.text()
     if (res.status !== 200) return `status ${res.status}: ${text.slice(0, 300)}`
     const j = JSON.parse(text)
@@ -296,7 +295,7 @@ async function main() {
     wrk: sh("wrk -v 2>&1 | head -1 | awk '{print $1, $2}'"),
     lectr: { binary: LECTR, version: sh(`${LECTR} --version`), commit: sh('git rev-parse --short HEAD 2>/dev/null'), dirty: sh('git status --porcelain -- src 2>/dev/null') !== '' },
     portkey: portkeyProblem ? null : PORTKEY_VERSION,
-    request: REQUEST,
+    request: CHAT_REQUEST,
   }
 
   // ----- 1. Non-streaming load -----
