@@ -19,10 +19,11 @@ import { isoNow } from './iso-now'
 import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
+import { createHttp2Origins, isHttp2Unsupported, type UpstreamProtocol } from './http2-origins'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
-  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams'>
+  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams'> & Partial<Pick<Config, 'upstreamHttp2'>>
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go; null when the event log is switched off */
@@ -32,8 +33,8 @@ export interface ProxyDeps {
   inflight?: { add(): void; done(): void }
 }
 
-/** fetch's options with Bun's own (`timeout`, `tls`) */
-type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string } }
+/** fetch's options with Bun's own (`timeout`, `tls`, `protocol`) */
+type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string }; protocol?: UpstreamProtocol }
 
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 const VALID_TASKS = TASKS.join(' ')
@@ -46,6 +47,7 @@ export function createProxyHandler(deps: ProxyDeps) {
   // Checked a few times within the first-byte timeout, and at least every 100 ms for clients that left.
   const watch = createUpstreamWatch(Math.max(10, Math.min(100, Math.floor(deps.config.upstreamTimeoutMs / 4))))
   const te = new TextEncoder()
+  const http2 = deps.config.upstreamHttp2 ? createHttp2Origins() : null
 
   return async function proxy(req: Request, server?: Server<unknown> | null): Promise<Response> {
     const started = performance.now()
@@ -222,7 +224,17 @@ export function createProxyHandler(deps: ProxyDeps) {
           timeout: false,
         }
         if (tls) init.tls = tls
-        upstream = await doFetch(fetchUrl, init)
+        const protocol = http2?.protocolFor(fetchUrl)
+        if (protocol) init.protocol = protocol
+        try {
+          upstream = await doFetch(fetchUrl, init)
+        } catch (err) {
+          if (protocol !== 'h2' || !isHttp2Unsupported(err)) throw err
+          // The upstream did not select HTTP/2 at the TLS handshake, before the request went out: sent again as HTTP/1.1.
+          http2!.refused(fetchUrl)
+          init.protocol = 'http1.1'
+          upstream = await doFetch(fetchUrl, init)
+        }
       } catch (err) {
         watch.stop(waiting)
         if (req.signal.aborted) {

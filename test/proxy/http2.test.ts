@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import http2 from 'node:http2'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Server } from 'bun'
+import { openaiChatStream } from '../helpers/fake-upstream'
+import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
+import { createHttp2Origins, isHttp2Unsupported } from '../../src/proxy/http2-origins'
+
+// LECTR_UPSTREAM_HTTP2: https upstreams are asked for HTTP/2 and fall back to HTTP/1.1 when they do not offer it.
+// The fake providers here are real TLS servers on 127.0.0.1 (a test certificate for that address, trusted through
+// the fetch seam, which adds it as `ca` and records what Lectr asked for): one speaks HTTP/2 only, one HTTP/1.1 only.
+
+const FIXTURES = join(import.meta.dir, 'fixtures')
+const CERT = readFileSync(join(FIXTURES, 'loopback-test.pem'), 'utf8')
+const KEY = readFileSync(join(FIXTURES, 'loopback-test.key'), 'utf8')
+const USAGE = { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 }
+const ANSWER = JSON.stringify({
+  id: 'chatcmpl-h2', object: 'chat.completion', created: 1, model: 'gpt-4o-2024-08-06',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello over h2' }, finish_reason: 'stop' }], usage: USAGE,
+})
+
+type Mode = 'whole' | 'stream' | 'stall'
+/** An HTTP/2-only provider (no HTTP/1.1 fallback on its side), scripted by `mode`. */
+class Http2Fake {
+  mode: Mode = 'whole'
+  readonly versions: string[] = []
+  /** streams the client reset (RST_STREAM) before the answer was complete */
+  cancelled = 0
+  private server = http2.createSecureServer({ key: KEY, cert: CERT, allowHTTP1: false })
+  port = 0
+
+  constructor() {
+    this.server.on('stream', (stream, headers) => {
+      this.versions.push('2.0')
+      stream.on('aborted', () => this.cancelled++)
+      stream.on('error', () => {})
+      stream.resume()
+      stream.on('end', () => {
+        if (this.mode === 'stall') return
+        if (this.mode === 'whole') {
+          stream.respond({ ':status': 200, 'content-type': 'application/json' })
+          stream.end(ANSWER)
+          return
+        }
+        stream.respond({ ':status': 200, 'content-type': 'text/event-stream' })
+        const events = openaiChatStream(3, USAGE).map((e) => `data: ${JSON.stringify(e)}\n\n`)
+        events.push('data: [DONE]\n\n')
+        // a long stream, so that a client can leave in the middle
+        const mid = events.splice(3)
+        for (let i = 0; i < 200; i++) events.push(': keep-alive\n\n')
+        events.push(...mid)
+        let i = 0
+        const next = () => {
+          if (stream.closed || stream.destroyed) return
+          if (i === events.length) return void stream.end()
+          stream.write(events[i++])
+          setTimeout(next, 2)
+        }
+        next()
+      })
+      void headers
+    })
+  }
+  async start() {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()))
+    this.port = (this.server.address() as { port: number }).port
+  }
+  stop() {
+    this.server.close()
+  }
+}
+
+let h2: Http2Fake
+let h1: Server<unknown>
+let h1Versions: string[] = []
+let lectr: TestLectr
+let lectrOff: TestLectr
+const asked: { url: string; protocol: string | undefined }[] = []
+
+/** The real fetch, trusting the test certificate; records the protocol Lectr asked for. */
+const trustingFetch = ((url: string, init: RequestInit & { protocol?: string; tls?: object }) => {
+  asked.push({ url: String(url), protocol: init.protocol })
+  return fetch(url, { ...init, tls: { ...init.tls, ca: CERT } } as RequestInit)
+}) as typeof fetch
+
+beforeAll(async () => {
+  h2 = new Http2Fake()
+  await h2.start()
+  h1 = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    tls: { cert: CERT, key: KEY },
+    async fetch(req) {
+      await req.text()
+      h1Versions.push('1.1')
+      return new Response(ANSWER, { headers: { 'content-type': 'application/json' } })
+    },
+  })
+  const env = { LECTR_OPENAI_BASE_URL: `https://127.0.0.1:${h2.port}/v1`, LECTR_GROQ_BASE_URL: `https://127.0.0.1:${h1.port}/openai/v1` }
+  lectr = await startLectr(null, { upstreamTimeoutMs: 1500 }, { ...env, LECTR_UPSTREAM_HTTP2: '1' }, trustingFetch)
+  lectrOff = await startLectr(null, {}, env, trustingFetch)
+})
+afterAll(async () => {
+  await lectr.stop()
+  await lectrOff.stop()
+  h2.stop()
+  h1.stop(true)
+})
+
+const chat = (l: TestLectr, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  l.post('chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...body }, headers)
+
+describe('LECTR_UPSTREAM_HTTP2=1', () => {
+  test('a whole answer comes over HTTP/2, and is metered', async () => {
+    h2.mode = 'whole'
+    asked.length = 0
+    const res = await chat(lectr, {})
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ choices: [{ message: { content: 'Hello over h2' } }] })
+    expect(h2.versions.at(-1)).toBe('2.0')
+    expect(asked.at(-1)!.protocol).toBe('h2')
+    const e = await eventually(() => lectr.events().find((x) => x.id === res.headers.get('x-lectr-request-id')))
+    expect(e).toMatchObject({ status: 200, input_tokens: 11, output_tokens: 3, error_code: null })
+  })
+
+  test('a stream comes over HTTP/2 chunk by chunk, with its usage', async () => {
+    h2.mode = 'stream'
+    const res = await chat(lectr, { stream: true })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(text).toContain('tok2')
+    expect(text).toContain('[DONE]')
+    // the client did not ask for usage: Lectr asked, and took the usage chunk out again
+    expect(text).not.toContain('"usage"')
+    expect(h2.versions.at(-1)).toBe('2.0')
+    const e = await eventually(() => lectr.events().find((x) => x.id === res.headers.get('x-lectr-request-id')))
+    expect(e).toMatchObject({ status: 200, stream: 1, input_tokens: 11, output_tokens: 3 })
+  })
+
+  test('a client that leaves mid-stream cancels the HTTP/2 stream upstream', async () => {
+    h2.mode = 'stream'
+    const before = h2.cancelled
+    const leave = new AbortController()
+    const res = await fetch(`${lectr.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer provider-key-123', 'x-lectr-key': lectr.orgKey },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [] }),
+      signal: leave.signal,
+    })
+    const reader = res.body!.getReader()
+    await reader.read()
+    leave.abort()
+    await eventually(() => h2.cancelled > before)
+    const e = await eventually(() => lectr.events().find((x) => x.id === res.headers.get('x-lectr-request-id')))
+    expect(e).toMatchObject({ status: 499, error_code: 'lectr_client_gone' })
+  })
+
+  test('no first byte in time: 504, and the HTTP/2 stream is cancelled', async () => {
+    h2.mode = 'stall'
+    const before = h2.cancelled
+    const res = await chat(lectr, {})
+    expect(res.status).toBe(504)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('lectr_upstream_timeout')
+    await eventually(() => h2.cancelled > before)
+    h2.mode = 'whole'
+  })
+
+  test('an upstream without HTTP/2 is sent HTTP/1.1 after its first refusal, and answers every time', async () => {
+    h1Versions = []
+    asked.length = 0
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(lectr, { model: 'llama-3.3-70b-versatile' })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ choices: [{ message: { content: 'Hello over h2' } }] })
+    }
+    expect(h1Versions).toEqual(['1.1', '1.1', '1.1'])
+    // the first request was offered h2, refused at the handshake, and sent again as HTTP/1.1; the others went straight
+    expect(asked.map((a) => a.protocol)).toEqual(['h2', 'http1.1', 'http1.1', 'http1.1'])
+    const events = lectr.events().slice(-3)
+    expect(events.map((e) => e.status)).toEqual([200, 200, 200])
+    expect(events.map((e) => e.provider)).toEqual(['groq', 'groq', 'groq'])
+  })
+})
+
+describe('LECTR_UPSTREAM_HTTP2 off (the default)', () => {
+  test('no protocol is asked for: HTTP/1.1, which an HTTP/2-only upstream refuses', async () => {
+    asked.length = 0
+    h1Versions = []
+    expect((await chat(lectrOff, { model: 'llama-3.3-70b-versatile' })).status).toBe(200)
+    expect(asked.at(-1)!.protocol).toBeUndefined()
+    const res = await chat(lectrOff, {})
+    expect(res.status).toBe(502)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('lectr_upstream_unreachable')
+  })
+})
+
+describe('createHttp2Origins', () => {
+  test('https is offered h2 until its origin refuses; then HTTP/1.1 for an hour; plain http never', () => {
+    let now = 0
+    const origins = createHttp2Origins(() => now)
+    expect(origins.protocolFor('http://127.0.0.1:8000/v1/chat/completions')).toBeUndefined()
+    expect(origins.protocolFor('https://api.openai.com/v1/chat/completions')).toBe('h2')
+    origins.refused('https://llm.internal:8443/v1/chat/completions')
+    expect(origins.protocolFor('https://llm.internal:8443/v1/embeddings')).toBe('http1.1')
+    expect(origins.protocolFor('https://llm.internal:9443/v1/embeddings')).toBe('h2')
+    expect(origins.protocolFor('https://api.openai.com/v1/chat/completions')).toBe('h2')
+    now += 60 * 60 * 1000
+    expect(origins.protocolFor('https://llm.internal:8443/v1/embeddings')).toBe('h2')
+  })
+
+  test('at most 1024 refusing origins are remembered, the oldest forgotten first', () => {
+    const origins = createHttp2Origins(() => 0)
+    for (let i = 0; i < 1025; i++) origins.refused(`https://host-${i}.internal/v1`)
+    expect(origins.protocolFor('https://host-0.internal/v1/x')).toBe('h2')
+    expect(origins.protocolFor('https://host-1.internal/v1/x')).toBe('http1.1')
+    expect(origins.protocolFor('https://host-1024.internal/v1/x')).toBe('http1.1')
+  })
+
+  test('isHttp2Unsupported knows the error fetch gives', async () => {
+    expect(isHttp2Unsupported(await fetch('http://127.0.0.1:9/', { protocol: 'h2' } as RequestInit).catch((e) => e))).toBe(true)
+    expect(isHttp2Unsupported(new Error('ECONNREFUSED'))).toBe(false)
+    expect(isHttp2Unsupported(null)).toBe(false)
+  })
+})
