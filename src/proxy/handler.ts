@@ -19,7 +19,7 @@ import { isoNow } from './iso-now'
 import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
-import { createHttp2Origins, isHttp2Unsupported, type UpstreamProtocol } from './http2-origins'
+import { createHttp2Origins, http2Refused, type UpstreamProtocol } from './http2-origins'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
@@ -224,16 +224,17 @@ export function createProxyHandler(deps: ProxyDeps) {
           timeout: false,
         }
         if (tls) init.tls = tls
-        const protocol = http2?.protocolFor(fetchUrl)
+        const protocol = http2?.protocolFor(fetchUrl, tls?.serverName)
         if (protocol) init.protocol = protocol
         try {
           upstream = await doFetch(fetchUrl, init)
         } catch (err) {
-          if (protocol !== 'h2' || !isHttp2Unsupported(err)) throw err
-          // The upstream did not select HTTP/2 at the TLS handshake, before the request went out: sent again as HTTP/1.1.
-          http2!.refused(fetchUrl)
+          if (protocol !== 'h2' || !http2Refused(err)) throw err
+          // The upstream would not speak HTTP/2, which showed at the TLS handshake, before the request went out:
+          // sent again as HTTP/1.1, and remembered once that worked.
           init.protocol = 'http1.1'
           upstream = await doFetch(fetchUrl, init)
+          http2!.refused(fetchUrl, tls?.serverName)
         }
       } catch (err) {
         watch.stop(waiting)

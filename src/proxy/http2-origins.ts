@@ -7,9 +7,14 @@ export type UpstreamProtocol = 'h2' | 'http1.1'
 
 /**
  * Which HTTP version to ask fetch for, per upstream origin, when HTTP/2 is switched on (`LECTR_UPSTREAM_HTTP2`).
- * An https origin is asked for HTTP/2 (`protocol: 'h2'`: ALPN offers only h2); one that does not select it fails
- * the request with `HTTP2Unsupported` before anything is sent, and is then remembered and sent HTTP/1.1 for an
- * hour. Plain http gets no protocol: Bun speaks HTTP/2 only over TLS.
+ * An https origin is asked for HTTP/2 (`protocol: 'h2'`: ALPN offers only h2). One that does not select it fails
+ * the request before anything is sent: with `HTTP2Unsupported` when it ignores ALPN, or with a failed TLS handshake
+ * when it answers with a `no_application_protocol` alert (Node and Go servers do). The request is then sent as
+ * HTTP/1.1, and an origin that answered that way is remembered and sent HTTP/1.1 for an hour. Plain http gets no
+ * protocol: Bun speaks HTTP/2 only over TLS.
+ *
+ * An origin is named by its TLS server name when there is one (Azure connections are pinned to an address, which
+ * several resources may share), else by the URL's scheme, host and port.
  *
  * @example
  * const origins = createHttp2Origins()
@@ -19,19 +24,19 @@ export type UpstreamProtocol = 'h2' | 'http1.1'
 export function createHttp2Origins(now: () => number = Date.now) {
   const http1Since = new Map<string, number>()
   return {
-    protocolFor(url: string): UpstreamProtocol | undefined {
+    protocolFor(url: string, serverName?: string): UpstreamProtocol | undefined {
       if (!url.startsWith('https://')) return undefined
       if (http1Since.size === 0) return 'h2'
-      const origin = originOf(url)
+      const origin = serverName ?? originOf(url)
       const since = http1Since.get(origin)
       if (since === undefined) return 'h2'
       if (now() - since < RETRY_MS) return 'http1.1'
       http1Since.delete(origin)
       return 'h2'
     },
-    /** The origin of `url` did not select HTTP/2. */
-    refused(url: string): void {
-      const origin = originOf(url)
+    /** The origin of `url` did not select HTTP/2 (and answered over HTTP/1.1). */
+    refused(url: string, serverName?: string): void {
+      const origin = serverName ?? originOf(url)
       http1Since.delete(origin)
       if (http1Since.size >= MAX_ORIGINS) http1Since.delete(http1Since.keys().next().value!)
       http1Since.set(origin, now())
@@ -39,13 +44,23 @@ export function createHttp2Origins(now: () => number = Date.now) {
   }
 }
 
-/** Whether a fetch failed because the upstream did not select HTTP/2 (nothing was sent, so it can be sent again). */
-export function isHttp2Unsupported(err: unknown): boolean {
-  return (err as { code?: unknown })?.code === 'HTTP2Unsupported'
+/**
+ * Whether a fetch that asked for HTTP/2 failed before the request went out, in a way that HTTP/1.1 may not:
+ * the upstream did not select h2 (`HTTP2Unsupported`), or ended the TLS handshake (`EPROTO`, the answer of a server
+ * whose ALPN list has no h2). Certificate errors have codes of their own and are not retried.
+ */
+export function http2Refused(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  return code === 'HTTP2Unsupported' || code === 'EPROTO'
 }
 
-/** `https://host:port` of an absolute URL, without parsing it whole. */
-function originOf(url: string): string {
-  const slash = url.indexOf('/', 8)
-  return slash < 0 ? url : url.slice(0, slash)
+/** `https://host:port` of an absolute URL (up to the first `/`, `?` or `#` after the scheme), without parsing it. */
+export function originOf(url: string): string {
+  let end = 8
+  while (end < url.length) {
+    const c = url.charCodeAt(end)
+    if (c === 0x2f || c === 0x3f || c === 0x23) break
+    end++
+  }
+  return url.slice(0, end)
 }

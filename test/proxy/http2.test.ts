@@ -5,11 +5,14 @@ import { join } from 'node:path'
 import type { Server } from 'bun'
 import { openaiChatStream } from '../helpers/fake-upstream'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
-import { createHttp2Origins, isHttp2Unsupported } from '../../src/proxy/http2-origins'
+import { createHttp2Origins, http2Refused, originOf } from '../../src/proxy/http2-origins'
 
 // LECTR_UPSTREAM_HTTP2: https upstreams are asked for HTTP/2 and fall back to HTTP/1.1 when they do not offer it.
 // The fake providers here are real TLS servers on 127.0.0.1 (a test certificate for that address, trusted through
-// the fetch seam, which adds it as `ca` and records what Lectr asked for): one speaks HTTP/2 only, one HTTP/1.1 only.
+// the fetch seam, which adds it as `ca` and records what Lectr asked for): one speaks HTTP/2 only, two HTTP/1.1 only.
+// Of those two, Bun's ignores ALPN (fetch then fails with HTTP2Unsupported); the other is Node's own https server,
+// run by `node` in a child process because only it answers an h2-only ALPN offer with a `no_application_protocol`
+// alert (fetch then fails the handshake), as Node and Go servers in the wild do.
 
 const FIXTURES = join(import.meta.dir, 'fixtures')
 const CERT = readFileSync(join(FIXTURES, 'loopback-test.pem'), 'utf8')
@@ -24,16 +27,22 @@ type Mode = 'whole' | 'stream' | 'stall'
 /** An HTTP/2-only provider (no HTTP/1.1 fallback on its side), scripted by `mode`. */
 class Http2Fake {
   mode: Mode = 'whole'
+  /** one entry per request; the server speaks nothing but HTTP/2 (`allowHTTP1: false`) */
   readonly versions: string[] = []
   /** streams the client reset (RST_STREAM) before the answer was complete */
   cancelled = 0
+  /** the RST_STREAM codes those streams closed with */
+  readonly resetCodes: number[] = []
   private server = http2.createSecureServer({ key: KEY, cert: CERT, allowHTTP1: false })
   port = 0
 
   constructor() {
     this.server.on('stream', (stream, headers) => {
       this.versions.push('2.0')
-      stream.on('aborted', () => this.cancelled++)
+      stream.on('aborted', () => {
+        this.cancelled++
+        stream.once('close', () => this.resetCodes.push(stream.rstCode))
+      })
       stream.on('error', () => {})
       stream.resume()
       stream.on('end', () => {
@@ -74,8 +83,49 @@ class Http2Fake {
 let h2: Http2Fake
 let h1: Server<unknown>
 let h1Versions: string[] = []
+let nodeH1: { proc: ReturnType<typeof Bun.spawn>; port: number; requests: number }
 let lectr: TestLectr
 let lectrOff: TestLectr
+
+/** Node's https server with ALPN `http/1.1` only; prints its port, then one line per request. */
+const NODE_H1 = `
+const https = require('node:https'), fs = require('node:fs')
+const s = https.createServer({ key: fs.readFileSync(process.env.KEY), cert: fs.readFileSync(process.env.CERT), ALPNProtocols: ['http/1.1'] }, (req, res) => {
+  req.resume(); req.on('end', () => { console.log('request ' + req.httpVersion); res.writeHead(200, { 'content-type': 'application/json' }); res.end(process.env.ANSWER) })
+})
+s.listen(0, '127.0.0.1', () => console.log('port ' + s.address().port))
+`
+
+async function startNodeH1() {
+  const proc = Bun.spawn(['node', '-e', NODE_H1], {
+    env: { ...process.env, KEY: join(FIXTURES, 'loopback-test.key'), CERT: join(FIXTURES, 'loopback-test.pem'), ANSWER },
+    stdout: 'pipe',
+  })
+  const server = { proc, port: 0, requests: 0 }
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
+  const decoder = new TextDecoder()
+  let buffered = ''
+  const portKnown = new Promise<void>((resolve) => {
+    void (async () => {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return
+        buffered += decoder.decode(value)
+        let nl: number
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl)
+          buffered = buffered.slice(nl + 1)
+          if (line.startsWith('port ')) {
+            server.port = Number(line.slice(5))
+            resolve()
+          } else if (line.startsWith('request ')) server.requests++
+        }
+      }
+    })()
+  })
+  await portKnown
+  return server
+}
 const asked: { url: string; protocol: string | undefined }[] = []
 
 /** The real fetch, trusting the test certificate; records the protocol Lectr asked for. */
@@ -97,7 +147,12 @@ beforeAll(async () => {
       return new Response(ANSWER, { headers: { 'content-type': 'application/json' } })
     },
   })
-  const env = { LECTR_OPENAI_BASE_URL: `https://127.0.0.1:${h2.port}/v1`, LECTR_GROQ_BASE_URL: `https://127.0.0.1:${h1.port}/openai/v1` }
+  nodeH1 = await startNodeH1()
+  const env = {
+    LECTR_OPENAI_BASE_URL: `https://127.0.0.1:${h2.port}/v1`,
+    LECTR_GROQ_BASE_URL: `https://127.0.0.1:${h1.port}/openai/v1`,
+    LECTR_GEMINI_BASE_URL: `https://127.0.0.1:${nodeH1.port}/v1beta/openai`,
+  }
   lectr = await startLectr(null, { upstreamTimeoutMs: 1500 }, { ...env, LECTR_UPSTREAM_HTTP2: '1' }, trustingFetch)
   lectrOff = await startLectr(null, {}, env, trustingFetch)
 })
@@ -106,6 +161,7 @@ afterAll(async () => {
   await lectrOff.stop()
   h2.stop()
   h1.stop(true)
+  nodeH1.proc.kill()
 })
 
 const chat = (l: TestLectr, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -152,6 +208,9 @@ describe('LECTR_UPSTREAM_HTTP2=1', () => {
     await reader.read()
     leave.abort()
     await eventually(() => h2.cancelled > before)
+    // reset with CANCEL, the stream alone (NGHTTP2_CANCEL = 8), not the connection torn down
+    await eventually(() => h2.resetCodes.length > 0)
+    expect(h2.resetCodes.at(-1)).toBe(http2.constants.NGHTTP2_CANCEL)
     const e = await eventually(() => lectr.events().find((x) => x.id === res.headers.get('x-lectr-request-id')))
     expect(e).toMatchObject({ status: 499, error_code: 'lectr_client_gone' })
   })
@@ -180,6 +239,19 @@ describe('LECTR_UPSTREAM_HTTP2=1', () => {
     const events = lectr.events().slice(-3)
     expect(events.map((e) => e.status)).toEqual([200, 200, 200])
     expect(events.map((e) => e.provider)).toEqual(['groq', 'groq', 'groq'])
+  })
+
+  test('an upstream whose TLS handshake refuses an h2-only offer (Node, Go) is sent HTTP/1.1 too', async () => {
+    asked.length = 0
+    const before = nodeH1.requests
+    for (let i = 0; i < 2; i++) {
+      const res = await chat(lectr, { model: 'gemini-2.0-flash' })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ choices: [{ message: { content: 'Hello over h2' } }] })
+    }
+    expect(asked.map((a) => a.protocol)).toEqual(['h2', 'http1.1', 'http1.1'])
+    // the refused handshake carried no request: the server saw exactly the two that were answered
+    await eventually(() => nodeH1.requests - before === 2)
   })
 })
 
@@ -217,9 +289,24 @@ describe('createHttp2Origins', () => {
     expect(origins.protocolFor('https://host-1024.internal/v1/x')).toBe('http1.1')
   })
 
-  test('isHttp2Unsupported knows the error fetch gives', async () => {
-    expect(isHttp2Unsupported(await fetch('http://127.0.0.1:9/', { protocol: 'h2' } as RequestInit).catch((e) => e))).toBe(true)
-    expect(isHttp2Unsupported(new Error('ECONNREFUSED'))).toBe(false)
-    expect(isHttp2Unsupported(null)).toBe(false)
+  test('http2Refused: no h2 selected, or a handshake ended; never a certificate or connection error', async () => {
+    expect(http2Refused(await fetch('http://127.0.0.1:9/', { protocol: 'h2' } as RequestInit).catch((e) => e))).toBe(true)
+    expect(http2Refused(Object.assign(new Error('The TLS handshake failed'), { code: 'EPROTO' }))).toBe(true)
+    expect(http2Refused(Object.assign(new Error('self signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }))).toBe(false)
+    expect(http2Refused(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }))).toBe(false)
+    expect(http2Refused(null)).toBe(false)
+  })
+
+  test('an origin is the scheme, host and port; a TLS server name stands for it when there is one', () => {
+    expect(originOf('https://api.openai.com/v1/chat/completions')).toBe('https://api.openai.com')
+    expect(originOf('https://host:8443/v1?x=1')).toBe('https://host:8443')
+    expect(originOf('https://host?x=1')).toBe('https://host')
+    expect(originOf('https://host')).toBe('https://host')
+    expect(originOf('https://[::1]:8443/x')).toBe('https://[::1]:8443')
+    // two Azure resources pinned to the same address are told apart by name
+    const origins = createHttp2Origins(() => 0)
+    origins.refused('https://20.1.2.3/openai/v1/chat/completions', 'a.openai.azure.com')
+    expect(origins.protocolFor('https://20.1.2.3/openai/v1/chat/completions', 'a.openai.azure.com')).toBe('http1.1')
+    expect(origins.protocolFor('https://20.1.2.3/openai/v1/chat/completions', 'b.openai.azure.com')).toBe('h2')
   })
 })
