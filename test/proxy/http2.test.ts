@@ -23,7 +23,9 @@ const ANSWER = JSON.stringify({
   choices: [{ index: 0, message: { role: 'assistant', content: 'Hello over h2' }, finish_reason: 'stop' }], usage: USAGE,
 })
 
-type Mode = 'whole' | 'stream' | 'stall'
+type Mode = 'whole' | 'stream' | 'stall' | 'quiet'
+/** how long the `quiet` stream says nothing after its first chunk: longer than Bun's 10 s idle timeouts */
+const QUIET_MS = 11_000
 /** An HTTP/2-only provider (no HTTP/1.1 fallback on its side), scripted by `mode`. */
 class Http2Fake {
   mode: Mode = 'whole'
@@ -47,6 +49,15 @@ class Http2Fake {
       stream.resume()
       stream.on('end', () => {
         if (this.mode === 'stall') return
+        if (this.mode === 'quiet') {
+          stream.respond({ ':status': 200, 'content-type': 'text/event-stream' })
+          const [first, ...rest] = [...openaiChatStream(2, USAGE).map((e) => `data: ${JSON.stringify(e)}\n\n`), 'data: [DONE]\n\n']
+          stream.write(first)
+          setTimeout(() => {
+            if (!stream.destroyed) stream.end(rest.join(''))
+          }, QUIET_MS)
+          return
+        }
         if (this.mode === 'whole') {
           stream.respond({ ':status': 200, 'content-type': 'application/json' })
           stream.end(ANSWER)
@@ -213,6 +224,20 @@ describe('LECTR_UPSTREAM_HTTP2=1', () => {
     expect(h2.resetCodes.at(-1)).toBe(http2.constants.NGHTTP2_CANCEL)
     const e = await eventually(() => lectr.events().find((x) => x.id === res.headers.get('x-lectr-request-id')))
     expect(e).toMatchObject({ status: 499, error_code: 'lectr_client_gone' })
+  })
+
+  test('a stream that goes quiet for longer than 10 s after its first chunk is not cut', async () => {
+    h2.mode = 'quiet'
+    const started = Date.now()
+    const res = await chat(lectr, { stream: true })
+    expect(res.status).toBe(200)
+    const text = await res.text()
+    expect(Date.now() - started).toBeGreaterThanOrEqual(QUIET_MS)
+    expect(text).toContain('tok1')
+    expect(text).toContain('[DONE]')
+    const e = await eventually(() => lectr.events().find((x) => x.id === res.headers.get('x-lectr-request-id')))
+    expect(e).toMatchObject({ status: 200, error_code: null, output_tokens: 3 })
+    h2.mode = 'whole'
   })
 
   test('no first byte in time: 504, and the HTTP/2 stream is cancelled', async () => {
