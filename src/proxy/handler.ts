@@ -23,7 +23,7 @@ import { createHttp2Origins, http2Refused, type UpstreamProtocol } from './http2
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
-  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams'> & Partial<Pick<Config, 'upstreamHttp2'>>
+  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'>
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go; null when the event log is switched off */

@@ -27,7 +27,7 @@ export function createHttp2Origins(now: () => number = Date.now) {
     protocolFor(url: string, serverName?: string): UpstreamProtocol | undefined {
       if (!url.startsWith('https://')) return undefined
       if (http1Since.size === 0) return 'h2'
-      const origin = serverName ?? originOf(url)
+      const origin = nameOf(url, serverName)
       const since = http1Since.get(origin)
       if (since === undefined) return 'h2'
       if (now() - since < RETRY_MS) return 'http1.1'
@@ -36,7 +36,7 @@ export function createHttp2Origins(now: () => number = Date.now) {
     },
     /** The origin of `url` did not select HTTP/2 (and answered over HTTP/1.1). */
     refused(url: string, serverName?: string): void {
-      const origin = serverName ?? originOf(url)
+      const origin = nameOf(url, serverName)
       http1Since.delete(origin)
       if (http1Since.size >= MAX_ORIGINS) http1Since.delete(http1Since.keys().next().value!)
       http1Since.set(origin, now())
@@ -52,6 +52,11 @@ export function createHttp2Origins(now: () => number = Date.now) {
 export function http2Refused(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code
   return code === 'HTTP2Unsupported' || code === 'EPROTO'
+}
+
+/** What an origin is remembered by: its TLS server name when it has one (see `createHttp2Origins`). */
+function nameOf(url: string, serverName: string | undefined): string {
+  return serverName ?? originOf(url)
 }
 
 /** `https://host:port` of an absolute URL (up to the first `/`, `?` or `#` after the scheme), without parsing it. */

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Server } from 'bun'
 import { openaiChatStream } from '../helpers/fake-upstream'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
+import { startChild, type Child } from '../../bench/lib/proc'
 import { createHttp2Origins, http2Refused, originOf } from '../../src/proxy/http2-origins'
 
 // LECTR_UPSTREAM_HTTP2: https upstreams are asked for HTTP/2 and fall back to HTTP/1.1 when they do not offer it.
@@ -39,7 +40,7 @@ class Http2Fake {
   port = 0
 
   constructor() {
-    this.server.on('stream', (stream, headers) => {
+    this.server.on('stream', (stream) => {
       this.versions.push('2.0')
       stream.on('aborted', () => {
         this.cancelled++
@@ -79,7 +80,6 @@ class Http2Fake {
         }
         next()
       })
-      void headers
     })
   }
   async start() {
@@ -94,7 +94,7 @@ class Http2Fake {
 let h2: Http2Fake
 let h1: Server<unknown>
 let h1Versions: string[] = []
-let nodeH1: { proc: ReturnType<typeof Bun.spawn>; port: number; requests: number }
+let nodeH1: Child
 let lectr: TestLectr
 let lectrOff: TestLectr
 
@@ -107,36 +107,8 @@ const s = https.createServer({ key: fs.readFileSync(process.env.KEY), cert: fs.r
 s.listen(0, '127.0.0.1', () => console.log('port ' + s.address().port))
 `
 
-async function startNodeH1() {
-  const proc = Bun.spawn(['node', '-e', NODE_H1], {
-    env: { ...process.env, KEY: join(FIXTURES, 'loopback-test.key'), CERT: join(FIXTURES, 'loopback-test.pem'), ANSWER },
-    stdout: 'pipe',
-  })
-  const server = { proc, port: 0, requests: 0 }
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader()
-  const decoder = new TextDecoder()
-  let buffered = ''
-  const portKnown = new Promise<void>((resolve) => {
-    void (async () => {
-      for (;;) {
-        const { done, value } = await reader.read()
-        if (done) return
-        buffered += decoder.decode(value)
-        let nl: number
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl)
-          buffered = buffered.slice(nl + 1)
-          if (line.startsWith('port ')) {
-            server.port = Number(line.slice(5))
-            resolve()
-          } else if (line.startsWith('request ')) server.requests++
-        }
-      }
-    })()
-  })
-  await portKnown
-  return server
-}
+/** Requests the Node server has answered so far. */
+const nodeRequests = () => nodeH1.output().match(/^request /gm)?.length ?? 0
 const asked: { url: string; protocol: string | undefined }[] = []
 
 /** The real fetch, trusting the test certificate; records the protocol Lectr asked for. */
@@ -158,7 +130,12 @@ beforeAll(async () => {
       return new Response(ANSWER, { headers: { 'content-type': 'application/json' } })
     },
   })
-  nodeH1 = await startNodeH1()
+  nodeH1 = await startChild({
+    name: 'node https',
+    cmd: ['node', '-e', NODE_H1],
+    env: { KEY: join(FIXTURES, 'loopback-test.key'), CERT: join(FIXTURES, 'loopback-test.pem'), ANSWER },
+    ready: /port (\d+)/,
+  })
   const env = {
     LECTR_OPENAI_BASE_URL: `https://127.0.0.1:${h2.port}/v1`,
     LECTR_GROQ_BASE_URL: `https://127.0.0.1:${h1.port}/openai/v1`,
@@ -172,7 +149,7 @@ afterAll(async () => {
   await lectrOff.stop()
   h2.stop()
   h1.stop(true)
-  nodeH1.proc.kill()
+  await nodeH1.stop()
 })
 
 const chat = (l: TestLectr, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -268,7 +245,7 @@ describe('LECTR_UPSTREAM_HTTP2=1', () => {
 
   test('an upstream whose TLS handshake refuses an h2-only offer (Node, Go) is sent HTTP/1.1 too', async () => {
     asked.length = 0
-    const before = nodeH1.requests
+    const before = nodeRequests()
     for (let i = 0; i < 2; i++) {
       const res = await chat(lectr, { model: 'gemini-2.0-flash' })
       expect(res.status).toBe(200)
@@ -276,7 +253,7 @@ describe('LECTR_UPSTREAM_HTTP2=1', () => {
     }
     expect(asked.map((a) => a.protocol)).toEqual(['h2', 'http1.1', 'http1.1'])
     // the refused handshake carried no request: the server saw exactly the two that were answered
-    await eventually(() => nodeH1.requests - before === 2)
+    await eventually(() => nodeRequests() - before === 2)
   })
 })
 
