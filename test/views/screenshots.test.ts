@@ -215,9 +215,11 @@ describe('dashboard in Chromium', () => {
     await expect(page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).resolves.toBe(true)
     await expect(page.locator('header.topbar').count()).resolves.toBe(1)
 
-    // No history snapshots are kept, so Back reloads the previous state from the server.
+    // No history snapshots are kept, so Back reloads the previous state from the server: a new document, without the
+    // marker (waited for, since htmx starts that reload only after the URL has already changed back).
     await page.goBack()
     await page.waitForURL(/sort=cost(?!.*range=30d)/)
+    await page.waitForFunction(() => !(window as unknown as { __sameDocument?: boolean }).__sameDocument)
     await page.waitForLoadState('load')
     await expect(page.locator('select[name="range"]').inputValue()).resolves.toBe('7d')
     expect(takeProblems()).toEqual({ console: [], csp: [], offOrigin: [] })
