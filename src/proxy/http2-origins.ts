@@ -1,3 +1,5 @@
+import { authorityEnd } from './request-target'
+
 /** How long an origin that refused HTTP/2 is sent HTTP/1.1 before it is offered HTTP/2 again. */
 const RETRY_MS = 60 * 60 * 1000
 /** At most this many such origins are remembered (the oldest is forgotten first). */
@@ -59,13 +61,7 @@ function nameOf(url: string, serverName: string | undefined): string {
   return serverName ?? originOf(url)
 }
 
-/** `https://host:port` of an absolute URL (up to the first `/`, `?` or `#` after the scheme), without parsing it. */
+/** `https://host:port` of an absolute URL, without parsing it. */
 export function originOf(url: string): string {
-  let end = 8
-  while (end < url.length) {
-    const c = url.charCodeAt(end)
-    if (c === 0x2f || c === 0x3f || c === 0x23) break
-    end++
-  }
-  return url.slice(0, end)
+  return url.slice(0, authorityEnd(url))
 }

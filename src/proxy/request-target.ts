@@ -9,10 +9,7 @@
  * // { pathname: '/v1/chat/completions', search: '?api-version=1' }
  */
 export function requestTarget(url: string): { pathname: string; search: string } {
-  const scheme = url.indexOf('://')
-  let start = scheme < 0 ? 0 : scheme + 3
-  // the authority ends at the first '/', '?' or '#'
-  while (start < url.length && url[start] !== '/' && url[start] !== '?' && url[start] !== '#') start++
+  const start = authorityEnd(url)
   let end = url.indexOf('#', start)
   if (end < 0) end = url.length
   let query = url.indexOf('?', start)
@@ -22,4 +19,15 @@ export function requestTarget(url: string): { pathname: string; search: string }
     // `new URL` gives an empty search for a bare `?`
     search: end - query > 1 ? url.slice(query, end) : '',
   }
+}
+
+/**
+ * Where the scheme and authority of an absolute URL end: at the first `/`, `?` or `#` after `://` (or the URL's length).
+ * @example 'https://host:8443/v1?x=1'.slice(0, authorityEnd('https://host:8443/v1?x=1')) // 'https://host:8443'
+ */
+export function authorityEnd(url: string): number {
+  const scheme = url.indexOf('://')
+  let end = scheme < 0 ? 0 : scheme + 3
+  while (end < url.length && url[end] !== '/' && url[end] !== '?' && url[end] !== '#') end++
+  return end
 }
