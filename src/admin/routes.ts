@@ -7,6 +7,7 @@ import type { OrgStore } from '../orgs/store'
 import { PROVIDER_IDS, TASKS } from '../registry/schema'
 import type { RegistryStore } from '../registry/store'
 import { apiError, json, problemsOf, readJson } from './respond'
+import { LIMITS } from '../limits'
 import { parseTimeRange } from './time-range'
 import { azureRoutes } from './azure'
 import { recommendationRoutes } from './recommendations'
@@ -23,8 +24,8 @@ export interface AdminDeps {
   flushEvents: () => void
 }
 
-const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
-const KeyBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false })
+const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
+const KeyBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: LIMITS.keyLabel })) }, { additionalProperties: false })
 const PROVIDER_SET: ReadonlySet<string> = new Set(PROVIDER_IDS)
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 

@@ -3,9 +3,10 @@ import { keysPage } from '../../views/pages/keys'
 import type { KeysData } from '../../views/types'
 import { action, page, type Dashboard, type SignedIn } from './context'
 import { htmlResponse, redirect } from './http'
+import { LIMITS } from '../limits'
 
 const NOTICES: Record<string, string> = { revoked: 'Key revoked. Requests with it now get 401.' }
-const MAX_LABEL = 100
+const MAX_LABEL = LIMITS.keyLabel
 
 function render(d: Dashboard, s: SignedIn, data: Omit<KeysData, 'keys'>, status = 200): Response {
   const keys = d.deps.orgs.listKeys(s.org).map((k) => ({ id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt }))

@@ -9,6 +9,7 @@
  * everything; after a very large burst of writes the days are kept but re-read in the background.
  */
 import type { Database } from 'bun:sqlite'
+import { shownColumn, shownString } from '../limits'
 
 export const HOUR_MS = 3_600_000
 export const DAY_MS = 24 * HOUR_MS
@@ -68,6 +69,10 @@ const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd
   SUM(latency_ms_sum) AS latencyMsSum, SUM(input_tokens) AS inputTokens, SUM(cached_input_tokens) AS cachedInputTokens,
   SUM(output_tokens) AS outputTokens`
 
+// Read cut, and grouped by the cut: a name stored before the length limits may be megabytes long (see src/limits.ts).
+const MODEL = shownColumn('model')
+const FEATURE = shownColumn('feature')
+
 /** What a reader needs of a span: totals and latency per hour (`hours`), or the groups (`groups`), or both. */
 export type SpanParts = 'hours' | 'groups' | 'all'
 
@@ -88,9 +93,13 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
   }
   if (parts !== 'hours') {
     const groups = db
-      .query(`SELECT provider, model, task, feature, ${SUMS_SQL} FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY provider, model, task, feature`)
+      .query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`)
       .all(org, from, to) as Group[]
-    for (const g of groups) span.groups.set(groupKey(g), g)
+    for (const g of groups) {
+      g.model = shownString(g.model)
+      g.feature = shownString(g.feature)
+      span.groups.set(groupKey(g), g)
+    }
   }
   return span
 }

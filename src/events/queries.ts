@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import type { UsageGroup } from '../recommend/types'
 import type { LectrEvent } from './types'
+import { shownColumn, shownString } from '../limits'
 
 const HOUR_MS = 3_600_000
 
@@ -25,13 +26,22 @@ interface EventRow {
   feature: string | null; task: string | null; usage_estimated: number; registry_version: string
 }
 
+/**
+ * Every column of `events`, the client's and upstreams' strings read cut (`shownColumn`): a database written before
+ * the length limits may hold a 20 MB model name, which must never be copied out whole to list or show events.
+ */
+const EVENT_COLUMNS = `id, time, org_id, provider, provider_unknown, detection, ${shownColumn('model')} AS model,
+  ${shownColumn('response_model')} AS response_model, endpoint, stream, status, ${shownColumn('error_code')} AS error_code,
+  input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, latency_ms, ttfb_ms,
+  ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version`
+
 function toEvent(r: EventRow): LectrEvent {
   return {
     id: r.id, time: new Date(r.time).toISOString(), org: r.org_id, provider: r.provider as LectrEvent['provider'],
-    providerUnknown: r.provider_unknown === 1, detection: r.detection as LectrEvent['detection'], model: r.model,
-    responseModel: r.response_model, endpoint: r.endpoint as LectrEvent['endpoint'], stream: r.stream === 1, status: r.status,
-    errorCode: r.error_code, inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens, outputTokens: r.output_tokens,
-    reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, feature: r.feature,
+    providerUnknown: r.provider_unknown === 1, detection: r.detection as LectrEvent['detection'], model: shownString(r.model),
+    responseModel: shownString(r.response_model), endpoint: r.endpoint as LectrEvent['endpoint'], stream: r.stream === 1, status: r.status,
+    errorCode: shownString(r.error_code), inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens, outputTokens: r.output_tokens,
+    reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, feature: shownString(r.feature),
     task: r.task as LectrEvent['task'], usageEstimated: r.usage_estimated === 1, registryVersion: r.registry_version,
   }
 }
@@ -49,13 +59,13 @@ export function listEvents(db: Database, org: string, f: EventFilter): { events:
   if (f.since !== null) (where.push('time >= ?'), args.push(f.since))
   if (f.until !== null) (where.push('time < ?'), args.push(f.until))
   args.push(f.limit + 1)
-  const rows = db.query(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args) as EventRow[]
+  const rows = db.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args) as EventRow[]
   const page = rows.slice(0, f.limit).map(toEvent)
   return { events: page, next: rows.length > f.limit ? page[page.length - 1].id : null }
 }
 
 export function getEvent(db: Database, org: string, id: string): LectrEvent | null {
-  const r = db.query('SELECT * FROM events WHERE org_id = ? AND id = ?').get(org, id) as EventRow | null
+  const r = db.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE org_id = ? AND id = ?`).get(org, id) as EventRow | null
   return r ? toEvent(r) : null
 }
 
@@ -94,7 +104,7 @@ export function modelDistribution(
   const lastDay = to >= Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.floor(to / DAY_MS) * DAY_MS
   const provider = f.provider ? 'AND provider = ?' : ''
   const p = f.provider ? [f.provider] : []
-  const cols = 'model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens, unpriced_requests'
+  const cols = `${shownColumn('model')} AS model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens, unpriced_requests`
   let parts: string
   let args: (string | number)[]
   if (firstDay < lastDay) {
@@ -114,7 +124,7 @@ export function modelDistribution(
        FROM (${parts}) GROUP BY model, provider ORDER BY requests DESC, model`,
     )
     .all(...args)
-    .map((r: any) => ({ ...r, costUsd: roundUsd(r.costUsd), avgLatencyMs: Math.round(r.avgLatencyMs * 100) / 100 })) as ModelRow[]
+    .map((r: any) => ({ ...r, model: shownString(r.model), costUsd: roundUsd(r.costUsd), avgLatencyMs: Math.round(r.avgLatencyMs * 100) / 100 })) as ModelRow[]
 }
 
 /** Traffic per (provider, model, task, feature) in a window, for recommendations. */
@@ -123,14 +133,14 @@ export function usageGroups(db: Database, org: string, since: number | null, unt
   return (
     db
       .query(
-        `SELECT provider, model, task, feature, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens,
+        `SELECT provider, ${shownColumn('model')} AS model, task, ${shownColumn('feature')} AS feature, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens,
                 SUM(cached_input_tokens) AS cachedInputTokens, SUM(output_tokens) AS outputTokens,
                 SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests
          FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ?
-         GROUP BY provider, model, task, feature`,
+         GROUP BY provider, ${shownColumn('model')}, task, ${shownColumn('feature')}`,
       )
       .all(org, from, to) as any[]
-  ).map((r) => ({ ...r, task: r.task || null, feature: r.feature || null }))
+  ).map((r) => ({ ...r, model: shownString(r.model), task: r.task || null, feature: shownString(r.feature || null) }))
 }
 
 function roundUsd(v: number): number {

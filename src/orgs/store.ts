@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { displayPrefix, generateSecret, hashSecret, safeEqual } from '../auth/secrets'
+import { LIMITS } from '../limits'
 
 export interface Org {
   id: string
@@ -34,6 +35,11 @@ export function slugify(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 48)
+}
+
+/** Callers validate lengths first (with a 400 that lists the problems); this keeps any other path from storing more. */
+function checkLength(what: string, value: string | null, max: number): void {
+  if (value !== null && value.length > max) throw new RangeError(`${what} is longer than ${max} characters`)
 }
 
 /**
@@ -75,6 +81,7 @@ export class OrgStore {
 
   /** Creates an org and its first key. Returns null when the name's slug is taken. */
   create(name: string): { org: Org; key: string; keyId: string } | null {
+    checkLength('An org name', name, LIMITS.orgName)
     const id = slugify(name)
     if (!id || this.get(id)) return null
     const org: Org = { id, name, createdAt: this.clock().toISOString() }
@@ -94,6 +101,7 @@ export class OrgStore {
   }
 
   addKey(orgId: string, label: string | null): { key: string; keyId: string; prefix: string } {
+    checkLength('A key label', label, LIMITS.keyLabel)
     const { key, keyId } = this.insertKey(orgId, label)
     return { key, keyId, prefix: displayPrefix(key) }
   }
@@ -139,6 +147,7 @@ export class OrgStore {
   }
 
   putAzure(orgId: string, endpoint: string, apiVersion: string): AzureSettings {
+    checkLength('An Azure endpoint', endpoint, LIMITS.azureEndpoint)
     const s: AzureSettings = { endpoint, apiVersion, updatedAt: this.clock().toISOString() }
     this.db
       .query(

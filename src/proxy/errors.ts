@@ -4,6 +4,7 @@ export type LectrErrorCode =
   | 'lectr_invalid_org_key'
   | 'lectr_invalid_provider'
   | 'lectr_invalid_json'
+  | 'lectr_model_too_long'
   | 'lectr_body_too_large'
   | 'lectr_azure_not_configured'
   | 'lectr_upstream_unreachable'

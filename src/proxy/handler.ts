@@ -20,6 +20,8 @@ import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
 import { createHttp2Origins, http2Refused, type UpstreamProtocol } from './http2-origins'
+import { featureTag, joinWarnings, modelTooLongMessage } from './client-strings'
+import { cutTo, LIMITS } from '../limits'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
@@ -71,15 +73,18 @@ export function createProxyHandler(deps: ProxyDeps) {
     const registry = deps.registry.current()
     const id = Bun.randomUUIDv7()
     const time = isoNow()
-    const feature = incoming.get('x-lectr-feature') || null
+    const feature = featureTag(incoming.get('x-lectr-feature'))
     const taskHeader = incoming.get('x-lectr-task')
     const task: Task | null = taskHeader && TASK_SET.has(taskHeader.toLowerCase()) ? (taskHeader.toLowerCase() as Task) : null
-    const warning = taskHeader && !task ? `X-Lectr-Task "${taskHeader.slice(0, 64)}" is not one of: ${VALID_TASKS}; recorded without a task` : null
+    const warning = joinWarnings(
+      taskHeader && !task ? `X-Lectr-Task "${taskHeader.slice(0, 64)}" is not one of: ${VALID_TASKS}; recorded without a task` : null,
+      feature.warning,
+    )
 
     const base: LectrEvent = {
       id, time, org: orgId, provider: 'openai', providerUnknown: true, detection: 'fallback', model: null, responseModel: null,
       endpoint, stream: false, status: 0, errorCode: null, inputTokens: null, cachedInputTokens: null, outputTokens: null,
-      reasoningTokens: null, costUsd: null, latencyMs: 0, ttfbMs: null, feature, task, usageEstimated: false,
+      reasoningTokens: null, costUsd: null, latencyMs: 0, ttfbMs: null, feature: feature.value, task, usageEstimated: false,
       registryVersion: registry.version,
     }
     const lectrHeaders = (provider: ProviderId): Record<string, string> => {
@@ -151,7 +156,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
       const model = typeof json?.model === 'string' ? json.model : null
       const stream = json?.stream === true
-      base.model = model
+      base.model = model === null ? null : cutTo(model, LIMITS.model)
       base.stream = stream
 
       const detected = detectProvider(registry, model, headerProvider)
@@ -160,6 +165,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.provider = detected.provider
       base.detection = detected.detection as Detection
       base.providerUnknown = detected.providerUnknown
+      if (model !== null && model.length > LIMITS.model) return refuse(400, 'lectr_model_too_long', modelTooLongMessage(model.length))
 
       let baseUrl: string | undefined
       let apiVersion: string | undefined

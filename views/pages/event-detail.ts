@@ -4,6 +4,7 @@ import { layout } from '../layout'
 import { eventCost } from '../partials/cost'
 import { pageHeader } from '../partials/page-header'
 import type { EventDetailData, LayoutData, LectrEvent } from '../types'
+import { shownString } from '../../src/limits'
 
 const DETECTION: Record<string, string> = {
   header: 'X-Lectr-Provider header',
@@ -13,8 +14,9 @@ const DETECTION: Record<string, string> = {
 }
 
 const none = html`<span class="muted">—</span>`
-const text = (v: string | null) => (v === null || v === '' ? none : html`${v}`)
-const code = (v: string | null) => (v === null || v === '' ? none : html`<code>${v}</code>`)
+// Stored strings are shown cut (`shownString`): a database from before the length limits may hold huge ones.
+const text = (v: string | null) => (v === null || v === '' ? none : html`${shownString(v)}`)
+const code = (v: string | null) => (v === null || v === '' ? none : html`<code>${shownString(v)}</code>`)
 const count = (v: number | null) => (v === null ? none : html`${formatCount(v)}`)
 const yesNo = (v: boolean) => html`${v ? 'yes' : 'no'}`
 
@@ -71,7 +73,7 @@ export function eventDetailPage(frame: LayoutData, data: EventDetailData): strin
   return layout(
     frame,
     html`<p class="crumbs"><a href="/events">← Events</a></p>
-${pageHeader('Event', html`<code>${e.model ?? 'no model'}</code> · ${formatDateTime(e.time)} UTC`)}
+${pageHeader('Event', html`<code>${shownString(e.model) ?? 'no model'}</code> · ${formatDateTime(e.time)} UTC`)}
 <div class="detail-grid">
 ${sections(e).map(
   ([title, fields]) => html`<section class="card">

@@ -5,6 +5,7 @@ import { eventCost } from '../partials/cost'
 import { emptyState } from '../partials/empty-state'
 import { pageHeader } from '../partials/page-header'
 import { PROVIDER_IDS, TASKS } from '../../src/registry/schema'
+import { shownString } from '../../src/limits'
 import type { EventFilters, EventsData, LayoutData, LectrEvent, StatusFilter } from '../types'
 import { href } from '../url'
 
@@ -28,8 +29,10 @@ function tokens(e: LectrEvent): SafeHtml {
   return html`${formatCount(e.inputTokens)} <span class="muted">/</span> ${formatCount(e.outputTokens)}${e.usageEstimated ? html`<span class="note" title="The stream was cut off: these are the tokens seen so far."> est.</span>` : ''}`
 }
 
+/** A stored string is shown cut (`shownString`), so that a page of events stays small whatever the log holds. */
 function tag(value: string | null): SafeHtml {
-  return value ? html`<span class="tag" title="${value}">${value}</span>` : html`<span class="muted">—</span>`
+  const shown = shownString(value)
+  return shown ? html`<span class="tag" title="${shown}">${shown}</span>` : html`<span class="muted">—</span>`
 }
 
 function hasUsage(e: LectrEvent): boolean {
@@ -37,11 +40,12 @@ function hasUsage(e: LectrEvent): boolean {
 }
 
 function eventRow(e: LectrEvent): SafeHtml {
+  const model = shownString(e.model)
   const detail = `/events/${encodeURIComponent(e.id)}`
   return html`<tr>
   <td class="nowrap"><a href="${detail}" title="${formatDateTime(e.time)} UTC"><time datetime="${e.time}">${formatDay(e.time)} ${formatClockSeconds(e.time)}</time></a></td>
   <td class="nowrap">${providerLabel(e.provider)}</td>
-  <td class="cell-model"><code class="model" title="${e.model ?? ''}">${e.model ?? '—'}</code></td>
+  <td class="cell-model"><code class="model" title="${model ?? ''}">${model ?? '—'}</code></td>
   <td class="nowrap">${e.endpoint}</td>
   <td>${statusBadge(e.status)}</td>
   <td class="num nowrap">${tokens(e)}</td>

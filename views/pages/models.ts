@@ -5,6 +5,7 @@ import { costWithPricing } from '../partials/cost'
 import { emptyState } from '../partials/empty-state'
 import { pageHeader } from '../partials/page-header'
 import { PROVIDER_IDS } from '../../src/registry/schema'
+import { shownString } from '../../src/limits'
 import { RANGES, type LayoutData, type ModelRow, type ModelSort, type ModelsData, type SortDir } from '../types'
 import { href } from '../url'
 
@@ -56,7 +57,7 @@ function sortHeader(data: ModelsData, column: (typeof COLUMNS)[number]): SafeHtm
 
 function modelRow(row: ModelRow): SafeHtml {
   return html`<tr>
-  <td><code class="model">${row.model}</code></td>
+  <td><code class="model">${shownString(row.model)}</code></td>
   <td>${providerLabel(row.provider)}</td>
   <td class="num">${formatCount(row.requests)}</td>
   <td class="num">${costWithPricing(row.costUsd, row.requests, row.unpricedRequests)}</td>

@@ -4,6 +4,7 @@ import { layout } from '../layout'
 import { emptyState } from '../partials/empty-state'
 import { pageHeader } from '../partials/page-header'
 import type { LayoutData, RecommendationRow, RecommendationsData } from '../types'
+import { shownString } from '../../src/limits'
 
 /** Largest monthly savings first; ties by request count so the order is stable. */
 export function sortRecommendations(rows: readonly RecommendationRow[]): RecommendationRow[] {
@@ -12,14 +13,14 @@ export function sortRecommendations(rows: readonly RecommendationRow[]): Recomme
 
 function group(r: RecommendationRow): SafeHtml {
   const task = r.task ? html`<span class="tag">${r.task}</span>` : html`<span class="muted">no task</span>`
-  const feature = r.feature ? html`<span class="tag">${r.feature}</span>` : html`<span class="muted">no feature</span>`
+  const feature = r.feature ? html`<span class="tag">${shownString(r.feature)}</span>` : html`<span class="muted">no feature</span>`
   return html`<div>${task}</div><div>${feature}</div>`
 }
 
 function recommendationRow(r: RecommendationRow): SafeHtml {
   return html`<tr>
   <td>
-    <div class="swap"><code class="model">${r.model}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
+    <div class="swap"><code class="model">${shownString(r.model)}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
     <div class="reason">${r.reason}</div>
   </td>
   <td class="nowrap">${providerLabel(r.provider)}</td>
