@@ -26,11 +26,13 @@ export function formatUsd(n: number | null | undefined): string {
   return `${sign}<$0.0001`
 }
 
-/** 1380 -> "1.38s", as the seed's latency column; under 10 ms, where "0.00s" would say nothing: 3.2 -> "3.2 ms". */
+/**
+ * Always in seconds, so a column of latencies reads in one unit: 1380 -> "1.38s", as the seed's latency column; under
+ * 10 ms, where "0.00s" would say nothing, one more decimal: 3.2 -> "0.003s".
+ */
 export function formatLatency(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return DASH
-  if (ms < 10) return `${ms.toFixed(1)} ms`
-  return `${(ms / 1000).toFixed(2)}s`
+  return `${(ms / 1000).toFixed(ms < 10 ? 3 : 2)}s`
 }
 
 /** 0.0243 -> "2.4%"; a fraction in 0..1. */

@@ -52,6 +52,19 @@ export interface OverviewTotals {
   p95LatencyMs: number | null
   /** failed requests / requests, 0..1; null when there were no requests */
   errorRate: number | null
+  /** token sums; input includes cached input */
+  inputTokens: number
+  cachedInputTokens: number
+  outputTokens: number
+}
+
+/** One line of a breakdown (by provider, by feature): what its requests cost. */
+export interface BreakdownRow {
+  /** the provider id, or the feature tag ('' for requests without one) */
+  key: string
+  requests: number
+  costUsd: number
+  unpricedRequests: number
 }
 
 /** One time slice of the chart. */
@@ -69,14 +82,19 @@ export interface OverviewData {
   totals: OverviewTotals
   /** contiguous and oldest first, empty buckets included (bars are placed by index) */
   buckets: UsageBucket[]
+  /** most cost first (then most requests) */
+  byProvider: BreakdownRow[]
+  /** most cost first (then most requests); at most `FEATURE_ROWS`, the rest summed in `otherFeatures` */
+  byFeature: BreakdownRow[]
+  otherFeatures: (BreakdownRow & { features: number }) | null
 }
 
 /** One row of the model table: the admin API's model distribution row (src/events/queries.ts). */
 import type { ModelRow } from '../src/events/queries'
 export type { ModelRow }
 
-export type ModelSort = 'model' | 'provider' | 'requests' | 'cost' | 'latency'
-export const MODEL_SORTS: readonly ModelSort[] = ['model', 'provider', 'requests', 'cost', 'latency']
+export type ModelSort = 'model' | 'provider' | 'requests' | 'input' | 'output' | 'cost' | 'latency'
+export const MODEL_SORTS: readonly ModelSort[] = ['model', 'provider', 'requests', 'input', 'output', 'cost', 'latency']
 export type SortDir = 'asc' | 'desc'
 
 export interface ModelsData {
@@ -183,8 +201,20 @@ export interface RegistryStatus {
   lastError: string[] | null
 }
 
+/** A provider as Lectr reaches it: the base URL in force and where it came from. */
+export interface ProviderInForce {
+  id: string
+  /** null for Azure, whose endpoint is set per org */
+  baseUrl: string | null
+  /** the environment variable that overrides the registry's base URL, when it is set */
+  overriddenBy: string | null
+  prefixes: string[]
+}
+
 export interface RegistryData {
   status: RegistryStatus
+  /** in the registry's order; left out, no providers section is shown */
+  providers?: ProviderInForce[]
   models: ModelEntry[]
   notice?: string | null
   /** ISO 8601 "now", to say how long ago the registry loaded; left out, only the time is shown */

@@ -5,6 +5,23 @@ import { page, type Dashboard } from './context'
 import { htmlResponse, isHtmx } from './http'
 import { dirParam, providerParam, rangeParam, sortParam } from './params'
 import { modelRows } from './queries'
+import type { ModelRow } from '../events/queries'
+import { detectProvider } from '../registry/detect'
+import type { Registry } from '../registry/schema'
+
+/**
+ * Marks the rows whose provider Lectr could only guess: sent to OpenAI because the registry in force names no
+ * provider for the model (no exact id, no prefix). The roll-ups keep no per-event detection, so this is read from
+ * the registry now; a row forced to OpenAI with `X-Lectr-Provider` for an unlisted model is marked too.
+ *
+ * @example markUnknownProviders([{ model: 'my-model', provider: 'openai', ... }], registry)[0].providerUnknown // true
+ */
+export function markUnknownProviders(rows: ModelRow[], registry: Registry): ModelRow[] {
+  return rows.map((r) => {
+    const detected = detectProvider(registry, r.model || null, null)
+    return { ...r, providerUnknown: r.provider === 'openai' && detected.ok && detected.providerUnknown }
+  })
+}
 
 /** GET /models?provider&range&sort&dir: the model table; htmx gets only `#models-table`. */
 export function modelRoutes(d: Dashboard) {
@@ -16,7 +33,7 @@ export function modelRoutes(d: Dashboard) {
       const range = rangeParam(q, '7d')
       const sort = sortParam(q)
       const data: ModelsData = {
-        rows: modelRows(d.days, s.org, provider, range, d.deps.clock().getTime()),
+        rows: markUnknownProviders(modelRows(d.days, s.org, provider, range, d.deps.clock().getTime()), d.deps.registry.current()),
         provider,
         range,
         sort,

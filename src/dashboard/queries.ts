@@ -9,7 +9,7 @@ import { getEvent } from '../events/queries'
 import { percentileFromBuckets } from '../events/latency-buckets'
 import type { LectrEvent } from '../events/types'
 import type { UsageGroup } from '../recommend/types'
-import type { EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'
+import type { BreakdownRow, EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'
 import { addSums, DAY_MS, dayOf, emptySums, HOUR_MS, type Group, type RollupDays, type Sums } from './rollup-days'
 
 /** A range's window: `buckets` slices of `bucketMs` from `from` (inclusive) to `to` (exclusive); the last holds now. */
@@ -61,6 +61,10 @@ export function overview(days: RollupDays, org: string, range: Range, now: numbe
     costUsd: roundUsd(s.costUsd),
     errors: s.errors,
   }))
+  const groups = [...groupsIn(days, org, w.from, w.to).values()]
+  const features = breakdown(groups, (g) => g.feature)
+  const shown = features.slice(0, FEATURE_ROWS)
+  const rest = features.slice(FEATURE_ROWS)
   return {
     range,
     buckets,
@@ -71,8 +75,48 @@ export function overview(days: RollupDays, org: string, range: Range, now: numbe
       avgLatencyMs: total.requests ? total.latencyMsSum / total.requests : null,
       p95LatencyMs: percentileFromBuckets([...latency].map(([bucket, requests]) => ({ bucket, requests })), 0.95),
       errorRate: total.requests ? total.errors / total.requests : null,
+      inputTokens: total.inputTokens,
+      cachedInputTokens: total.cachedInputTokens,
+      outputTokens: total.outputTokens,
     },
+    byProvider: breakdown(groups, (g) => g.provider),
+    byFeature: shown,
+    otherFeatures: rest.length
+      ? {
+          key: '',
+          features: rest.length,
+          requests: rest.reduce((n, r) => n + r.requests, 0),
+          costUsd: roundUsd(rest.reduce((n, r) => n + r.costUsd, 0)),
+          unpricedRequests: rest.reduce((n, r) => n + r.unpricedRequests, 0),
+        }
+      : null,
   }
+}
+
+/** The overview lists this many features by cost; the others are summed in one line. */
+export const FEATURE_ROWS = 10
+
+/**
+ * Requests and cost per key (provider, feature), most cost first, then most requests.
+ * @example breakdown(groups, (g) => g.provider) // [{ key: 'openai', requests: 120, costUsd: 4.2, unpricedRequests: 0 }, …]
+ */
+export function breakdown(groups: readonly Group[], keyOf: (g: Group) => string): BreakdownRow[] {
+  const rows = new Map<string, BreakdownRow>()
+  for (const g of groups) {
+    if (g.requests === 0) continue
+    const key = keyOf(g)
+    const row = rows.get(key)
+    if (row) {
+      row.requests += g.requests
+      row.costUsd += g.costUsd
+      row.unpricedRequests += g.unpricedRequests
+    } else {
+      rows.set(key, { key, requests: g.requests, costUsd: g.costUsd, unpricedRequests: g.unpricedRequests })
+    }
+  }
+  return [...rows.values()]
+    .map((r) => ({ ...r, costUsd: roundUsd(r.costUsd) }))
+    .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key))
 }
 
 /** Every group in [from, to), summed across the spans. */

@@ -78,6 +78,8 @@ export interface ModelRow {
   inputTokens: number
   outputTokens: number
   unpricedRequests: number
+  /** the registry names no provider for this model, so it went to OpenAI by default (see `markUnknownProviders`) */
+  providerUnknown?: boolean
 }
 
 /** Rollup rows cover whole hours: a range starts at the hour `since` falls in and ends before the hour after `until`. */

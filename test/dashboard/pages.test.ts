@@ -100,7 +100,7 @@ describe('models', () => {
 describe('events', () => {
   test('newest first, 50 a page, with a next page', async () => {
     const { html } = await client.page('/events')
-    expect((html.match(/<tr>\n  <td class="nowrap"><a href="\/events\//g) ?? []).length).toBe(50)
+    expect((html.match(/<tr>\n  <td class="nowrap cell-primary" data-label="Time \(UTC\)"><a href="\/events\//g) ?? []).length).toBe(50)
     expectSafe(html, [HOSTILE_MODEL, HOSTILE_FEATURE])
     const next = /rel="next" href="([^"]+)"/.exec(html)![1]!.replaceAll('&amp;', '&')
     const page2 = await client.page(next)

@@ -163,6 +163,27 @@ describe('roll-up reads with ~200k events', () => {
         expect(b.costUsd).toBeCloseTo(sum(slice, (r) => r.cost), 6)
       })
       expect(sum(data.buckets, (b) => b.requests)).toBe(requests)
+
+      expect(data.totals.inputTokens).toBe(sum(mine, (r) => r.input))
+      expect(data.totals.outputTokens).toBe(sum(mine, (r) => r.output))
+      // by provider and by feature: the same sums per key, most cost first
+      for (const [rowsOf, keyOf] of [
+        [data.byProvider, (r: Row) => r.provider],
+        [data.byFeature, (r: Row) => r.feature],
+      ] as const) {
+        const keys = new Set(mine.filter((r) => r.requests > 0).map(keyOf))
+        if (rowsOf === data.byFeature) expect(rowsOf.length + (data.otherFeatures?.features ?? 0)).toBe(keys.size)
+        else expect(rowsOf.length).toBe(keys.size)
+        for (const row of rowsOf) {
+          const of = mine.filter((r) => keyOf(r) === row.key)
+          expect(row.requests).toBe(sum(of, (r) => r.requests))
+          expect(row.costUsd).toBeCloseTo(sum(of, (r) => r.cost), 6)
+          expect(row.unpricedRequests).toBe(sum(of, (r) => r.unpriced))
+        }
+        expect(rowsOf.map((r) => r.costUsd)).toEqual([...rowsOf.map((r) => r.costUsd)].sort((x, y) => y - x))
+      }
+      expect(sum(data.byProvider, (r) => r.requests)).toBe(requests)
+      expect(sum(data.byFeature, (r) => r.requests) + (data.otherFeatures?.requests ?? 0)).toBe(requests)
     })
   }
 
@@ -211,7 +232,9 @@ describe('roll-up reads with ~200k events', () => {
     const acme = overview(days, 'acme', '24h', NOW)
     expect(acme.totals.requests).toBe(sum(inWindow('24h', 'acme'), (r) => r.requests))
     const none = overview(days, 'nobody', '7d', NOW)
-    expect(none.totals).toEqual({ requests: 0, costUsd: 0, unpricedRequests: 0, avgLatencyMs: null, p95LatencyMs: null, errorRate: null })
+    expect(none.totals).toEqual({ requests: 0, costUsd: 0, unpricedRequests: 0, avgLatencyMs: null, p95LatencyMs: null, errorRate: null, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 })
+    expect(none.byProvider).toEqual([])
+    expect(none.byFeature).toEqual([])
     expect(none.buckets).toHaveLength(28)
     expect(none.buckets.every((b) => b.requests === 0)).toBe(true)
     expect(modelRows(days, 'nobody', null, '30d', NOW)).toEqual([])

@@ -54,6 +54,11 @@ export function buckets(count: number, stepHours = 1): UsageBucket[] {
 export function overview(bucketList: UsageBucket[], range: OverviewData['range'] = '24h'): OverviewData {
   const requests = bucketList.reduce((s, b) => s + b.requests, 0)
   const errors = bucketList.reduce((s, b) => s + b.errors, 0)
+  const cost = bucketList.reduce((s, b) => s + b.costUsd, 0)
+  /** a share of the range's requests and cost, so the breakdowns add up to the totals */
+  const part = (key: string, ofRequests: number, ofCost: number, unpricedRequests: number) => ({
+    key, requests: Math.round(requests * ofRequests), costUsd: Math.round(cost * ofCost * 100) / 100, unpricedRequests,
+  })
   return {
     range,
     totals: {
@@ -63,8 +68,14 @@ export function overview(bucketList: UsageBucket[], range: OverviewData['range']
       avgLatencyMs: requests ? 1184 : null,
       p95LatencyMs: requests ? 3420 : null,
       errorRate: requests ? errors / requests : null,
+      inputTokens: requests ? 3_135_000 : 0,
+      cachedInputTokens: requests ? 420_000 : 0,
+      outputTokens: requests ? 680_000 : 0,
     },
     buckets: bucketList,
+    byProvider: requests ? [part('openai', 0.6, 0.62, 0), part('anthropic', 0.3, 0.38, 0), part('gemini', 0.1, 0, 12)] : [],
+    byFeature: requests ? [part('support-chat', 0.5, 0.55, 0), part('email-digest', 0.3, 0.3, 0), part('', 0.2, 0.15, 12)] : [],
+    otherFeatures: null,
   }
 }
 
@@ -77,6 +88,8 @@ export function models(overrides: Partial<ModelsData> = {}): ModelsData {
       { model: 'llama-3.1-70b-versatile', provider: 'groq', requests: 214, costUsd: 2.1, avgLatencyMs: 780, inputTokens: 200_000, outputTokens: 60_000, unpricedRequests: 0 },
       { model: 'my-gpt4o-deployment', provider: 'azure', requests: 96, costUsd: 11.52, avgLatencyMs: 1510, inputTokens: 100_000, outputTokens: 20_000, unpricedRequests: 14 },
       { model: 'gemini-9-ultra-preview', provider: 'gemini', requests: 37, costUsd: 0, avgLatencyMs: 2050, inputTokens: 30_000, outputTokens: 9_000, unpricedRequests: 37 },
+      { model: 'acme-internal-llm', provider: 'openai', requests: 12, costUsd: 0, avgLatencyMs: 8.4, inputTokens: 5_000, outputTokens: 1_000, unpricedRequests: 12, providerUnknown: true },
+      { model: '', provider: 'openai', requests: 3, costUsd: 0, avgLatencyMs: 120, inputTokens: 0, outputTokens: 0, unpricedRequests: 3, providerUnknown: true },
     ],
     provider: null,
     range: '7d',
@@ -195,6 +208,13 @@ export const REGISTRY_MODELS: ModelEntry[] = [
 export function registry(overrides: Partial<RegistryData> = {}): RegistryData {
   return {
     status: { source: 'built-in', version: '2025-03-01', loadedAt: '2025-03-14T11:42:00Z', lastError: null },
+    providers: [
+      { id: 'openai', baseUrl: 'https://egress.internal.example:3128/openai/v1', overriddenBy: 'LECTR_OPENAI_BASE_URL', prefixes: ['gpt-', 'o1', 'o3', 'text-embedding-'] },
+      { id: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', overriddenBy: null, prefixes: ['claude-'] },
+      { id: 'groq', baseUrl: 'https://api.groq.com/openai/v1', overriddenBy: null, prefixes: ['llama-', 'mixtral-'] },
+      { id: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com/v1beta/openai', overriddenBy: null, prefixes: ['gemini-'] },
+      { id: 'azure', baseUrl: null, overriddenBy: null, prefixes: [] },
+    ],
     models: REGISTRY_MODELS,
     now: NOW,
     ...overrides,

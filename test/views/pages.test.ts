@@ -218,9 +218,11 @@ describe('models', () => {
 
   test('sortModelRows sorts by any column, both ways, ties broken by requests', () => {
     const rows = fx.models().rows
-    expect(sortModelRows(rows, 'requests', 'desc').map((r) => r.requests)).toEqual([1204, 856, 401, 214, 96, 37])
+    expect(sortModelRows(rows, 'requests', 'desc').map((r) => r.requests)).toEqual([1204, 856, 401, 214, 96, 37, 12, 3])
     expect(sortModelRows(rows, 'cost', 'asc')[0]!.model).toBe('gemini-9-ultra-preview')
-    expect(sortModelRows(rows, 'model', 'asc')[0]!.model).toBe('claude-3-5-sonnet')
+    expect(sortModelRows(rows, 'model', 'asc').map((r) => r.model).slice(0, 2)).toEqual(['', 'acme-internal-llm'])
+    expect(sortModelRows(rows, 'input', 'desc')[0]!.inputTokens).toBe(1_500_000)
+    expect(sortModelRows(rows, 'output', 'asc')[0]!.outputTokens).toBe(0)
     expect(sortModelRows(rows, 'latency', 'desc')[0]!.avgLatencyMs).toBe(2050)
     expect(sortModelRows(rows, 'provider', 'asc').map((r) => r.provider)[0]).toBe('anthropic')
   })
@@ -293,7 +295,7 @@ describe('event detail', () => {
 describe('recommendations', () => {
   test('sorted by monthly savings, with the total', () => {
     const page = PAGES.recommendations!
-    const savings = [...page.matchAll(/<td class="num savings">([^<]+)<\/td>/g)].map((m) => m[1])
+    const savings = [...page.matchAll(/<td class="num savings" data-label="Savings\/mo">([^<]+)<\/td>/g)].map((m) => m[1])
     expect(savings).toEqual(['$133.48', '$65.30', '$20.10'])
     expect(page).toContain('<strong>$218.88</strong>')
     expect(page).toContain('gpt-4o-mini')

@@ -116,6 +116,31 @@ const HOSTILE_PAGES: Record<string, () => string> = {
 
 const SCREENSHOT_PATHS = Object.keys(PAGES)
 
+/**
+ * Runs in the page: how wide the document is, and every visible element that reaches past the right edge of the
+ * screen without a scrolling box around it (a table inside `.table-wrap` may be wider: the box scrolls).
+ */
+const OFF_SCREEN_CHECK = () => {
+  const limit = window.innerWidth
+  const offScreen: string[] = []
+  const scrolls = (el: Element) => {
+    const s = getComputedStyle(el).overflowX
+    return (s === 'auto' || s === 'scroll') && el.getBoundingClientRect().right <= limit + 0.5
+  }
+  for (const el of Array.from(document.body.querySelectorAll('*'))) {
+    const r = el.getBoundingClientRect()
+    if (r.width === 0 || r.height === 0 || r.right <= limit + 0.5) continue
+    let a: Element | null = el.parentElement
+    let inside = false
+    while (a && a !== document.body) {
+      if (scrolls(a)) { inside = true; break }
+      a = a.parentElement
+    }
+    if (!inside) offScreen.push(`${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} right=${Math.round(r.right)}`)
+  }
+  return { pageWidth: document.documentElement.scrollWidth, offScreen: offScreen.slice(0, 8) }
+}
+
 function startServer() {
   return Bun.serve({
     port: 0,
@@ -183,6 +208,29 @@ describe('dashboard in Chromium', () => {
     30_000,
   )
 
+  for (const width of [390, 1400]) {
+    test(
+      `at ${width} px every page fits the screen, and whatever is wider scrolls inside a visible box (screenshots *-${width}.png)`,
+      async () => {
+        const narrow = await browser.open(origin, { width, height: 844 })
+        try {
+          const misfits: unknown[] = []
+          for (const path of SCREENSHOT_PATHS) {
+            await narrow.page.goto(origin + path, { waitUntil: 'load' })
+            const name = path === '/' ? 'overview' : path.slice(1).replaceAll('/', '-')
+            await narrow.page.screenshot({ path: join(OUT, `${name}-${width}.png`), fullPage: true })
+            const layout = await narrow.page.evaluate(OFF_SCREEN_CHECK)
+            if (layout.pageWidth > width || layout.offScreen.length) misfits.push({ path, ...layout })
+          }
+          expect(misfits).toEqual([])
+        } finally {
+          await narrow.close()
+        }
+      },
+      60_000,
+    )
+  }
+
   test('htmx is loaded and configured not to evaluate strings', async () => {
     await tab.page.goto(origin + '/models')
     const config = await tab.page.evaluate(() => {
@@ -201,7 +249,7 @@ describe('dashboard in Chromium', () => {
 
     await page.selectOption('select[name="provider"]', 'openai')
     await page.waitForURL(/provider=openai/)
-    await expect(page.locator('#models-table tbody tr').count()).resolves.toBe(2)
+    await expect(page.locator('#models-table tbody tr').count()).resolves.toBe(4)
 
     await page.click('#models-table a.sort:has-text("Cost")')
     await page.waitForURL(/sort=cost/)

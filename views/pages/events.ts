@@ -43,16 +43,16 @@ function eventRow(e: LectrEvent): SafeHtml {
   const model = shownString(e.model)
   const detail = `/events/${encodeURIComponent(e.id)}`
   return html`<tr>
-  <td class="nowrap"><a href="${detail}" title="${formatDateTime(e.time)} UTC"><time datetime="${e.time}">${formatDay(e.time)} ${formatClockSeconds(e.time)}</time></a></td>
-  <td class="nowrap">${providerLabel(e.provider)}</td>
-  <td class="cell-model"><code class="model" title="${model ?? ''}">${model ?? '—'}</code></td>
-  <td class="nowrap">${e.endpoint}</td>
-  <td>${statusBadge(e.status)}</td>
-  <td class="num nowrap">${tokens(e)}</td>
-  <td class="num">${eventCost(e.costUsd, hasUsage(e))}</td>
-  <td class="num">${formatLatency(e.latencyMs)}</td>
-  <td>${tag(e.feature)}</td>
-  <td>${tag(e.task)}</td>
+  <td class="nowrap cell-primary" data-label="Time (UTC)"><a href="${detail}" title="${formatDateTime(e.time)} UTC"><time datetime="${e.time}">${formatDay(e.time)} ${formatClockSeconds(e.time)}</time></a></td>
+  <td class="nowrap" data-label="Provider">${providerLabel(e.provider)}</td>
+  <td class="cell-model" data-label="Model"><code class="model" title="${model ?? ''}">${model ?? '—'}</code></td>
+  <td class="nowrap" data-label="Endpoint">${e.endpoint}</td>
+  <td data-label="Status">${statusBadge(e.status)}</td>
+  <td class="num nowrap" data-label="Tokens in / out">${tokens(e)}</td>
+  <td class="num" data-label="Cost">${eventCost(e.costUsd, hasUsage(e))}</td>
+  <td class="num" data-label="Latency">${formatLatency(e.latencyMs)}</td>
+  <td data-label="Feature">${tag(e.feature)}</td>
+  <td data-label="Task">${tag(e.task)}</td>
 </tr>`
 }
 
@@ -85,7 +85,7 @@ function eventsTableHtml(data: EventsData): SafeHtml {
             ? html`<a href="/events">Clear the filters</a> to see every event.`
             : html`Every request through <code>/v1</code> with a valid <code>X-Lectr-Key</code> is recorded here, newest first.`,
         )
-      : html`<table class="table table-compact">
+      : html`<table class="table table-compact table-stack">
     <thead><tr>${HEADERS.map((h) => html`<th scope="col"${NUMERIC.has(h) ? html` class="num"` : ''}${TITLES[h] ? html` title="${TITLES[h]}"` : ''}>${h}</th>`)}</tr></thead>
     <tbody>
       ${data.rows.map(eventRow)}

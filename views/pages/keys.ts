@@ -34,10 +34,10 @@ function keyRow(key: OrgKey, csrf: string): SafeHtml {
         <button type="submit" class="btn btn-small btn-danger">Revoke</button>
       </form>`
   return html`<tr${key.revokedAt ? html` class="is-revoked"` : ''}>
-  <td><code>${key.prefix}…</code></td>
-  <td>${key.label ?? html`<span class="muted">—</span>`}</td>
-  <td class="nowrap"><time datetime="${key.createdAt}">${formatDate(key.createdAt)}</time></td>
-  <td>${key.revokedAt ? html`<span class="badge badge-bad">revoked</span>` : html`<span class="badge badge-ok">active</span>`}</td>
+  <td class="cell-primary" data-label="Key"><code>${key.prefix}…</code></td>
+  <td data-label="Label">${key.label ?? html`<span class="muted">—</span>`}</td>
+  <td class="nowrap" data-label="Created"><time datetime="${key.createdAt}">${formatDate(key.createdAt)}</time></td>
+  <td data-label="Status">${key.revokedAt ? html`<span class="badge badge-bad">revoked</span>` : html`<span class="badge badge-ok">active</span>`}</td>
   <td class="actions">${revoke}</td>
 </tr>`
 }
@@ -64,7 +64,7 @@ ${data.newKey ? newKeyBox(data.newKey) : ''}
   ${
     keys.length === 0
       ? emptyState('No keys', 'Create a key above; clients send it in the X-Lectr-Key header.')
-      : html`<div class="table-wrap"><table class="table">
+      : html`<div class="table-wrap"><table class="table table-stack">
     <thead><tr><th scope="col">Key</th><th scope="col">Label</th><th scope="col">Created</th><th scope="col">Status</th><th scope="col" class="actions"><span class="visually-hidden">Actions</span></th></tr></thead>
     <tbody>${keys.map((k) => keyRow(k, frame.csrf))}</tbody>
   </table></div>`

@@ -13,6 +13,8 @@ const COLUMNS: { sort: ModelSort; label: string; numeric: boolean }[] = [
   { sort: 'model', label: 'Model', numeric: false },
   { sort: 'provider', label: 'Provider', numeric: false },
   { sort: 'requests', label: 'Requests', numeric: true },
+  { sort: 'input', label: 'Input tokens', numeric: true },
+  { sort: 'output', label: 'Output tokens', numeric: true },
   { sort: 'cost', label: 'Cost', numeric: true },
   { sort: 'latency', label: 'Avg latency', numeric: true },
 ]
@@ -21,9 +23,14 @@ const SORT_VALUE: Record<ModelSort, (row: ModelRow) => number | string> = {
   model: (r) => r.model,
   provider: (r) => providerLabel(r.provider),
   requests: (r) => r.requests,
+  input: (r) => r.inputTokens,
+  output: (r) => r.outputTokens,
   cost: (r) => r.costUsd,
   latency: (r) => r.avgLatencyMs,
 }
+
+/** Requests that named no model (a GET, a body without `model`) are grouped under an empty id. */
+export const NO_MODEL_LABEL = '(no model)'
 
 /** The rows in table order; ties fall back to most requests, then the model id, so the order is stable. */
 export function sortModelRows(rows: readonly ModelRow[], sort: ModelSort, dir: SortDir): ModelRow[] {
@@ -55,13 +62,26 @@ function sortHeader(data: ModelsData, column: (typeof COLUMNS)[number]): SafeHtm
   return html`<th scope="col"${column.numeric ? html` class="num"` : ''} aria-sort="${ariaSort}"><a class="${active ? 'sort is-active' : 'sort'}" href="${url}" hx-get="${url}" hx-target="#models-table" hx-swap="outerHTML" hx-push-url="true">${column.label}<span class="sort-arrow" aria-hidden="true">${arrow}</span></a></th>`
 }
 
+function modelName(row: ModelRow): SafeHtml {
+  return row.model ? html`<code class="model">${shownString(row.model)}</code>` : html`<span class="muted">${NO_MODEL_LABEL}</span>`
+}
+
+function providerCell(row: ModelRow): SafeHtml {
+  const unknown = row.providerUnknown
+    ? html` <span class="badge badge-warn" title="No registry entry names this model's provider: it was sent to OpenAI by default.">unknown provider</span>`
+    : ''
+  return html`${providerLabel(row.provider)}${unknown}`
+}
+
 function modelRow(row: ModelRow): SafeHtml {
   return html`<tr>
-  <td><code class="model">${shownString(row.model)}</code></td>
-  <td>${providerLabel(row.provider)}</td>
-  <td class="num">${formatCount(row.requests)}</td>
-  <td class="num">${costWithPricing(row.costUsd, row.requests, row.unpricedRequests)}</td>
-  <td class="num">${formatLatency(row.avgLatencyMs)}</td>
+  <td class="cell-primary" data-label="Model">${modelName(row)}</td>
+  <td data-label="Provider">${providerCell(row)}</td>
+  <td class="num" data-label="Requests">${formatCount(row.requests)}</td>
+  <td class="num" data-label="Input tokens">${formatCount(row.inputTokens)}</td>
+  <td class="num" data-label="Output tokens">${formatCount(row.outputTokens)}</td>
+  <td class="num" data-label="Cost">${costWithPricing(row.costUsd, row.requests, row.unpricedRequests)}</td>
+  <td class="num" data-label="Avg latency">${formatLatency(row.avgLatencyMs)}</td>
 </tr>`
 }
 
@@ -80,7 +100,7 @@ function modelsTableHtml(data: ModelsData): SafeHtml {
             ? html`Nothing was sent to ${providerLabel(data.provider)} in the ${rangeLabel(data.range).toLowerCase()}.`
             : html`Point a client at <code>/v1</code> with an <code>X-Lectr-Key</code> header and its models show up here.`,
         )
-      : html`<table class="table">
+      : html`<table class="table table-stack">
     <thead><tr>${COLUMNS.map((c) => sortHeader(data, c))}</tr></thead>
     <tbody>
       ${rows.map(modelRow)}

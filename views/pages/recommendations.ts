@@ -19,18 +19,18 @@ function group(r: RecommendationRow): SafeHtml {
 
 function recommendationRow(r: RecommendationRow): SafeHtml {
   return html`<tr>
-  <td>
+  <td class="cell-primary" data-label="">
     <div class="swap"><code class="model">${shownString(r.model)}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
     <div class="reason">${r.reason}</div>
   </td>
-  <td class="nowrap">${providerLabel(r.provider)}</td>
-  <td class="cell-tags">${group(r)}</td>
-  <td><span class="badge badge-${r.aggressiveness}">${r.aggressiveness}</span></td>
-  <td class="num">${formatCount(r.requests)}</td>
-  <td class="num nowrap">${formatCount(r.avgInputTokens)} <span class="muted">/</span> ${formatCount(r.avgOutputTokens)}</td>
-  <td class="num">${formatUsd(r.currentCostUsd)}</td>
-  <td class="num">${formatUsd(r.projectedCostUsd)}</td>
-  <td class="num savings">${formatUsd(r.monthlySavingsUsd)}</td>
+  <td class="nowrap" data-label="Provider">${providerLabel(r.provider)}</td>
+  <td class="cell-tags" data-label="Task · feature">${group(r)}</td>
+  <td data-label="Step"><span class="badge badge-${r.aggressiveness}">${r.aggressiveness}</span></td>
+  <td class="num" data-label="Requests">${formatCount(r.requests)}</td>
+  <td class="num nowrap" data-label="Avg in / out">${formatCount(r.avgInputTokens)} <span class="muted">/</span> ${formatCount(r.avgOutputTokens)}</td>
+  <td class="num" data-label="Current">${formatUsd(r.currentCostUsd)}</td>
+  <td class="num" data-label="Projected">${formatUsd(r.projectedCostUsd)}</td>
+  <td class="num savings" data-label="Savings/mo">${formatUsd(r.monthlySavingsUsd)}</td>
 </tr>`
 }
 
@@ -43,7 +43,7 @@ function howItWorks(data: RecommendationsData): SafeHtml {
 }
 
 function table(rows: RecommendationRow[]): SafeHtml {
-  return html`<div class="table-wrap"><table class="table table-compact table-recommendations">
+  return html`<div class="table-wrap"><table class="table table-compact table-recommendations table-stack">
   <thead><tr>
     <th scope="col">Model → suggested</th>
     <th scope="col">Provider</th>

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../html'
 import { csrfField, layout } from '../layout'
 import { notice } from '../partials/notice'
 import { pageHeader } from '../partials/page-header'
-import type { LayoutData, ModelEntry, RegistryData, RegistryStatus } from '../types'
+import type { LayoutData, ModelEntry, ProviderInForce, RegistryData, RegistryStatus } from '../types'
 
 /** Registry prices are USD per 1M tokens; "$2.50", and as many decimals as a cheap model needs ("$0.075"). */
 export function formatPerMillion(usd: number | undefined): string {
@@ -45,13 +45,36 @@ function downgrades(m: ModelEntry): SafeHtml {
 
 function modelRow(m: ModelEntry): SafeHtml {
   return html`<tr>
-  <td><code class="model">${m.id}</code>${m.routingTarget ? html` <span class="tag">routing target</span>` : ''}${m.price?.tiers?.length ? html` <span class="tag" title="Prices change above a prompt size; the base tier is shown.">tiered</span>` : ''}</td>
-  <td>${providerLabel(m.provider)}</td>
-  <td class="num">${m.price ? price(m, 'input') : html`<span class="muted">unpriced</span>`}</td>
-  <td class="num">${price(m, 'cachedInput')}</td>
-  <td class="num">${price(m, 'output')}</td>
-  <td>${downgrades(m)}</td>
+  <td class="cell-primary" data-label="Model"><code class="model">${m.id}</code>${m.routingTarget ? html` <span class="tag">routing target</span>` : ''}${m.price?.tiers?.length ? html` <span class="tag" title="Prices change above a prompt size; the base tier is shown.">tiered</span>` : ''}</td>
+  <td data-label="Provider">${providerLabel(m.provider)}</td>
+  <td class="num" data-label="Input">${m.price ? price(m, 'input') : html`<span class="muted">unpriced</span>`}</td>
+  <td class="num" data-label="Cached input">${price(m, 'cachedInput')}</td>
+  <td class="num" data-label="Output">${price(m, 'output')}</td>
+  <td data-label="Downgrade to">${downgrades(m)}</td>
 </tr>`
+}
+
+function providerRow(p: ProviderInForce): SafeHtml {
+  const url =
+    p.baseUrl === null
+      ? html`<span class="muted">set per org in <a href="/settings/azure">Settings → Azure</a></span>`
+      : html`<code class="url">${p.baseUrl}</code>${p.overriddenBy ? html` <span class="badge badge-warn" title="Set by ${p.overriddenBy}; the registry's base URL is not used.">override: ${p.overriddenBy}</span>` : ''}`
+  return html`<tr>
+  <td class="cell-primary" data-label="Provider">${providerLabel(p.id)}</td>
+  <td data-label="Base URL">${url}</td>
+  <td data-label="Detected by prefix">${p.prefixes.length ? p.prefixes.map((x, i) => html`${i ? ' ' : ''}<code>${x}</code>`) : html`<span class="muted">—</span>`}</td>
+</tr>`
+}
+
+function providersCard(providers: ProviderInForce[] | undefined): SafeHtml {
+  if (!providers) return html``
+  return html`<section class="card card-flush">
+  <h2 class="card-title card-title-padded">Providers <span class="muted small">where Lectr sends each provider's requests</span></h2>
+  <div class="table-wrap"><table class="table table-compact table-stack">
+    <thead><tr><th scope="col">Provider</th><th scope="col">Base URL in force</th><th scope="col">Detected by prefix</th></tr></thead>
+    <tbody>${providers.map(providerRow)}</tbody>
+  </table></div>
+</section>`
 }
 
 /** Registry: where prices and downgrade targets come from, its last reload, and a reload button. URL: `/registry`. */
@@ -69,9 +92,10 @@ ${notice(data.notice)}
   ${status(data.status, data.now)}
   ${errorBox(data.status.lastError)}
 </section>
+${providersCard(data.providers)}
 <section class="card card-flush">
   <h2 class="card-title card-title-padded">Models <span class="muted">(${formatCount(models.length)})</span> <span class="muted small">prices in USD per 1M tokens</span></h2>
-  <div class="table-wrap"><table class="table table-compact">
+  <div class="table-wrap"><table class="table table-compact table-stack">
     <thead><tr><th scope="col">Model</th><th scope="col">Provider</th><th scope="col" class="num">Input</th><th scope="col" class="num">Cached input</th><th scope="col" class="num">Output</th><th scope="col">Downgrade to</th></tr></thead>
     <tbody>${models.map(modelRow)}</tbody>
   </table></div>
