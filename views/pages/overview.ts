@@ -5,6 +5,7 @@ import { usageChart } from '../partials/chart'
 import { pageHeader } from '../partials/page-header'
 import { rangeTabs } from '../partials/range-tabs'
 import { costWithPricing } from '../partials/cost'
+import { shownString } from '../../src/limits'
 import type { BreakdownRow, LayoutData, OverviewData, OverviewTotals } from '../types'
 import { href } from '../url'
 
@@ -66,7 +67,7 @@ function breakdowns(data: OverviewData): SafeHtml {
   const total = data.totals.costUsd
   const providers = data.byProvider.map((r) => breakdownRow(html`${providerLabel(r.key)}`, r, total))
   const features = data.byFeature.map((r) =>
-    breakdownRow(r.key ? html`<span class="tag" title="${r.key}">${r.key}</span>` : html`<span class="muted">(no feature)</span>`, r, total),
+    breakdownRow(r.key ? html`<span class="tag" title="${shownString(r.key)}">${shownString(r.key)}</span>` : html`<span class="muted">(no feature)</span>`, r, total),
   )
   const other = data.otherFeatures
   if (other) features.push(breakdownRow(html`<span class="muted">${plural(other.features, 'other feature')}</span>`, other, total))
