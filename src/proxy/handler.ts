@@ -12,7 +12,8 @@ import type { Meter, MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
 import { errorResponse, type LectrErrorCode } from './errors'
-import { eventCost } from './event'
+import { eventCost, upstreamLabels } from './event'
+import { clientKeys } from './scrub-keys'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
 import { isoNow } from './iso-now'
@@ -96,10 +97,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.outputTokens = usage ? usage.outputTokens : null
       base.reasoningTokens = usage ? usage.reasoningTokens : null
       base.usageEstimated = result?.estimated ?? false
-      base.errorCode = errorCode ?? result?.errorCode ?? null
       const { costUsd, responseModel } = eventCost(registry, base, result)
       base.costUsd = costUsd
-      base.responseModel = responseModel
+      // What the upstream said is stored scrubbed of keys: a provider may echo the client's key back.
+      const upstreamSaid = upstreamLabels(responseModel, errorCode ? null : result?.errorCode ?? null, () => clientKeys(incoming, url.search))
+      base.errorCode = errorCode ?? upstreamSaid.errorCode
+      base.responseModel = upstreamSaid.responseModel
     }
     /**
      * Records the request's one event. With `complete`, usage and cost are worked out after the answer has gone out
