@@ -7,6 +7,7 @@ import { detectProvider } from '../registry/detect'
 import type { RegistryStore } from '../registry/store'
 import { TASKS, type ProviderId, type Registry, type Task } from '../registry/schema'
 import { bodyKind, createMeter } from '../usage/meter'
+import { estimateInputTokens } from '../usage/estimate'
 import { meterJsonBody } from '../usage/json-meter'
 import type { Meter, MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
@@ -266,7 +267,9 @@ export function createProxyHandler(deps: ProxyDeps) {
         return new Response(null, { status, headers: outHeaders })
       }
       const newMeter = () => {
-        const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk })
+        // A stream without totals is estimated, input from the body's size; a refusal (4xx, 5xx) consumed no input.
+        const inputTokensEstimate = status < 400 ? estimateInputTokens(read.bytes?.byteLength ?? 0) : 0
+        const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk, inputTokensEstimate })
         return provider.id === 'azure' ? watchContentFilter(plain) : plain
       }
       const ended = (meter: Meter, outcome: BodyOutcome) => {
