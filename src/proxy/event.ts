@@ -1,4 +1,5 @@
 import { priceModel, costUsd } from '../registry/pricing'
+import { scrubKeys } from './scrub-keys'
 import type { Registry } from '../registry/schema'
 import type { LectrEvent } from '../events/types'
 import type { MeterResult } from '../usage/types'
@@ -17,4 +18,21 @@ export function eventCost(
   if (!usage) return { costUsd: e.status >= 400 ? 0 : null, responseModel }
   const entry = priceModel(registry, e.provider, responseModel, e.model)
   return { costUsd: entry?.price ? costUsd(entry.price, usage) : null, responseModel }
+}
+
+/**
+ * The strings an upstream answer sent that an event stores (its model and error code), scrubbed of provider keys:
+ * a provider may echo the client's key back in them (`scrubKeys`). `keys` gives the client's keys, read only when
+ * there is something to scrub.
+ *
+ * @example upstreamLabels('gpt-4o-2024-08-06', 'sk-bad-AbCdEfGhIjKlMnOpQrStUv', () => []) // { responseModel: 'gpt-4o-2024-08-06', errorCode: '[redacted]' }
+ */
+export function upstreamLabels(
+  responseModel: string | null,
+  errorCode: string | null,
+  keys: () => readonly string[],
+): { responseModel: string | null; errorCode: string | null } {
+  if (responseModel === null && errorCode === null) return { responseModel, errorCode }
+  const own = keys()
+  return { responseModel: scrubKeys(responseModel, own), errorCode: scrubKeys(errorCode, own) }
 }

@@ -7,12 +7,14 @@ import { detectProvider } from '../registry/detect'
 import type { RegistryStore } from '../registry/store'
 import { TASKS, type ProviderId, type Registry, type Task } from '../registry/schema'
 import { bodyKind, createMeter } from '../usage/meter'
+import { estimateInputTokens } from '../usage/estimate'
 import { meterJsonBody } from '../usage/json-meter'
 import type { Meter, MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
 import { errorResponse, type LectrErrorCode } from './errors'
-import { eventCost } from './event'
+import { eventCost, upstreamLabels } from './event'
+import { clientKeys } from './scrub-keys'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
 import { isoNow } from './iso-now'
@@ -101,10 +103,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.outputTokens = usage ? usage.outputTokens : null
       base.reasoningTokens = usage ? usage.reasoningTokens : null
       base.usageEstimated = result?.estimated ?? false
-      base.errorCode = errorCode ?? result?.errorCode ?? null
       const { costUsd, responseModel } = eventCost(registry, base, result)
       base.costUsd = costUsd
-      base.responseModel = responseModel
+      // What the upstream said is stored scrubbed of keys: a provider may echo the client's key back.
+      const upstreamSaid = upstreamLabels(responseModel, errorCode ? null : result?.errorCode ?? null, () => clientKeys(incoming, url.search))
+      base.errorCode = errorCode ?? upstreamSaid.errorCode
+      base.responseModel = upstreamSaid.responseModel
     }
     /**
      * Records the request's one event. With `complete`, usage and cost are worked out after the answer has gone out
@@ -269,7 +273,9 @@ export function createProxyHandler(deps: ProxyDeps) {
         return new Response(null, { status, headers: outHeaders })
       }
       const newMeter = () => {
-        const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk })
+        // A stream without totals is estimated, input from the body's size; a refusal (4xx, 5xx) consumed no input.
+        const inputTokensEstimate = status < 400 ? estimateInputTokens(read.bytes?.byteLength ?? 0) : 0
+        const plain = createMeter({ provider: provider.id, endpoint, stream, contentType, stripUsageChunk, inputTokensEstimate })
         return provider.id === 'azure' ? watchContentFilter(plain) : plain
       }
       const ended = (meter: Meter, outcome: BodyOutcome) => {

@@ -12,6 +12,8 @@ export interface MeterOptions {
   contentType: string | null
   /** see `SseMeterOptions.stripUsageChunk`; applies to event streams only */
   stripUsageChunk: boolean
+  /** see `SseMeterOptions.inputTokensEstimate`; applies to event streams only */
+  inputTokensEstimate?: number
 }
 
 export type BodyKind = 'event-stream' | 'json' | 'opaque'

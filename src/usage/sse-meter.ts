@@ -22,6 +22,8 @@ export interface SseMeterOptions {
   stripUsageChunk: boolean
   /** the largest event parsed; larger ones are forwarded untouched, unmetered (default 16 MiB) */
   maxEventBytes?: number
+  /** the request's input tokens estimated from its size (`estimateInputTokens`), for a stream without totals; default 0 */
+  inputTokensEstimate?: number
 }
 
 /**
@@ -31,13 +33,13 @@ export interface SseMeterOptions {
  * `response.usage` (Gemini's cumulative usage is never added up; Groq's double report counts once).
  * `responseModel` is the first non-empty `model`; `errorCode` the first error event or `{"error": ...}` payload.
  *
- * When the stream ends without totals:
- * - it ended normally (or sent `[DONE]`): `usage: null, estimated: false` (e.g. Azure before `2024-09-01-preview`);
- * - it was cut off (`finish(false)`) after a running total (Gemini): that total, `estimated: true`;
- * - it was cut off before any usage: output is estimated from the generated text seen (`delta.content`,
- *   tool-call `arguments`, reasoning text, legacy `text`, Responses `*.delta`) at 4 characters per token,
- *   rounded up, with input 0 (unknown), `estimated: true`. This is what the event of a client that left
- *   mid-stream records. Nothing generated seen: `usage: null`.
+ * When the stream ends without totals, its usage is estimated (`estimated: true`), whether it ended normally (e.g.
+ * Azure before `2024-09-01-preview`, a provider that ignores `include_usage`) or was cut off (`finish(false)`: the
+ * upstream broke, the client left):
+ * - cut off after a running total (Gemini): that total, with `inputTokensEstimate` as input if it counted none;
+ * - otherwise: input is `inputTokensEstimate` (from the request's size) and output is estimated from the
+ *   generated text seen (`delta.content`, tool-call `arguments`, reasoning text, legacy `text`, Responses
+ *   `*.delta`) at 4 characters per token, rounded up. Both 0 (no estimate given, nothing generated): `usage: null`.
  *
  * Without stripping, `push` returns the very chunk it was given. With stripping, it returns the chunk minus the
  * usage-only event (byte for byte; every other byte is untouched) and holds back only a trailing incomplete
@@ -57,7 +59,7 @@ const decoder = new TextDecoder()
 export function createSseMeter(options: SseMeterOptions): Meter {
   const { stripUsageChunk } = options
   const framer = new SseFramer(options.maxEventBytes ?? MAX_EVENT_BYTES)
-  const tracker = new StreamUsageTracker(options.endpoint)
+  const tracker = new StreamUsageTracker(options.endpoint, options.inputTokensEstimate)
   const observe = (block: Uint8Array, lines?: number): boolean =>
     tracker.observe(parseSseEvent(decoder.decode(block), lines), stripUsageChunk)
 

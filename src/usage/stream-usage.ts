@@ -51,7 +51,11 @@ export class StreamUsageTracker {
   private sawDone = false
   private readonly generatedText: GeneratedText | null
 
-  constructor(private readonly endpoint: Endpoint) {
+  /** `inputTokensEstimate`: the request's input as estimated from its size (`estimateInputTokens`), 0 for none. */
+  constructor(
+    private readonly endpoint: Endpoint,
+    private readonly inputTokensEstimate = 0,
+  ) {
     this.generatedText = GENERATED_TEXT[endpoint]
   }
 
@@ -97,19 +101,22 @@ export class StreamUsageTracker {
       const { data, parsed } = this.lastUsage
       const chunk = parsed === UNPARSED ? parseJsonSafely(data) : parsed
       const usage = readUsage(chunk)
-      if (usage) return this.withUsage(usageForEndpoint(usage, this.endpoint), !ended && !hasFinalTotals(chunk))
+      if (usage) {
+        if (ended || hasFinalTotals(chunk)) return this.withUsage(usageForEndpoint(usage, this.endpoint), false)
+        // A running total of a cut stream: the input the provider counted wins over the estimate; none is no count.
+        const partial = usageForEndpoint(usage, this.endpoint)
+        return this.withUsage(partial.inputTokens > 0 ? partial : { ...partial, inputTokens: this.inputTokensEstimate }, true)
+      }
     }
-    if (!ended && this.generatedCharCount > 0) return this.withUsage(this.estimateFromText(), true)
-    return this.withUsage(null, false)
+    const estimate = this.estimate()
+    return this.withUsage(estimate, estimate !== null)
   }
 
-  private estimateFromText(): Usage {
-    return {
-      inputTokens: 0,
-      cachedInputTokens: 0,
-      outputTokens: Math.ceil(this.generatedCharCount / CHARS_PER_TOKEN),
-      reasoningTokens: 0,
-    }
+  /** Input from the request's size, output from the generated text seen; null when both are 0 (nothing known). */
+  private estimate(): Usage | null {
+    const outputTokens = Math.ceil(this.generatedCharCount / CHARS_PER_TOKEN)
+    if (outputTokens === 0 && this.inputTokensEstimate === 0) return null
+    return { inputTokens: this.inputTokensEstimate, cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }
   }
 
   private withUsage(usage: Usage | null, estimated: boolean): MeterResult {

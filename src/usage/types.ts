@@ -10,12 +10,12 @@ export type Endpoint = 'chat/completions' | 'completions' | 'embeddings' | 'resp
 
 /** What a meter learned from an upstream answer body. */
 export interface MeterResult {
-  /** null when the provider never sent its totals (see `estimated`). */
+  /** null when the provider never sent its totals and there was nothing to estimate them from (see `estimated`). */
   usage: Usage | null
   /**
-   * true when the stream was cut off before its totals and `usage` holds only what was seen so far: the last
-   * running total (Gemini), or else output estimated from the generated text at 4 characters per token, with
-   * input unknown (0). See `createSseMeter`.
+   * true when a stream ended (normally or cut off) without its totals and `usage` holds an estimate: the last
+   * running total (Gemini, cut off), or else input estimated from the request's size and output from the generated
+   * text at 4 characters per token. See `createSseMeter`.
    */
   estimated: boolean
   /** the model the provider named in its answer */

@@ -29,6 +29,9 @@ beforeEach(() => {
 
 const { chunks: CHUNKS, usageChunk: USAGE_CHUNK } = azureChatStream({ usage: USAGE })
 const messages = [{ role: 'user' as const, content: 'Say hello in French' }]
+/** The text the chunks generated (`delta.content`). */
+const generatedText = (chunks: unknown[]) =>
+  (chunks as { choices: { delta?: { content?: string } }[] }[]).flatMap((c) => c.choices.map((ch) => ch.delta?.content ?? '')).join('')
 
 describe.each(['2024-10-21', '2024-09-01-preview', 'v1'])('API version %s: usage is asked for', (apiVersion) => {
   beforeEach(async () => {
@@ -82,7 +85,7 @@ describe.each(['2024-06-01', '2024-02-01'])('API version %s: usage is not asked 
     expect((await putAzure(lectr, fake.origin, apiVersion)).status).toBe(200)
   })
 
-  test('the request goes as the client sent it; the event records usage as unavailable (null), never 0', async () => {
+  test('the request goes as the client sent it; the event records usage as estimated (request size, text seen), never 0 nor null', async () => {
     const { data: stream, response } = await azureClient(lectr).chat.completions.create({ model: 'my-prod-deployment', stream: true, messages }).withResponse()
     const got: unknown[] = []
     for await (const c of stream) got.push(c)
@@ -96,13 +99,16 @@ describe.each(['2024-06-01', '2024-02-01'])('API version %s: usage is not asked 
       status: 200,
       error_code: null,
       response_model: 'gpt-4o-2024-08-06',
-      input_tokens: null,
-      cached_input_tokens: null,
-      output_tokens: null,
-      reasoning_tokens: null,
-      cost_usd: null,
-      usage_estimated: 0,
+      // 4 bytes of request body, and 4 characters of generated text, a token
+      input_tokens: Math.ceil(Buffer.byteLength(fake.last.body) / 4),
+      cached_input_tokens: 0,
+      output_tokens: Math.ceil(generatedText(CHUNKS).length / 4),
+      reasoning_tokens: 0,
+      usage_estimated: 1,
     })
+    expect(event.cost_usd).toBeCloseTo((event.input_tokens * 2.5 + event.output_tokens * 10) / 1e6, 12)
+    expect(event.input_tokens).toBeGreaterThan(0)
+    expect(event.output_tokens).toBeGreaterThan(0)
   })
 
   test('a non-streaming answer still carries usage and is priced', async () => {
@@ -134,7 +140,9 @@ describe('legacy completions stream', () => {
       expect(got).toEqual([textChunk])
       expect('stream_options' in JSON.parse(fake.last.body)).toBe(injected)
       const event = await eventOf(lectr, response.headers.get('x-lectr-request-id'))
-      expect(event.input_tokens).toBe(injected ? 4 : null)
+      // without the usage chunk: estimated from the request's size
+      expect(event.input_tokens).toBe(injected ? 4 : Math.ceil(Buffer.byteLength(fake.last.body) / 4))
+      expect(event.usage_estimated).toBe(injected ? 0 : 1)
       expect(event.response_model).toBe('gpt-35-turbo-instruct')
     }
   })

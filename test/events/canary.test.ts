@@ -36,6 +36,13 @@ beforeAll(async () => {
           { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
           { status: 401, headers: echo },
         )
+      // echoed where Lectr reads what it stores (error code, model), not only in the message
+      case 'gpt-4o-echo-code':
+        return Response.json({ error: { message: 'no', type: key, status: key, code: key } }, { status: 401, headers: echo })
+      case 'gpt-4o-echo-model':
+        return Response.json({ id: 'x', object: 'chat.completion', model: key, choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }, { headers: echo })
+      case 'gpt-4o-echo-stream':
+        return sse([...openaiChatStream(2, null, key).slice(0, 2), { error: { message: 'no', type: key, code: key } }], { headers: echo })
       case 'gpt-4o-slow':
         await Bun.sleep(1500)
         return chatJson()
@@ -136,6 +143,9 @@ test('a canary provider key through every path leaves no trace in the database, 
   await run('timeout', chat('gpt-4o-slow'))
   await run('mid-stream error', chat('gpt-4o-midstream-error', { stream: true }))
   await run('upstream broken', chat('gpt-4o-break', { stream: true }))
+  await run('key echoed in error code', chat('gpt-4o-echo-code'))
+  await run('key echoed as model', chat('gpt-4o-echo-model'))
+  await run('key echoed in a stream', chat('gpt-4o-echo-stream', { stream: true }))
   // refused by Lectr
   await run('invalid provider header', chat('gpt-4o', {}, { 'x-lectr-provider': 'openia' }))
   await run('key as provider header', chat('gpt-4o', {}, { 'x-lectr-provider': CANARY }))

@@ -440,7 +440,7 @@ describe('azure', () => {
       responseModel: 'gpt-4o-2024-08-06', cost: expectedCost('gpt-4o', 500, 256, 40),
     })
   })
-  test('streamed at 2024-06-01: not asked (it would answer 400), usage recorded as unavailable', async () => {
+  test('streamed at 2024-06-01: not asked (it would answer 400), usage estimated from the request size and the text', async () => {
     plan('azure', { prompt: 20, completion: 3 }, 'gpt-4o-2024-08-06')
     const { data: stream, response } = await legacyClient.chat.completions
       .create({ model: 'prod-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }, az)
@@ -451,10 +451,12 @@ describe('azure', () => {
     expect(chunks).toEqual(payloads(last().blocks))
     const e = await eventFor(response.headers.get('x-lectr-request-id'))
     expect(e.status).toBe(200)
-    expect(e.input_tokens).toBeNull()
-    expect(e.output_tokens).toBeNull()
-    expect(e.cost_usd).toBeNull()
-    expect(e.usage_estimated).toBe(0)
+    const text = (chunks as { choices: { delta?: { content?: string } }[] }[]).flatMap((c) => c.choices.map((ch) => ch.delta?.content ?? '')).join('')
+    expect(e.input_tokens).toBe(Math.ceil(Buffer.byteLength(fakes.azure.last.body) / 4))
+    expect(e.output_tokens).toBe(Math.ceil(text.length / 4))
+    expect(e.output_tokens).toBeGreaterThan(0)
+    expect(e.cost_usd).toBeCloseTo(expectedCost('gpt-4o', e.input_tokens, 0, e.output_tokens), 12)
+    expect(e.usage_estimated).toBe(1)
     expect(e.response_model).toBe('gpt-4o-2024-08-06')
   })
 })

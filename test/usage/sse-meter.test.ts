@@ -90,7 +90,8 @@ const openaiNoUsage: StreamFixture = {
     DONE,
   ],
   usageOnlyBlock: null,
-  expected: { usage: null, estimated: false, responseModel: 'gpt-4o-2024-08-06', errorCode: null },
+  // no totals: estimated from the text ('Hi': 1 token); input unknown to a meter given no estimate
+  expected: { usage: usage(0, 0, 1, 0), estimated: true, responseModel: 'gpt-4o-2024-08-06', errorCode: null },
 }
 
 const completionChunk = (choices: unknown[], usageValue: unknown = null): Block => [
@@ -337,7 +338,8 @@ const midStreamError: StreamFixture = {
     [data({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } })],
   ],
   usageOnlyBlock: null,
-  expected: { usage: null, estimated: false, responseModel: 'gpt-4o-2024-08-06', errorCode: 'server_error' },
+  // 'Partial': 7 characters, 2 tokens
+  expected: { usage: usage(0, 0, 2, 0), estimated: true, responseModel: 'gpt-4o-2024-08-06', errorCode: 'server_error' },
 }
 
 const FIXTURES: StreamFixture[] = [
@@ -362,8 +364,8 @@ const FIXTURES: StreamFixture[] = [
 // ---------------------------------------------------------------------------------------------------------------
 // Running a meter
 
-function meterFor(fixture: Pick<StreamFixture, 'provider' | 'endpoint'>, stripUsageChunk: boolean): Meter {
-  return createSseMeter({ provider: fixture.provider, endpoint: fixture.endpoint, stripUsageChunk })
+function meterFor(fixture: Pick<StreamFixture, 'provider' | 'endpoint'>, stripUsageChunk: boolean, inputTokensEstimate?: number): Meter {
+  return createSseMeter({ provider: fixture.provider, endpoint: fixture.endpoint, stripUsageChunk, inputTokensEstimate })
 }
 
 /** Feeds the chunks; answers the bytes the client receives and the result. */
@@ -533,12 +535,41 @@ describe('sse meter: streams that end without their totals', () => {
     expect(cut(openaiReasoning, 1)).toEqual({ usage: null, estimated: false, responseModel: O4, errorCode: null })
   })
 
-  test('ended normally without a usage chunk: no usage, not estimated', () => {
-    expect(cut(openaiNoUsage, 4, true)).toMatchObject({ usage: null, estimated: false })
+  test('ended normally without a usage chunk: estimated like a cut stream', () => {
+    expect(cut(openaiNoUsage, 4, true)).toMatchObject({ usage: usage(0, 0, 1, 0), estimated: true })
   })
 
-  test('[DONE] seen, then cut: the stream was complete, nothing to estimate', () => {
-    expect(cut(openaiNoUsage, 4, false)).toMatchObject({ usage: null, estimated: false })
+  test('[DONE] seen, then cut: estimated the same', () => {
+    expect(cut(openaiNoUsage, 4, false)).toMatchObject({ usage: usage(0, 0, 1, 0), estimated: true })
+  })
+
+  const withInput = (fixture: StreamFixture, blocks: number, complete: boolean) =>
+    run(meterFor(fixture, false, 250), [encoder.encode(sse(fixture.blocks.slice(0, blocks), fixture.eol))], complete).result
+
+  test('ended without totals, given an input estimate: input from it, output from the text', () => {
+    expect(withInput(openaiNoUsage, 4, true)).toEqual({ usage: usage(250, 0, 1, 0), estimated: true, responseModel: 'gpt-4o-2024-08-06', errorCode: null })
+  })
+
+  test('cut before the totals, given an input estimate: input from it, output from the text', () => {
+    expect(withInput(openaiReasoning, 3, false)).toEqual({ usage: usage(250, 0, 5, 0), estimated: true, responseModel: O4, errorCode: null })
+  })
+
+  test('cut before anything was generated, given an input estimate: the input alone', () => {
+    expect(withInput(openaiReasoning, 1, false)).toMatchObject({ usage: usage(250, 0, 0, 0), estimated: true })
+  })
+
+  test("cut after a running total: the provider's input count wins over the estimate", () => {
+    expect(withInput(geminiCumulative, 2, false)).toMatchObject({ usage: usage(12, 0, 120, 100), estimated: true })
+  })
+
+  test('cut after a running total without an input count: the estimate fills it in', () => {
+    const stream = sse([[data({ model: 'm', choices: [{ index: 0, delta: { content: 'abcd' }, finish_reason: null }], usage: { completion_tokens: 7 } })]])
+    const { result } = run(meterFor(openaiNoUsage, false, 250), [encoder.encode(stream)], false)
+    expect(result).toMatchObject({ usage: usage(250, 0, 7, 0), estimated: true })
+  })
+
+  test('the final totals are never mixed with the estimate', () => {
+    expect(withInput(openaiReasoning, 6, true)).toMatchObject({ usage: openaiReasoning.expected.usage, estimated: false })
   })
 
   test('empty stream', () => {
