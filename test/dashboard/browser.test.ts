@@ -231,5 +231,5 @@ test(
     dropExpectedStatus(401)
     expectClean('session ended')
   },
-  30_000,
+  120_000,
 )

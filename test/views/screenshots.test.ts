@@ -205,7 +205,7 @@ describe('dashboard in Chromium', () => {
         expect(takeProblems(), path).toEqual({ console: [], csp: [], offOrigin: [] })
       }
     },
-    30_000,
+    90_000,
   )
 
   for (const width of [390, 1400]) {
@@ -227,7 +227,7 @@ describe('dashboard in Chromium', () => {
           await narrow.close()
         }
       },
-      60_000,
+      90_000,
     )
   }
 
