@@ -16,6 +16,7 @@ import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
 import { SigninThrottle } from './throttle'
 import { RollupDays } from './rollup-days'
+import { eventLogProblem } from '../admin/health'
 
 export interface DashboardDeps extends AdminDeps {
   config: Config
@@ -35,6 +36,12 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
   setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
   return { deps, sessions: new SessionStore(deps.db, now), throttle: new SigninThrottle(now), days }
+}
+
+/** What the banner says while events wait unwritten or were lost, else null. */
+function eventLogWarning(d: Dashboard): string | null {
+  const h = d.deps.eventLogHealth?.()
+  return h ? eventLogProblem(h) : null
 }
 
 /** Just-finished requests show: the writer's queue is written, and the day cache forgets what that changed. */
@@ -87,6 +94,7 @@ export function signedIn(d: Dashboard, ctx: RouteContext, session: Session): Sig
       currentOrg: org,
       csrf: session.csrf,
       registryError: d.deps.registry.status.lastError,
+      eventLogWarning: eventLogWarning(d),
     }),
   }
 }
