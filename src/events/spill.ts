@@ -21,7 +21,10 @@ export class SpillFile {
 
   constructor(readonly path: string) {
     if (!existsSync(path)) return
-    this.size = statSync(path).size
+    const stat = statSync(path)
+    // Not a file (a directory in its place): nothing to replay, and appends fail, so events beyond the bound are counted lost.
+    if (!stat.isFile()) return
+    this.size = stat.size
     this.unread = this.countLines()
     // A run that died while appending can leave half a line: end it, so the next line starts on its own.
     if (this.size > 0 && !this.endsWithNewline()) {
