@@ -17,7 +17,7 @@ export interface Health {
 export function eventLogProblem(e: EventLogHealth): string | null {
   const problems: string[] = []
   if (e.failing !== null) problems.push(`the event log cannot be written (${e.failing}); ${e.queued + e.spilled} events wait to be written`)
-  else if (e.spilled > 0) problems.push(`${e.spilled} events spilled to disk while the event log could not be written are being written now`)
+  else if (e.replaying) problems.push(`the events spilled to disk while the event log could not be written are being written now (${e.queued + e.spilled} wait)`)
   if (e.overflowed > 0) problems.push(`${e.overflowed} events were lost since start: the event queue (LECTR_EVENT_BUFFER) was full and they could not be spilled to disk`)
   if (e.dropped > 0) problems.push(`${e.dropped} events were dropped since start: the database refused them (see the log)`)
   return problems.length ? problems.join('; ') : null

@@ -36,6 +36,8 @@ export interface EventLogHealth {
   dropped: number
   /** the last write's error while the event log cannot be written, else null */
   failing: string | null
+  /** true until every spilled event is written (read back from the file is not enough) */
+  replaying: boolean
 }
 
 const DAY_MS = 86_400_000
@@ -183,6 +185,7 @@ export class EventWriter {
     return {
       queued: this.queue.length, spilled: this.spilled, written: this.written, overflowed: this.overflowed,
       dropped: this.dropped, failing: this.failures > 0 ? this.lastError : null,
+      replaying: this.spilled > 0 || (this.spill?.exists ?? false),
     }
   }
 

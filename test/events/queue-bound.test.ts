@@ -82,7 +82,7 @@ describe('the bound, with nowhere to spill', () => {
     await eventually(() => writer.pending === 0, 8000)
     // the first 50 are kept and written in order; the newest 30 are the ones lost
     expect(idsInOrder(db)).toEqual(ids.slice(0, 50))
-    expect(writer.health()).toEqual({ queued: 0, spilled: 0, written: 50, overflowed: 30, dropped: 0, failing: null })
+    expect(writer.health()).toEqual({ queued: 0, spilled: 0, written: 50, overflowed: 30, dropped: 0, failing: null, replaying: false })
     // a second burst is a second log line
     db.exec('PRAGMA query_only = 1')
     for (let i = 0; i < 60; i++) writer.enqueue(event())
@@ -118,7 +118,7 @@ describe('the spill file', () => {
     expect(lines(spill).map((l) => JSON.parse(l).id)).toEqual(ids.slice(50))
     add(30)
     await eventually(() => writer.health().failing !== null)
-    expect(writer.health()).toMatchObject({ queued: 50, spilled: 100, written: 0, overflowed: 0 })
+    expect(writer.health()).toMatchObject({ queued: 50, spilled: 100, written: 0, overflowed: 0, replaying: true })
     expect(logs.filter((l) => l.includes('event queue is full'))).toHaveLength(1)
 
     db.exec('PRAGMA query_only = 0')
@@ -127,6 +127,7 @@ describe('the spill file', () => {
     await Bun.sleep(100)
     clearInterval(during)
     await eventually(() => writer.pending === 0 && writer.spilled === 0 && !existsSync(spill), 8000)
+    expect(writer.health().replaying).toBe(false)
     expect(idsInOrder(db)).toEqual(ids)
     expect(sumRollupRequests(db)).toBe(ids.length)
     expect(writer.health()).toMatchObject({ written: ids.length, overflowed: 0, dropped: 0, failing: null })
