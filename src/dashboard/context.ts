@@ -44,7 +44,10 @@ function eventLogWarning(d: Dashboard): string | null {
   return h ? eventLogProblem(h) : null
 }
 
-/** Just-finished requests show: the writer's queue is written, and the day cache forgets what that changed. */
+/**
+ * Just-finished requests show: a batch of the writer's queue is written (at most one: a backlog is the timer's job),
+ * and the day cache forgets what that changed.
+ */
 function freshData(d: Dashboard): void {
   d.deps.flushEvents()
   d.days.sync()

@@ -126,6 +126,7 @@ export class EventWriter {
   /** one log line per burst of events beyond the bound: set when the burst starts, cleared when the queue has room */
   private overflowLogged = false
   private spillFailLogged = false
+  private removeFailLogged = false
   private closed = false
 
   constructor(
@@ -272,10 +273,12 @@ export class EventWriter {
     } else if (this.spill.exists && this.fromSpill === 0) {
       try {
         this.spill.remove()
+        this.removeFailLogged = false
         this.log(`lectr: every spilled event is written; ${this.spill.path} removed`)
       } catch (err) {
         // Harmless but for the disk space: replaying it again stores nothing twice. Tried again at the next write.
-        this.log(`lectr: ${this.spill.path} could not be removed: ${(err as Error).message}`)
+        if (!this.removeFailLogged) this.log(`lectr: ${this.spill.path} could not be removed (tried again after each write): ${(err as Error).message}`)
+        this.removeFailLogged = true
       }
     }
   }
