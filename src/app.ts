@@ -4,6 +4,7 @@ import { Elysia } from 'elysia'
 import { adminRoutes } from './admin/routes'
 import type { Config } from './config'
 import type { LectrEvent } from './events/types'
+import type { EventLogHealth } from './events/writer'
 import type { OrgStore } from './orgs/store'
 import { createProxyHandler } from './proxy/handler'
 import { modelsList } from './proxy/models'
@@ -19,6 +20,7 @@ export interface AppDeps {
   /** where finished events go (the batched writer); null when the event log is off */
   record: ((e: LectrEvent, complete?: () => void) => void) | null
   flushEvents: () => void
+  eventLogHealth?: () => EventLogHealth
   adminTokenHash: () => string
   version: string
   clock?: () => Date
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps) {
   const adminDeps = {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
+    eventLogHealth: deps.eventLogHealth,
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
   // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.

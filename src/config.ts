@@ -20,6 +20,7 @@ export const Config = Type.Object({
   upstreamTimeoutMs: Type.Integer({ minimum: 1 }),
   retentionDays: Type.Integer({ minimum: 1 }),
   eventLog: Type.Boolean(),
+  eventBuffer: Type.Integer({ minimum: 1 }),
   maxUpstreamRequests: Type.Integer({ minimum: 1, maximum: 65535 }),
   upstreamHttp2: Type.Boolean(),
 })
@@ -53,6 +54,7 @@ export const SETTINGS: Setting[] = [
   { key: 'retentionDays', flag: '--retention-days', env: 'LECTR_RETENTION_DAYS', kind: 'int', default: '90', help: 'raw events older than this are pruned (roll-ups stay)' },
   { key: 'maxUpstreamRequests', flag: '--max-upstream-requests', env: 'LECTR_MAX_UPSTREAM_REQUESTS', kind: 'int', default: '4096', help: 'upstream requests (open streams included) in flight at once; sets BUN_CONFIG_MAX_HTTP_REQUESTS' },
   { key: 'upstreamHttp2', flag: '--upstream-http2', env: 'LECTR_UPSTREAM_HTTP2', kind: 'bool', default: '0', help: "speak HTTP/2 to https upstreams that offer it, HTTP/1.1 to the others (Bun's HTTP/2 client is experimental)" },
+  { key: 'eventBuffer', flag: '--event-buffer', env: 'LECTR_EVENT_BUFFER', kind: 'int', default: '100000', help: 'events waiting in memory while the database cannot be written; beyond it they go to <db>.spill.ndjson' },
   { key: 'eventLog', flag: '--event-log', env: 'LECTR_EVENT_LOG', kind: 'bool', default: '1', help: 'record events (0 only for benchmarking the proxy alone)' },
 ]
 

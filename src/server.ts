@@ -35,7 +35,11 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   let admin = resolveAdminToken(db, config.adminToken)
   const registry = new RegistryStore({ path: config.registry ?? undefined, log })
   if (config.registry) registry.watch()
-  const writer = new EventWriter(db, { log: (l) => console.error(l) })
+  const writer = new EventWriter(db, {
+    maxQueued: config.eventBuffer,
+    spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,
+    log: (l) => console.error(l),
+  })
   const checkpointer = startCheckpointer(db, config.db)
 
   let inflight = 0
@@ -58,7 +62,9 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const app = createApp({
     config, db, orgs, registry, version: VERSION,
     record: config.eventLog ? (e, complete) => writer.enqueue(e, complete) : null,
-    flushEvents: () => writer.flush(),
+    // A read writes at most one batch of what waits; the timer writes the rest (never a backlog on a request).
+    flushEvents: () => writer.flushForRead(),
+    eventLogHealth: () => writer.health(),
     adminTokenHash: () => admin.hash,
     fetch: opts.fetch,
     inflight: counter,

@@ -111,6 +111,17 @@ export function registryBanner(errors: string[] | null | undefined): SafeHtml {
 </div>`
 }
 
+/** Shown on every page while events wait unwritten or were lost: the pages may be missing requests. */
+export function eventLogBanner(warning: string | null | undefined): SafeHtml {
+  if (!warning) return html``
+  return html`<div class="banner banner-error" role="alert">
+  <div class="container">
+    <strong>Some requests may be missing from these pages.</strong>
+    <span class="banner-detail">${warning}.</span>
+  </div>
+</div>`
+}
+
 /** The signed-in page frame: header with org switcher and sign-out, the nav, the registry banner, then `body`. */
 export function layout(data: LayoutData, body: SafeHtml): string {
   return documentShell(
@@ -133,6 +144,7 @@ export function layout(data: LayoutData, body: SafeHtml): string {
   </nav>
 </header>
 ${registryBanner(data.registryError)}
+${eventLogBanner(data.eventLogWarning)}
 <main class="container main">
 ${body}
 </main>`,

@@ -31,6 +31,8 @@ export interface LayoutData {
   csrf: string
   /** the registry's last reload error, shown as a banner on every page; null/empty when the last reload was fine */
   registryError?: string[] | null
+  /** why the event log is not keeping every event (unwritable, or events lost), shown as a banner; null when fine */
+  eventLogWarning?: string | null
 }
 
 export interface SigninData {

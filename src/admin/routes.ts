@@ -6,6 +6,8 @@ import { listEvents, modelDistribution } from '../events/queries'
 import type { OrgStore } from '../orgs/store'
 import { PROVIDER_IDS, TASKS } from '../registry/schema'
 import type { RegistryStore } from '../registry/store'
+import type { EventLogHealth } from '../events/writer'
+import { healthOf } from './health'
 import { apiError, json, problemsOf, readJson } from './respond'
 import { LIMITS } from '../limits'
 import { parseTimeRange } from './time-range'
@@ -20,8 +22,10 @@ export interface AdminDeps {
   version: string
   clock: () => Date
   allowPrivateUpstreams: boolean
-  /** writes pending events so reads see them (the writer batches) */
+  /** writes (at most a batch of) pending events so reads see them (the writer batches) */
   flushEvents: () => void
+  /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
+  eventLogHealth?: () => EventLogHealth
 }
 
 const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
@@ -34,7 +38,7 @@ export function adminRoutes(deps: AdminDeps) {
   const orgOr404 = (id: string) => deps.orgs.get(id)
 
   return new Elysia({ prefix: '/api' })
-    .get('/health', () => json({ status: 'ok', version: deps.version, registryVersion: deps.registry.current().version }))
+    .get('/health', () => json(healthOf(deps.version, deps.registry.current().version, deps.eventLogHealth?.() ?? null)))
     .onBeforeHandle(({ request, path }) => {
       if (path === '/api/health') return
       if (!isAdminToken(request.headers.get('authorization'), deps.adminTokenHash())) {

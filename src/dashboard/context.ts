@@ -16,6 +16,7 @@ import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
 import { SigninThrottle } from './throttle'
 import { RollupDays } from './rollup-days'
+import { eventLogProblem } from '../admin/health'
 
 export interface DashboardDeps extends AdminDeps {
   config: Config
@@ -37,7 +38,16 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   return { deps, sessions: new SessionStore(deps.db, now), throttle: new SigninThrottle(now), days }
 }
 
-/** Just-finished requests show: the writer's queue is written, and the day cache forgets what that changed. */
+/** What the banner says while events wait unwritten or were lost, else null. */
+function eventLogWarning(d: Dashboard): string | null {
+  const h = d.deps.eventLogHealth?.()
+  return h ? eventLogProblem(h) : null
+}
+
+/**
+ * Just-finished requests show: a batch of the writer's queue is written (at most one: a backlog is the timer's job),
+ * and the day cache forgets what that changed.
+ */
 function freshData(d: Dashboard): void {
   d.deps.flushEvents()
   d.days.sync()
@@ -87,6 +97,7 @@ export function signedIn(d: Dashboard, ctx: RouteContext, session: Session): Sig
       currentOrg: org,
       csrf: session.csrf,
       registryError: d.deps.registry.status.lastError,
+      eventLogWarning: eventLogWarning(d),
     }),
   }
 }
