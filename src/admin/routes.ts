@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { isAdminToken } from '../auth/admin-token'
+import { endAllSessions } from '../dashboard/sessions'
 import { listEvents, modelDistribution } from '../events/queries'
 import type { OrgStore } from '../orgs/store'
 import { PROVIDER_IDS, TASKS } from '../registry/schema'
@@ -107,6 +108,8 @@ export function adminRoutes(deps: AdminDeps) {
       deps.flushEvents()
       return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
     })
+    // Ends every dashboard session: the API's "sign out everywhere".
+    .post('/sessions/revoke', () => json({ revoked: endAllSessions(deps.db) }))
     .get('/registry', () => json(deps.registry.toJSON()))
     .post('/registry/reload', () => {
       const r = deps.registry.reload()

@@ -6,6 +6,7 @@
  */
 import type { Server } from 'bun'
 import type { AdminDeps } from '../admin/routes'
+import { sessionTagOf } from '../auth/admin-token'
 import { safeEqual } from '../auth/secrets'
 import type { Config } from '../config'
 import { messagePage } from '../../views/pages/message'
@@ -34,7 +35,18 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
   // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
   setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
-  return { deps, sessions: new SessionStore(deps.db, now), throttle: new SigninThrottle(now), days }
+  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: new SigninThrottle(now), days }
+}
+
+/** The session tag of the admin token in force, derived again only when the token changes. */
+function sessionTag(adminTokenHash: () => string): () => string {
+  let hash = ''
+  let tag = ''
+  return () => {
+    const current = adminTokenHash()
+    if (current !== hash) [hash, tag] = [current, sessionTagOf(current)]
+    return tag
+  }
 }
 
 /** Just-finished requests show: the writer's queue is written, and the day cache forgets what that changed. */

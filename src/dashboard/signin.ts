@@ -1,5 +1,5 @@
 /**
- * GET/POST /signin and POST /signout. Signing in with the admin token makes a new session (a random id in an
+ * GET/POST /signin, POST /signout and POST /signout/everywhere. Signing in with the admin token makes a new session (a random id in an
  * HttpOnly, SameSite=Strict cookie; only its hash is stored). The sign-in form carries its own CSRF token
  * (a short-lived cookie of the same value) and is checked for its origin; failed attempts are throttled.
  */
@@ -31,6 +31,13 @@ function form(request: Request, status: number, next: string | null, error: stri
 function seconds(ms: number): string {
   const s = Math.ceil(ms / 1000)
   return s === 1 ? '1 second' : s < 120 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`
+}
+
+/** Back to sign-in, the session cookie cleared. */
+function signedOut(request: Request): Response {
+  const res = redirect('/signin')
+  res.headers.append('set-cookie', setCookie(SESSION_COOKIE, '', { path: '/', secure: isHttps(request), maxAge: 0 }))
+  return res
 }
 
 export function signinRoutes(d: Dashboard) {
@@ -78,9 +85,16 @@ export function signinRoutes(d: Dashboard) {
       '/signout',
       action(d, (s) => {
         d.sessions.delete(s.session.idHash)
-        const res = redirect('/signin')
-        res.headers.append('set-cookie', setCookie(SESSION_COOKIE, '', { path: '/', secure: isHttps(s.request), maxAge: 0 }))
-        return res
+        return signedOut(s.request)
+      }),
+      { parse: 'none' },
+    )
+    .post(
+      // Every browser, this one included: after a lost laptop or a shared screen.
+      '/signout/everywhere',
+      action(d, (s) => {
+        d.sessions.deleteAll()
+        return signedOut(s.request)
       }),
       { parse: 'none' },
     )

@@ -14,6 +14,7 @@ const PAGES = ['/', '/?range=7d', '/models', '/models?provider=openai&range=30d'
 const FRAGMENTS = ['/models?provider=openai', '/events?status=error']
 const POSTS: [path: string, fields: Record<string, string>][] = [
   ['/signout', {}],
+  ['/signout/everywhere', {}],
   ['/orgs/switch', { org: 'default', next: '/' }],
   ['/settings/azure', { endpoint: 'https://res.openai.azure.com', apiVersion: '2024-10-21' }],
   ['/settings/azure/delete', {}],
