@@ -1,12 +1,13 @@
 import type { Database } from 'bun:sqlite'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { isAdminToken } from '../auth/admin-token'
+import type { AdminTokenThrottle } from '../auth/throttle'
 import { endAllSessions } from '../dashboard/sessions'
 import { listEvents, modelDistribution } from '../events/queries'
 import type { OrgStore } from '../orgs/store'
 import { PROVIDER_IDS, TASKS } from '../registry/schema'
 import type { RegistryStore } from '../registry/store'
+import { adminGate } from './auth'
 import { apiError, json, problemsOf, readJson } from './respond'
 import { parseTimeRange } from './time-range'
 import { azureRoutes } from './azure'
@@ -17,6 +18,8 @@ export interface AdminDeps {
   orgs: OrgStore
   registry: RegistryStore
   adminTokenHash: () => string
+  /** failed admin-token attempts per client address: shared by /api and the dashboard sign-in */
+  tokenThrottle: AdminTokenThrottle
   version: string
   clock: () => Date
   allowPrivateUpstreams: boolean
@@ -35,11 +38,9 @@ export function adminRoutes(deps: AdminDeps) {
 
   return new Elysia({ prefix: '/api' })
     .get('/health', () => json({ status: 'ok', version: deps.version, registryVersion: deps.registry.current().version }))
-    .onBeforeHandle(({ request, path }) => {
+    .onBeforeHandle(({ request, path, server }) => {
       if (path === '/api/health') return
-      if (!isAdminToken(request.headers.get('authorization'), deps.adminTokenHash())) {
-        return apiError(401, 'lectr_unauthorized', 'Send the admin token as Authorization: Bearer <token>.')
-      }
+      return adminGate(deps, request, server)
     })
     .get('/orgs', () => json({ orgs: deps.orgs.list() }))
     .post('/orgs', async ({ request }) => {

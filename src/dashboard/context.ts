@@ -7,6 +7,7 @@
 import type { Server } from 'bun'
 import type { AdminDeps } from '../admin/routes'
 import { sessionTagOf } from '../auth/admin-token'
+import type { AdminTokenThrottle } from '../auth/throttle'
 import { safeEqual } from '../auth/secrets'
 import type { Config } from '../config'
 import { messagePage } from '../../views/pages/message'
@@ -15,7 +16,6 @@ import { parseCookies } from './cookies'
 import { fromSameOrigin, readForm } from './guard'
 import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
-import { SigninThrottle } from './throttle'
 import { RollupDays } from './rollup-days'
 
 export interface DashboardDeps extends AdminDeps {
@@ -25,7 +25,8 @@ export interface DashboardDeps extends AdminDeps {
 export interface Dashboard {
   deps: DashboardDeps
   sessions: SessionStore
-  throttle: SigninThrottle
+  /** the admin API's throttle: sign-in guesses the same token */
+  throttle: AdminTokenThrottle
   /** the roll-ups per finished day, kept in memory */
   days: RollupDays
 }
@@ -35,7 +36,7 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
   // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
   setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
-  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: new SigninThrottle(now), days }
+  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }
 }
 
 /** The session tag of the admin token in force, derived again only when the token changes. */

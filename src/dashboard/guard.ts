@@ -1,5 +1,4 @@
-/** Checks on what a browser sends: where a POST came from, where a redirect may go, who is asking. */
-import type { Server } from 'bun'
+/** Checks on what a browser sends: where a POST came from, where a redirect may go, what a form holds. */
 
 /**
  * False when the request says it came from another site: `Sec-Fetch-Site` other than same-origin (or none, a
@@ -74,11 +73,6 @@ export function safeNext(raw: string | null | undefined): string | null {
   }
   if (NOT_AFTER_SIGNIN.has(path.replace(/(.)\/+$/, '$1'))) return null
   return path + url.search
-}
-
-/** The client's address for the sign-in throttle: the socket's peer, never a header a client can set. */
-export function clientAddress(request: Request, server: Server<unknown> | null | undefined): string {
-  return server?.requestIP(request)?.address ?? 'unknown'
 }
 
 /** Form fields are short; anything bigger than this is not from our forms. */
