@@ -2,6 +2,7 @@ import type { Server } from 'bun'
 import type { Database } from 'bun:sqlite'
 import { Elysia } from 'elysia'
 import { adminRoutes } from './admin/routes'
+import { AdminTokenThrottle } from './auth/throttle'
 import type { Config } from './config'
 import type { LectrEvent } from './events/types'
 import type { EventLogHealth } from './events/writer'
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps) {
   })
   const adminDeps = {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
-    clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
+    tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
     eventLogHealth: deps.eventLogHealth,
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia

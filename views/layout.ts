@@ -95,6 +95,10 @@ function signOut(csrf: string): SafeHtml {
   return html`<form class="sign-out" method="post" action="/signout">
   ${csrfField(csrf)}
   <button type="submit" class="btn btn-small btn-quiet">Sign out</button>
+</form>
+<form class="sign-out-everywhere" method="post" action="/signout/everywhere" data-confirm="Sign out of the dashboard in every browser, this one included?">
+  ${csrfField(csrf)}
+  <button type="submit" class="btn btn-small btn-quiet" title="Ends every dashboard session, in every browser">Sign out everywhere</button>
 </form>`
 }
 

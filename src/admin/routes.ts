@@ -1,13 +1,15 @@
 import type { Database } from 'bun:sqlite'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { isAdminToken } from '../auth/admin-token'
+import type { AdminTokenThrottle } from '../auth/throttle'
+import { endAllSessions } from '../dashboard/sessions'
 import { listEvents, modelDistribution } from '../events/queries'
 import type { OrgStore } from '../orgs/store'
 import { PROVIDER_IDS, TASKS } from '../registry/schema'
 import type { RegistryStore } from '../registry/store'
 import type { EventLogHealth } from '../events/writer'
 import { healthOf } from './health'
+import { adminGate } from './auth'
 import { apiError, json, problemsOf, readJson } from './respond'
 import { LIMITS } from '../limits'
 import { parseTimeRange } from './time-range'
@@ -19,6 +21,8 @@ export interface AdminDeps {
   orgs: OrgStore
   registry: RegistryStore
   adminTokenHash: () => string
+  /** failed admin-token attempts per client address: shared by /api and the dashboard sign-in */
+  tokenThrottle: AdminTokenThrottle
   version: string
   clock: () => Date
   allowPrivateUpstreams: boolean
@@ -39,11 +43,9 @@ export function adminRoutes(deps: AdminDeps) {
 
   return new Elysia({ prefix: '/api' })
     .get('/health', () => json(healthOf(deps.version, deps.registry.current().version, deps.eventLogHealth?.() ?? null)))
-    .onBeforeHandle(({ request, path }) => {
+    .onBeforeHandle(({ request, path, server }) => {
       if (path === '/api/health') return
-      if (!isAdminToken(request.headers.get('authorization'), deps.adminTokenHash())) {
-        return apiError(401, 'lectr_unauthorized', 'Send the admin token as Authorization: Bearer <token>.')
-      }
+      return adminGate(deps, request, server)
     })
     .get('/orgs', () => json({ orgs: deps.orgs.list() }))
     .post('/orgs', async ({ request }) => {
@@ -112,6 +114,8 @@ export function adminRoutes(deps: AdminDeps) {
       deps.flushEvents()
       return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
     })
+    // Ends every dashboard session: the API's "sign out everywhere".
+    .post('/sessions/revoke', () => json({ revoked: endAllSessions(deps.db) }))
     .get('/registry', () => json(deps.registry.toJSON()))
     .post('/registry/reload', () => {
       const r = deps.registry.reload()

@@ -6,6 +6,8 @@
  */
 import type { Server } from 'bun'
 import type { AdminDeps } from '../admin/routes'
+import { sessionTagOf } from '../auth/admin-token'
+import type { AdminTokenThrottle } from '../auth/throttle'
 import { safeEqual } from '../auth/secrets'
 import type { Config } from '../config'
 import { messagePage } from '../../views/pages/message'
@@ -14,7 +16,6 @@ import { parseCookies } from './cookies'
 import { fromSameOrigin, readForm } from './guard'
 import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
-import { SigninThrottle } from './throttle'
 import { RollupDays } from './rollup-days'
 import { eventLogProblem } from '../admin/health'
 
@@ -25,7 +26,8 @@ export interface DashboardDeps extends AdminDeps {
 export interface Dashboard {
   deps: DashboardDeps
   sessions: SessionStore
-  throttle: SigninThrottle
+  /** the admin API's throttle: sign-in guesses the same token */
+  throttle: AdminTokenThrottle
   /** the roll-ups per finished day, kept in memory */
   days: RollupDays
 }
@@ -35,7 +37,18 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
   // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
   setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
-  return { deps, sessions: new SessionStore(deps.db, now), throttle: new SigninThrottle(now), days }
+  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }
+}
+
+/** The session tag of the admin token in force, derived again only when the token changes. */
+function sessionTag(adminTokenHash: () => string): () => string {
+  let hash = ''
+  let tag = ''
+  return () => {
+    const current = adminTokenHash()
+    if (current !== hash) [hash, tag] = [current, sessionTagOf(current)]
+    return tag
+  }
 }
 
 /** What the banner says while events wait unwritten or were lost, else null. */

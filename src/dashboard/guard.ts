@@ -1,5 +1,4 @@
-/** Checks on what a browser sends: where a POST came from, where a redirect may go, who is asking. */
-import type { Server } from 'bun'
+/** Checks on what a browser sends: where a POST came from, where a redirect may go, what a form holds. */
 
 /**
  * False when the request says it came from another site: `Sec-Fetch-Site` other than same-origin (or none, a
@@ -28,31 +27,52 @@ function normaliseHost(host: string): string {
   return host.trim().toLowerCase().replace(/:(80|443)$/, '')
 }
 
+/** Any origin would do: only a path is accepted, and only the path and query are returned. */
+const PLACEHOLDER_ORIGIN = 'http://lectr.invalid'
+/** Pages a sign-in must not go on to: sign-in itself, and the sign-outs (a POST anyway). */
+const NOT_AFTER_SIGNIN: ReadonlySet<string> = new Set(['/signin', '/signout', '/signout/everywhere'])
+
 /**
- * A redirect target from a `next` parameter: only a local path (`/models?range=7d`), never another site
- * (`//evil.example`, `/\evil.example`, `https://...`) and never back to sign-in or sign-out. Null when unsafe.
+ * One absolute path on this origin: starts with a single `/`, no backslash (browsers read `\` as `/`), no
+ * control character (browsers drop tabs and newlines, which can join `/` `/` into `//`).
+ */
+function isLocalPath(s: string): boolean {
+  return s.startsWith('/') && !s.startsWith('//') && !/[\\\u0000-\u001f\u007f]/.test(s)
+}
+
+/**
+ * A redirect target from a `next` parameter: only a path on this site (`/models?range=7d`), normalised the way
+ * a browser would (dot segments collapsed, `%2e` included), and checked again after that and after decoding.
+ * Never another site (`//evil.example`, `/.//evil.example`, `/%2e//evil`, `/\evil`, `https://...`), never a
+ * path with `//`, a backslash or a control character even percent-encoded, never sign-in or sign-out. Null
+ * when in doubt: the caller goes to `/`.
  *
  * @example safeNext('/events?provider=openai') // '/events?provider=openai'
- * @example safeNext('//evil.example/x')         // null
+ * @example safeNext('/.//evil.example/x')      // null (the browser would read //evil.example/x)
  */
 export function safeNext(raw: string | null | undefined): string | null {
-  if (!raw || raw.length > 2048) return null
-  if (!raw.startsWith('/') || raw.startsWith('//') || raw.includes('\\')) return null
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return null
+  if (!raw || raw.length > 2048 || !isLocalPath(raw)) return null
   let url: URL
   try {
-    url = new URL(raw, 'http://lectr.invalid')
+    url = new URL(raw, PLACEHOLDER_ORIGIN)
   } catch {
     return null
   }
-  if (url.origin !== 'http://lectr.invalid') return null
-  if (url.pathname === '/signin' || url.pathname === '/signout') return null
-  return url.pathname + url.search
-}
-
-/** The client's address for the sign-in throttle: the socket's peer, never a header a client can set. */
-export function clientAddress(request: Request, server: Server<unknown> | null | undefined): string {
-  return server?.requestIP(request)?.address ?? 'unknown'
+  if (url.origin !== PLACEHOLDER_ORIGIN) return null
+  const path = url.pathname
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    return null
+  }
+  // After collapsing, `/.//x` and `/x/..//y` are `//...`. After decoding, `%5c`, `%2f%2f`, `%0a` and `a%2f..%2fb`
+  // show: a proxy or browser further on might decode them, and no dashboard path needs them.
+  for (const p of [path, decoded]) {
+    if (!isLocalPath(p) || p.includes('//') || /(^|\/)\.\.?(\/|$)/.test(p)) return null
+  }
+  if (NOT_AFTER_SIGNIN.has(path.replace(/(.)\/+$/, '$1'))) return null
+  return path + url.search
 }
 
 /** Form fields are short; anything bigger than this is not from our forms. */

@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { hashSecret } from '../auth/secrets'
+import { hashSecret, safeEqual } from '../auth/secrets'
 
 /** A session ends after this long without a request ("sliding"), ... */
 export const SESSION_IDLE_MS = 12 * 3_600_000
@@ -27,6 +27,7 @@ interface SessionRow {
   org_id: string | null
   created_at: number
   expires_at: number
+  token_tag: string
 }
 
 /** 32 random bytes, base64url: session ids and CSRF tokens. */
@@ -35,10 +36,13 @@ export function randomToken(): string {
 }
 
 /**
- * Dashboard sessions in the `sessions` table, keyed by the SHA-256 of the id in the cookie.
+ * Dashboard sessions in the `sessions` table, keyed by the SHA-256 of the id in the cookie. Each session carries
+ * the tag of the admin token in force when it was made (`tokenTag`, see `sessionTagOf`); a session whose tag is
+ * not the current one is no session, so a new admin token ends every session made with the old one, on every
+ * instance that shares the database.
  *
  * @example
- * const sessions = new SessionStore(db, () => Date.now())
+ * const sessions = new SessionStore(db, () => Date.now(), () => sessionTagOf(adminTokenHash()))
  * const { id } = sessions.create('default')   // id goes into the cookie, only its hash is stored
  * sessions.find(id)?.csrf
  */
@@ -46,27 +50,29 @@ export class SessionStore {
   constructor(
     private db: Database,
     private now: () => number,
+    private tokenTag: () => string,
   ) {}
 
-  /** A new session (sign-in); also clears out expired ones. */
+  /** A new session (sign-in); also clears out expired ones and those of an earlier admin token. */
   create(orgId: string | null): { id: string; session: Session } {
     const now = this.now()
-    this.db.query('DELETE FROM sessions WHERE expires_at <= ?').run(now)
+    const tag = this.tokenTag()
+    this.db.query('DELETE FROM sessions WHERE expires_at <= ? OR token_tag <> ?').run(now, tag)
     const id = randomToken()
     const session: Session = { idHash: hashSecret(id), csrf: randomToken(), orgId, createdAt: now, expiresAt: now + SESSION_IDLE_MS }
     this.db
-      .query('INSERT INTO sessions (id_hash, csrf, org_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-      .run(session.idHash, session.csrf, session.orgId, session.createdAt, session.expiresAt)
+      .query('INSERT INTO sessions (id_hash, csrf, org_id, created_at, expires_at, token_tag) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(session.idHash, session.csrf, session.orgId, session.createdAt, session.expiresAt, tag)
     return { id, session }
   }
 
-  /** The live session for a cookie value, its expiry pushed forward; null when unknown or expired. */
+  /** The live session for a cookie value, its expiry pushed forward; null when unknown, expired or of another admin token. */
   find(id: string | null | undefined): Session | null {
     if (!id || id.length > 200) return null
     const row = this.db.query('SELECT * FROM sessions WHERE id_hash = ?').get(hashSecret(id)) as SessionRow | null
     if (!row) return null
     const now = this.now()
-    if (row.expires_at <= now) {
+    if (row.expires_at <= now || !safeEqual(row.token_tag, this.tokenTag())) {
       this.delete(row.id_hash)
       return null
     }
@@ -88,4 +94,14 @@ export class SessionStore {
   delete(idHash: string): void {
     this.db.query('DELETE FROM sessions WHERE id_hash = ?').run(idHash)
   }
+
+  /** Sign out everywhere: every session ends. Returns how many there were. */
+  deleteAll(): number {
+    return endAllSessions(this.db)
+  }
+}
+
+/** Ends every dashboard session (the dashboard's "Sign out everywhere", `POST /api/sessions/revoke`). */
+export function endAllSessions(db: Database): number {
+  return db.query('DELETE FROM sessions').run().changes
 }

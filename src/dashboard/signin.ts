@@ -1,5 +1,5 @@
 /**
- * GET/POST /signin and POST /signout. Signing in with the admin token makes a new session (a random id in an
+ * GET/POST /signin, POST /signout and POST /signout/everywhere. Signing in with the admin token makes a new session (a random id in an
  * HttpOnly, SameSite=Strict cookie; only its hash is stored). The sign-in form carries its own CSRF token
  * (a short-lived cookie of the same value) and is checked for its origin; failed attempts are throttled.
  */
@@ -8,7 +8,8 @@ import { isAdminToken } from '../auth/admin-token'
 import { signinPage } from '../../views/pages/signin'
 import { action, csrfMatches, guarded, sessionOf, type Dashboard } from './context'
 import { parseCookies, setCookie } from './cookies'
-import { clientAddress, fromSameOrigin, readForm, safeNext } from './guard'
+import { clientAddress } from '../auth/throttle'
+import { fromSameOrigin, readForm, safeNext } from './guard'
 import { htmlResponse, isHttps, redirect } from './http'
 import { randomToken, SESSION_COOKIE } from './sessions'
 
@@ -31,6 +32,13 @@ function form(request: Request, status: number, next: string | null, error: stri
 function seconds(ms: number): string {
   const s = Math.ceil(ms / 1000)
   return s === 1 ? '1 second' : s < 120 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`
+}
+
+/** Back to sign-in, the session cookie cleared. */
+function signedOut(request: Request): Response {
+  const res = redirect('/signin')
+  res.headers.append('set-cookie', setCookie(SESSION_COOKIE, '', { path: '/', secure: isHttps(request), maxAge: 0 }))
+  return res
 }
 
 export function signinRoutes(d: Dashboard) {
@@ -78,9 +86,16 @@ export function signinRoutes(d: Dashboard) {
       '/signout',
       action(d, (s) => {
         d.sessions.delete(s.session.idHash)
-        const res = redirect('/signin')
-        res.headers.append('set-cookie', setCookie(SESSION_COOKIE, '', { path: '/', secure: isHttps(s.request), maxAge: 0 }))
-        return res
+        return signedOut(s.request)
+      }),
+      { parse: 'none' },
+    )
+    .post(
+      // Every browser, this one included: after a lost laptop or a shared screen.
+      '/signout/everywhere',
+      action(d, (s) => {
+        d.sessions.deleteAll()
+        return signedOut(s.request)
       }),
       { parse: 'none' },
     )

@@ -116,4 +116,9 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (org_id, hour, provider, bucket)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 2: each dashboard session records which admin token signed it in (a tag derived from the token's hash), so a
+  // new admin token ends the sessions of the old one. Sessions from before have no tag and end too.
+  `
+  ALTER TABLE sessions ADD COLUMN token_tag TEXT NOT NULL DEFAULT '';
+  `,
 ]

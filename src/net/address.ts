@@ -41,7 +41,8 @@ function isPublicV4(a: string): boolean {
   return true
 }
 
-function expandV6(a: string): number[] | null {
+/** The eight 16-bit groups of an IPv6 literal (zone dropped, an IPv4 tail folded in); null when malformed. */
+export function expandV6(a: string): number[] | null {
   let s = a.toLowerCase()
   const zone = s.indexOf('%')
   if (zone >= 0) s = s.slice(0, zone)

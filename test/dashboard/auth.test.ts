@@ -14,6 +14,7 @@ const PAGES = ['/', '/?range=7d', '/models', '/models?provider=openai&range=30d'
 const FRAGMENTS = ['/models?provider=openai', '/events?status=error']
 const POSTS: [path: string, fields: Record<string, string>][] = [
   ['/signout', {}],
+  ['/signout/everywhere', {}],
   ['/orgs/switch', { org: 'default', next: '/' }],
   ['/settings/azure', { endpoint: 'https://res.openai.azure.com', apiVersion: '2024-10-21' }],
   ['/settings/azure/delete', {}],
@@ -198,7 +199,12 @@ describe('sign-in', () => {
 })
 
 describe('next never leaves Lectr', () => {
-  const HOSTILE_NEXT = ['//evil.example', '//evil.example/models', '/\\evil.example', '\\\\evil.example', 'https://evil.example', 'http:/evil.example', 'javascript:alert(1)', ' /models', '/%0d%0aSet-Cookie:x=1', '/\t/evil.example', '/signout', 'models']
+  const HOSTILE_NEXT = [
+    '//evil.example', '//evil.example/models', '/\\evil.example', '\\\\evil.example', 'https://evil.example', 'http:/evil.example', 'javascript:alert(1)',
+    ' /models', '/%0d%0aSet-Cookie:x=1', '/\t/evil.example', '/signout', 'models',
+    // issue 15: these answered `Location: //evil.example/x`
+    '/.//evil.example/x', '/x/..//evil.example', '/%2e//evil.example', '/%5cevil.example', '%2f%2fevil.example',
+  ]
 
   for (const next of HOSTILE_NEXT) {
     test(`sign-in with next=${JSON.stringify(next)} lands on a local page`, async () => {
@@ -213,7 +219,7 @@ describe('next never leaves Lectr', () => {
       expect(location).not.toStartWith('//')
       expect(location).not.toContain('\\')
       expect(new URL(location, 'http://lectr.test').origin).toBe('http://lectr.test')
-      expect(location === '/' || location === '/%0d%0aSet-Cookie:x=1').toBe(true)
+      expect(location).toBe('/')
     })
   }
 
@@ -354,6 +360,33 @@ describe('not found', () => {
 })
 
 describe('works over a real socket too', () => {
+  test('the sign-in POST answers 303 with a local Location for every hostile next (issue 15), and keeps a good one', async () => {
+    const { startLectr } = await import('../helpers/lectr')
+    const lectr = await startLectr(null)
+    try {
+      const cases: [next: string, location: string][] = [
+        ['/.//evil.example/x', '/'],
+        ['/x/..//evil.example', '/'],
+        ['/%2e//evil.example', '/'],
+        ['/%5cevil.example', '/'],
+        ['/\\evil.example', '/'],
+        ['https://evil.example/', '/'],
+        ['/\t/evil.example', '/'],
+        ['/models?range=7d', '/models?range=7d'],
+      ]
+      for (const [next, location] of cases) {
+        const client = Client.http(lectr.url)
+        const res = await client.signIn(ADMIN_TOKEN, next)
+        expect(res.status, next).toBe(303)
+        expect(res.headers.get('location'), next).toBe(location)
+        // The session is real: the page it goes to opens.
+        expect((await client.get(location)).status).toBe(200)
+      }
+    } finally {
+      await lectr.stop()
+    }
+  })
+
   test('sign in, a page, sign out', async () => {
     const { startLectr } = await import('../helpers/lectr')
     const lectr = await startLectr(null)
