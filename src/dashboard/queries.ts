@@ -155,6 +155,9 @@ export function modelRows(days: RollupDays, org: string, provider: string | null
       costUsd: roundUsd(m.costUsd),
       avgLatencyMs: Math.round((m.latencyMsSum / m.requests) * 100) / 100,
       inputTokens: m.inputTokens,
+      cachedInputTokens: m.cachedInputTokens,
+      cacheWriteTokens: m.cacheWriteTokens,
+      cacheWrite1hTokens: m.cacheWrite1hTokens,
       outputTokens: m.outputTokens,
       unpricedRequests: m.unpricedRequests,
     }))
@@ -173,6 +176,8 @@ export function usageGroups(days: RollupDays, org: string, since: number, until:
     requests: g.requests,
     inputTokens: g.inputTokens,
     cachedInputTokens: g.cachedInputTokens,
+    cacheWriteTokens: g.cacheWriteTokens,
+    cacheWrite1hTokens: g.cacheWrite1hTokens,
     outputTokens: g.outputTokens,
     costUsd: g.costUsd,
     unpricedRequests: g.unpricedRequests,

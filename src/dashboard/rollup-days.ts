@@ -26,6 +26,8 @@ export interface Sums {
   latencyMsSum: number
   inputTokens: number
   cachedInputTokens: number
+  cacheWriteTokens: number
+  cacheWrite1hTokens: number
   outputTokens: number
 }
 
@@ -47,7 +49,7 @@ export interface Span {
 }
 
 export function emptySums(): Sums {
-  return { requests: 0, errors: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }
+  return { requests: 0, errors: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0 }
 }
 
 export function addSums(into: Sums, s: Sums): void {
@@ -58,6 +60,8 @@ export function addSums(into: Sums, s: Sums): void {
   into.latencyMsSum += s.latencyMsSum
   into.inputTokens += s.inputTokens
   into.cachedInputTokens += s.cachedInputTokens
+  into.cacheWriteTokens += s.cacheWriteTokens
+  into.cacheWrite1hTokens += s.cacheWrite1hTokens
   into.outputTokens += s.outputTokens
 }
 
@@ -67,7 +71,7 @@ export function groupKey(g: { provider: string; model: string; task: string; fea
 
 const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests,
   SUM(latency_ms_sum) AS latencyMsSum, SUM(input_tokens) AS inputTokens, SUM(cached_input_tokens) AS cachedInputTokens,
-  SUM(output_tokens) AS outputTokens`
+  SUM(cache_write_tokens) AS cacheWriteTokens, SUM(cache_write_1h_tokens) AS cacheWrite1hTokens, SUM(output_tokens) AS outputTokens`
 
 // Read cut, and grouped by the cut: a name stored before the length limits may be megabytes long (see src/limits.ts).
 const MODEL = shownColumn('model')

@@ -121,4 +121,27 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE sessions ADD COLUMN token_tag TEXT NOT NULL DEFAULT '';
   `,
+  // 3: cache writes (Anthropic's Messages API, SPEC section 8). Old events recorded none (null, like a missing
+  // usage); roll-up sums start at 0. The model roll-ups also get the cache reads, summed from rollups_hourly.
+  `
+  ALTER TABLE events ADD COLUMN cache_write_tokens INTEGER;
+  ALTER TABLE events ADD COLUMN cache_write_1h_tokens INTEGER;
+  ALTER TABLE rollups_hourly ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollups_hourly ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE model_rollups_hourly ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE model_rollups_hourly ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE model_rollups_hourly ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE model_rollups_daily ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE model_rollups_daily ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE model_rollups_daily ADD COLUMN cache_write_1h_tokens INTEGER NOT NULL DEFAULT 0;
+  UPDATE model_rollups_hourly SET cached_input_tokens = COALESCE((
+    SELECT SUM(r.cached_input_tokens) FROM rollups_hourly r
+    WHERE r.org_id = model_rollups_hourly.org_id AND r.hour = model_rollups_hourly.hour
+      AND r.provider = model_rollups_hourly.provider AND r.model = model_rollups_hourly.model), 0);
+  UPDATE model_rollups_daily SET cached_input_tokens = COALESCE((
+    SELECT SUM(r.cached_input_tokens) FROM rollups_hourly r
+    WHERE r.org_id = model_rollups_daily.org_id AND r.hour >= model_rollups_daily.day
+      AND r.hour < model_rollups_daily.day + 86400000
+      AND r.provider = model_rollups_daily.provider AND r.model = model_rollups_daily.model), 0);
+  `,
 ]

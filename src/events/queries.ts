@@ -24,6 +24,7 @@ interface EventRow {
   error_code: string | null; input_tokens: number | null; cached_input_tokens: number | null; output_tokens: number | null
   reasoning_tokens: number | null; cost_usd: number | null; latency_ms: number; ttfb_ms: number | null
   feature: string | null; task: string | null; usage_estimated: number; registry_version: string
+  cache_write_tokens: number | null; cache_write_1h_tokens: number | null
 }
 
 /**
@@ -33,14 +34,15 @@ interface EventRow {
 const EVENT_COLUMNS = `id, time, org_id, provider, provider_unknown, detection, ${shownColumn('model')} AS model,
   ${shownColumn('response_model')} AS response_model, endpoint, stream, status, ${shownColumn('error_code')} AS error_code,
   input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, latency_ms, ttfb_ms,
-  ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version`
+  ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens`
 
 function toEvent(r: EventRow): LectrEvent {
   return {
     id: r.id, time: new Date(r.time).toISOString(), org: r.org_id, provider: r.provider as LectrEvent['provider'],
     providerUnknown: r.provider_unknown === 1, detection: r.detection as LectrEvent['detection'], model: shownString(r.model),
     responseModel: shownString(r.response_model), endpoint: r.endpoint as LectrEvent['endpoint'], stream: r.stream === 1, status: r.status,
-    errorCode: shownString(r.error_code), inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens, outputTokens: r.output_tokens,
+    errorCode: shownString(r.error_code), inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens,
+    cacheWriteTokens: r.cache_write_tokens, cacheWrite1hTokens: r.cache_write_1h_tokens, outputTokens: r.output_tokens,
     reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, feature: shownString(r.feature),
     task: r.task as LectrEvent['task'], usageEstimated: r.usage_estimated === 1, registryVersion: r.registry_version,
   }
@@ -76,6 +78,10 @@ export interface ModelRow {
   costUsd: number
   avgLatencyMs: number
   inputTokens: number
+  /** cache reads and writes, each part of `inputTokens` */
+  cachedInputTokens: number
+  cacheWriteTokens: number
+  cacheWrite1hTokens: number
   outputTokens: number
   unpricedRequests: number
   /** the registry names no provider for this model, so it went to OpenAI by default (see `markUnknownProviders`) */
@@ -106,7 +112,8 @@ export function modelDistribution(
   const lastDay = to >= Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.floor(to / DAY_MS) * DAY_MS
   const provider = f.provider ? 'AND provider = ?' : ''
   const p = f.provider ? [f.provider] : []
-  const cols = `${shownColumn('model')} AS model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens, unpriced_requests`
+  const cols = `${shownColumn('model')} AS model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens, unpriced_requests,
+    cached_input_tokens, cache_write_tokens, cache_write_1h_tokens`
   let parts: string
   let args: (string | number)[]
   if (firstDay < lastDay) {
@@ -122,6 +129,8 @@ export function modelDistribution(
     .query(
       `SELECT model, provider, SUM(requests) AS requests, SUM(cost_usd) AS costUsd,
               SUM(latency_ms_sum) / SUM(requests) AS avgLatencyMs, SUM(input_tokens) AS inputTokens,
+              SUM(cached_input_tokens) AS cachedInputTokens, SUM(cache_write_tokens) AS cacheWriteTokens,
+              SUM(cache_write_1h_tokens) AS cacheWrite1hTokens,
               SUM(output_tokens) AS outputTokens, SUM(unpriced_requests) AS unpricedRequests
        FROM (${parts}) GROUP BY model, provider ORDER BY requests DESC, model`,
     )
@@ -136,7 +145,8 @@ export function usageGroups(db: Database, org: string, since: number | null, unt
     db
       .query(
         `SELECT provider, ${shownColumn('model')} AS model, task, ${shownColumn('feature')} AS feature, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens,
-                SUM(cached_input_tokens) AS cachedInputTokens, SUM(output_tokens) AS outputTokens,
+                SUM(cached_input_tokens) AS cachedInputTokens, SUM(cache_write_tokens) AS cacheWriteTokens,
+                SUM(cache_write_1h_tokens) AS cacheWrite1hTokens, SUM(output_tokens) AS outputTokens,
                 SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests
          FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ?
          GROUP BY provider, ${shownColumn('model')}, task, ${shownColumn('feature')}`,

@@ -14,6 +14,8 @@ export interface RollupDelta {
   errors: number
   inputTokens: number
   cachedInputTokens: number
+  cacheWriteTokens: number
+  cacheWrite1hTokens: number
   outputTokens: number
   reasoningTokens: number
   costUsd: number
@@ -42,7 +44,7 @@ export function inRollup(r: RollupDelta, e: LectrEvent, hour: number): boolean {
 export function newRollup(e: LectrEvent, hour: number): RollupDelta {
   return {
     org: e.org, hour, provider: e.provider, model: e.model ?? '', feature: e.feature ?? '', task: e.task ?? '',
-    requests: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0,
+    requests: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0,
     unpricedRequests: 0, latencyMsSum: 0,
   }
 }
@@ -53,6 +55,8 @@ export function addToRollup(r: RollupDelta, e: LectrEvent): void {
   if (e.status >= 400) r.errors++
   r.inputTokens += e.inputTokens ?? 0
   r.cachedInputTokens += e.cachedInputTokens ?? 0
+  r.cacheWriteTokens += e.cacheWriteTokens ?? 0
+  r.cacheWrite1hTokens += e.cacheWrite1hTokens ?? 0
   r.outputTokens += e.outputTokens ?? 0
   r.reasoningTokens += e.reasoningTokens ?? 0
   if (e.costUsd === null) r.unpricedRequests++
@@ -66,6 +70,8 @@ export function mergeRollup(into: RollupDelta, r: RollupDelta): void {
   into.errors += r.errors
   into.inputTokens += r.inputTokens
   into.cachedInputTokens += r.cachedInputTokens
+  into.cacheWriteTokens += r.cacheWriteTokens
+  into.cacheWrite1hTokens += r.cacheWrite1hTokens
   into.outputTokens += r.outputTokens
   into.reasoningTokens += r.reasoningTokens
   into.costUsd += r.costUsd

@@ -1,7 +1,8 @@
 import type { ProviderId, Task } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
 
-export type Detection = 'header' | 'exact' | 'prefix' | 'fallback'
+/** `endpoint`: Anthropic's native Messages API, which always goes to Anthropic. */
+export type Detection = 'header' | 'exact' | 'prefix' | 'fallback' | 'endpoint'
 
 /** One /v1 request, as recorded in the event log (SPEC section 3). Never a prompt, a completion or a key. */
 export interface LectrEvent {
@@ -20,6 +21,10 @@ export interface LectrEvent {
   errorCode: string | null
   inputTokens: number | null
   cachedInputTokens: number | null
+  /** cache writes (Anthropic's 5-minute writes, and writes without a split); part of `inputTokens` */
+  cacheWriteTokens: number | null
+  /** Anthropic's 1-hour cache writes; part of `inputTokens` */
+  cacheWrite1hTokens: number | null
   outputTokens: number | null
   reasoningTokens: number | null
   costUsd: number | null

@@ -45,11 +45,14 @@ const DAY_MS = 86_400_000
 /** The upsert for a per-model roll-up table; the hourly and daily ones differ only in their time column. */
 function modelRollupUpsert(table: 'model_rollups_hourly' | 'model_rollups_daily', time: 'hour' | 'day'): string {
   return `INSERT INTO ${table} (org_id, ${time}, provider, model, requests, errors, input_tokens, output_tokens,
-      cost_usd, unpriced_requests, latency_ms_sum)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      cost_usd, unpriced_requests, latency_ms_sum, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (org_id, ${time}, provider, model) DO UPDATE SET
       requests = requests + excluded.requests, errors = errors + excluded.errors,
       input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+      cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+      cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+      cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
       cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
       latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`
 }
@@ -147,20 +150,23 @@ export class EventWriter {
     this.insertEvent = db.prepare(
       `INSERT INTO events (id, time, org_id, provider, provider_unknown, detection, model, response_model, endpoint,
         stream, status, error_code, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd,
-        latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, id) DO NOTHING`,
     )
     this.upsertRollup = db.prepare(
       `INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens,
-        cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum,
+        cache_write_tokens, cache_write_1h_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, hour, provider, model, feature, task) DO UPDATE SET
         requests = requests + excluded.requests, errors = errors + excluded.errors,
         input_tokens = input_tokens + excluded.input_tokens,
         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
         output_tokens = output_tokens + excluded.output_tokens,
         reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+        cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
         cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
         latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
     )
@@ -441,6 +447,7 @@ export class EventWriter {
           e.id, time, e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
           e.endpoint, e.stream ? 1 : 0, e.status, e.errorCode, e.inputTokens, e.cachedInputTokens, e.outputTokens,
           e.reasoningTokens, e.costUsd, e.latencyMs, e.ttfbMs, e.feature, e.task, e.usageEstimated ? 1 : 0, e.registryVersion,
+          e.cacheWriteTokens ?? null, e.cacheWrite1hTokens ?? null,
         )
         // Already in the log (the same id): its roll-up was counted when it was inserted.
         if (r.changes === 0) continue
@@ -473,7 +480,7 @@ export class EventWriter {
       for (const r of rollups.values()) {
         this.upsertRollup.run(
           r.org, r.hour, r.provider, r.model, r.feature, r.task, r.requests, r.errors, r.inputTokens, r.cachedInputTokens,
-          r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum,
+          r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum, r.cacheWriteTokens, r.cacheWrite1hTokens,
         )
         const mkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${r.model}`
         const m = byModel.get(mkey)
@@ -481,7 +488,10 @@ export class EventWriter {
         else byModel.set(mkey, { ...r })
       }
       for (const m of byModel.values()) {
-        const sums = [m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests, m.latencyMsSum] as const
+        const sums = [
+          m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests, m.latencyMsSum,
+          m.cachedInputTokens, m.cacheWriteTokens, m.cacheWrite1hTokens,
+        ] as const
         this.upsertModelRollup.run(m.org, m.hour, m.provider, m.model, ...sums)
         // and per day, so a 30-day model table reads 30 rows per model instead of 720
         this.upsertModelDaily.run(m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...sums)

@@ -2,6 +2,7 @@ import type { ProviderId } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
 import type { Provider, TargetInput, UpstreamTarget } from './types'
 
+// Not `messages`: Anthropic's native API always sends usage, and has no `stream_options`.
 const USAGE_ASKABLE: ReadonlySet<Endpoint> = new Set(['chat/completions', 'completions'])
 
 /** The client's path appended to the base URL; the client's own `Authorization` goes through untouched. */

@@ -11,6 +11,10 @@ export function endpointOf(path: string): Endpoint {
       return 'embeddings'
     case '/responses':
       return 'responses'
+    case '/messages':
+      return 'messages'
+    case '/messages/count_tokens':
+      return 'messages/count_tokens'
     default:
       return 'other'
   }

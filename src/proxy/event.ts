@@ -10,10 +10,12 @@ import type { MeterResult } from '../usage/types'
  */
 export function eventCost(
   registry: Registry,
-  e: Pick<LectrEvent, 'provider' | 'model' | 'status'>,
+  e: Pick<LectrEvent, 'provider' | 'model' | 'status' | 'endpoint'>,
   result: MeterResult | null,
 ): { costUsd: number | null; responseModel: string | null } {
   const responseModel = result?.responseModel || null
+  // Counting tokens is free (SPEC section 8), priced model or not.
+  if (e.endpoint === 'messages/count_tokens') return { costUsd: 0, responseModel }
   const usage = result?.usage ?? null
   if (!usage) return { costUsd: e.status >= 400 ? 0 : null, responseModel }
   const entry = priceModel(registry, e.provider, responseModel, e.model)

@@ -9,7 +9,7 @@ import { TASKS, type ProviderId, type Registry, type Task } from '../registry/sc
 import { bodyKind, createMeter } from '../usage/meter'
 import { estimateInputTokens } from '../usage/estimate'
 import { meterJsonBody } from '../usage/json-meter'
-import type { Meter, MeterResult } from '../usage/types'
+import { isMessagesEndpoint, type Meter, type MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
 import { errorResponse, type LectrErrorCode } from './errors'
@@ -41,6 +41,7 @@ export interface ProxyDeps {
 type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string }; protocol?: UpstreamProtocol }
 
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
+const BY_ENDPOINT = { ok: true, provider: 'anthropic', detection: 'endpoint', providerUnknown: false } as const
 const VALID_TASKS = TASKS.join(' ')
 
 /**
@@ -85,7 +86,7 @@ export function createProxyHandler(deps: ProxyDeps) {
 
     const base: LectrEvent = {
       id, time, org: orgId, provider: 'openai', providerUnknown: true, detection: 'fallback', model: null, responseModel: null,
-      endpoint, stream: false, status: 0, errorCode: null, inputTokens: null, cachedInputTokens: null, outputTokens: null,
+      endpoint, stream: false, status: 0, errorCode: null, inputTokens: null, cachedInputTokens: null, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: null,
       reasoningTokens: null, costUsd: null, latencyMs: 0, ttfbMs: null, feature: feature.value, task, usageEstimated: false,
       registryVersion: registry.version,
     }
@@ -100,6 +101,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       const usage = result?.usage ?? null
       base.inputTokens = usage ? usage.inputTokens : null
       base.cachedInputTokens = usage ? usage.cachedInputTokens : null
+      base.cacheWriteTokens = usage ? usage.cacheWriteTokens : null
+      base.cacheWrite1hTokens = usage ? usage.cacheWrite1hTokens : null
       base.outputTokens = usage ? usage.outputTokens : null
       base.reasoningTokens = usage ? usage.reasoningTokens : null
       base.usageEstimated = result?.estimated ?? false
@@ -163,7 +166,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.model = model === null ? null : cutTo(model, LIMITS.model)
       base.stream = stream
 
-      const detected = detectProvider(registry, model, headerProvider)
+      // Anthropic's native Messages API is Anthropic's whatever the model or header says.
+      const detected = isMessagesEndpoint(endpoint) ? BY_ENDPOINT : detectProvider(registry, model, headerProvider)
       if (!detected.ok) return refuse(400, 'lectr_invalid_provider', detected.message)
       const provider = PROVIDERS[detected.provider]
       base.provider = detected.provider

@@ -1,9 +1,10 @@
-import { costUsd, priceFor } from '../registry/pricing'
+import { costAtRates, priceFor } from '../registry/pricing'
 import type { Price } from '../registry/schema'
 import type { UsageGroup } from './types'
 
 /** The token counts of a group that its price depends on. */
-export type TokenMix = Pick<UsageGroup, 'requests' | 'inputTokens' | 'cachedInputTokens' | 'outputTokens'>
+export type TokenMix = Pick<UsageGroup, 'requests' | 'inputTokens' | 'cachedInputTokens' | 'outputTokens'> &
+  Partial<Pick<UsageGroup, 'cacheWriteTokens' | 'cacheWrite1hTokens'>>
 
 /**
  * The group's tokens priced at `price`, in USD, by the same rule as a single request (registry/pricing.ts).
@@ -19,14 +20,13 @@ export type TokenMix = Pick<UsageGroup, 'requests' | 'inputTokens' | 'cachedInpu
  */
 export function groupCostUsd(price: Price, mix: TokenMix): number {
   const avgInputTokens = mix.requests > 0 ? mix.inputTokens / mix.requests : 0
-  const { input, cachedInput, output } = priceFor(price, avgInputTokens)
-  const flat: Price = cachedInput === undefined ? { input, output } : { input, cachedInput, output }
   const totals = {
     inputTokens: mix.inputTokens,
     cachedInputTokens: mix.cachedInputTokens,
+    cacheWriteTokens: mix.cacheWriteTokens ?? 0,
+    cacheWrite1hTokens: mix.cacheWrite1hTokens ?? 0,
     outputTokens: mix.outputTokens,
     reasoningTokens: 0,
   }
-  // costUsd is only null for a missing price or usage, and both are given
-  return costUsd(flat, totals) ?? 0
+  return costAtRates(priceFor(price, avgInputTokens), totals)
 }

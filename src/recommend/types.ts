@@ -14,6 +14,9 @@ export interface UsageGroup {
   requests: number
   inputTokens: number
   cachedInputTokens: number
+  /** cache writes (5-minute and unsplit; 1-hour), also part of `inputTokens` */
+  cacheWriteTokens: number
+  cacheWrite1hTokens: number
   outputTokens: number
   /** what was recorded at request time; the engine re-prices from the registry instead (see engine.ts) */
   costUsd: number

@@ -62,31 +62,53 @@ function longestOpenAiPrefix(registry: Registry, id: string | null): ModelEntry 
   return candidates.find((m) => id.startsWith(m.id) && (id.length === m.id.length || id[m.id.length] === '-')) ?? null
 }
 
+/** The rates of one price (its base or a tier), in USD per 1M tokens. */
+export interface Rates {
+  input: number
+  cachedInput?: number
+  cacheWrite?: number
+  cacheWrite1h?: number
+  output: number
+}
+
 /**
- * The cost of one request in USD: `(input - cached) * input + cached * cachedInput + output * output`,
- * prices per 1M tokens. A tier applies when the request has more input tokens than its `aboveInputTokens`
- * (the highest such tier wins) and replaces the whole price; a missing `cachedInput` means cached tokens cost
- * the input price. Rounded to 1e-10 USD, which is exact for prices with up to four decimals and removes
+ * The cost of one request in USD (SPEC section 8): `(input - cached - cacheWrite - cacheWrite1h) * input +
+ * cached * cachedInput + cacheWrite * cacheWrite + cacheWrite1h * cacheWrite1h + output * output`, prices per 1M
+ * tokens. A tier applies when the request has more input tokens than its `aboveInputTokens` (the highest such tier
+ * wins) and replaces the whole price; a missing `cachedInput`, `cacheWrite` or `cacheWrite1h` means those tokens
+ * cost the input price. Rounded to 1e-10 USD, which is exact for prices with up to four decimals and removes
  * float noise (0.1 + 0.2) from sums. Null when either the price or the usage is unknown.
  *
  * @example
- * costUsd({ input: 2.5, cachedInput: 1.25, output: 10 }, { inputTokens: 1000, cachedInputTokens: 200, outputTokens: 100, reasoningTokens: 0 })
+ * costUsd({ input: 2.5, cachedInput: 1.25, output: 10 }, { inputTokens: 1000, cachedInputTokens: 200, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 100, reasoningTokens: 0 })
  * // 0.00325
  */
 export function costUsd(price: Price | null | undefined, usage: Usage | null | undefined): number | null {
   if (!price || !usage) return null
-  const rate = priceFor(price, usage.inputTokens)
+  return costAtRates(priceFor(price, usage.inputTokens), usage)
+}
+
+/** `costUsd` at rates already chosen (no tier lookup): the same formula and rounding. */
+export function costAtRates(rate: Rates, usage: Usage): number {
   const input = Math.max(0, usage.inputTokens)
-  // Cached tokens are part of the input tokens; a provider reporting more cached than input is trusted up to input.
+  // Cache reads and writes are part of the input tokens; counts a provider reports beyond the input are trusted up
+  // to the input, reads first, so (input - cached - writes) is never negative.
   const cached = Math.min(Math.max(0, usage.cachedInputTokens), input)
+  const write = Math.min(Math.max(0, usage.cacheWriteTokens ?? 0), input - cached)
+  const write1h = Math.min(Math.max(0, usage.cacheWrite1hTokens ?? 0), input - cached - write)
   const output = Math.max(0, usage.outputTokens)
-  const perMillion = (input - cached) * rate.input + cached * (rate.cachedInput ?? rate.input) + output * rate.output
+  const perMillion =
+    (input - cached - write - write1h) * rate.input +
+    cached * (rate.cachedInput ?? rate.input) +
+    write * (rate.cacheWrite ?? rate.input) +
+    write1h * (rate.cacheWrite1h ?? rate.input) +
+    output * rate.output
   return Math.round((perMillion / PER_MILLION) * COST_QUANTUM) / COST_QUANTUM
 }
 
 /** The price in force for a request with `inputTokens` input tokens: the base price or one of its tiers. */
-export function priceFor(price: Price, inputTokens: number): { input: number; cachedInput?: number; output: number } {
-  let chosen: { aboveInputTokens: number; input: number; cachedInput?: number; output: number } | null = null
+export function priceFor(price: Price, inputTokens: number): Rates {
+  let chosen: (Rates & { aboveInputTokens: number }) | null = null
   for (const tier of price.tiers ?? []) {
     if (inputTokens > tier.aboveInputTokens && (!chosen || tier.aboveInputTokens > chosen.aboveInputTokens)) chosen = tier
   }

@@ -14,6 +14,8 @@ export const PriceTier = Type.Object(
     aboveInputTokens: Type.Integer({ minimum: 1, description: 'applies when a request has more input tokens than this' }),
     input: UsdPerMillion,
     cachedInput: Type.Optional(UsdPerMillion),
+    cacheWrite: Type.Optional(UsdPerMillion),
+    cacheWrite1h: Type.Optional(UsdPerMillion),
     output: UsdPerMillion,
   },
   { additionalProperties: false },
@@ -24,6 +26,10 @@ export const Price = Type.Object(
     input: UsdPerMillion,
     /** Absent: cached input is charged at the input price. */
     cachedInput: Type.Optional(UsdPerMillion),
+    /** Input written to a cache (Anthropic's 5-minute writes, and writes without a split). Absent: the input price. */
+    cacheWrite: Type.Optional(UsdPerMillion),
+    /** Input written to Anthropic's 1-hour cache. Absent: the input price. */
+    cacheWrite1h: Type.Optional(UsdPerMillion),
     output: UsdPerMillion,
     tiers: Type.Optional(Type.Array(PriceTier)),
   },

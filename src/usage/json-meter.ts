@@ -1,7 +1,8 @@
+import { anthropicEventUsage, anthropicUsage, mergeAnthropicUsage, type AnthropicUsageFields } from './anthropic-usage'
 import { BodyKeeper } from './body-keeper'
 import { firstStringValue, lastObjectText } from './json-scan'
 import { parseJsonSafely, readErrorCode, readModel, readUsage, usageForEndpoint } from './read'
-import type { Endpoint, Meter, MeterResult } from './types'
+import { isMessagesEndpoint, type Endpoint, type Meter, type MeterResult, type Usage } from './types'
 
 /** Stateless (no `stream` option), so one serves every meter. */
 const decoder = new TextDecoder()
@@ -66,7 +67,7 @@ function meterText(text: string, endpoint: Endpoint): MeterResult {
 }
 
 function resultOf(answer: unknown, endpoint: Endpoint): MeterResult {
-  const usage = readUsage(answer)
+  const usage = isMessagesEndpoint(endpoint) ? readMessagesUsage(answer) : readUsage(answer)
   return {
     usage: usage && usageForEndpoint(usage, endpoint),
     estimated: false,
@@ -84,4 +85,12 @@ function scanned(head: string, tail: string, endpoint: Endpoint): MeterResult {
     },
     endpoint,
   )
+}
+
+/** An Anthropic Messages API answer's (or `count_tokens` answer's) usage, cache counters included. */
+function readMessagesUsage(answer: unknown): Usage | null {
+  const fields: AnthropicUsageFields = {}
+  // count_tokens answers `{"input_tokens": n}` at the top level
+  const usage = anthropicEventUsage(answer) ?? answer
+  return mergeAnthropicUsage(fields, usage) ? anthropicUsage(fields) : null
 }

@@ -49,7 +49,7 @@ export function parseJsonSafely(text: string): unknown {
  * Providers that keep `total = input + output` (all the others) are unaffected.
  *
  * @example readUsageFields({ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 })
- * // { inputTokens: 10, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0 }
+ * // { inputTokens: 10, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 5, reasoningTokens: 0 }
  */
 export function readUsageFields(value: unknown): Usage | null {
   const usage = asObject(value)
@@ -72,6 +72,8 @@ export function readUsageFields(value: unknown): Usage | null {
     inputTokens,
     // Clamped so that a garbled detail can never make (input - cached) negative when pricing.
     cachedInputTokens: Math.min(cached, inputTokens),
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     outputTokens,
     // When reasoning was reported separately from completion_tokens it equals the hidden part: count it once.
     reasoningTokens: Math.min(Math.max(reasoning, hidden), outputTokens),
@@ -95,22 +97,26 @@ export function readUsage(body: unknown): Usage | null {
 }
 
 /**
- * Embeddings produce no output, whatever a provider puts in `total_tokens`.
+ * Embeddings produce no output, whatever a provider puts in `total_tokens`. Counting tokens
+ * (`messages/count_tokens`) consumes none: the count it answers is not usage.
  * @example usageForEndpoint(usage, 'embeddings').outputTokens // 0
  */
 export function usageForEndpoint(usage: Usage, endpoint: Endpoint): Usage {
+  if (endpoint === 'messages/count_tokens') return NO_USAGE
   return endpoint === 'embeddings' ? { ...usage, outputTokens: 0, reasoningTokens: 0 } : usage
 }
 
+const NO_USAGE: Usage = Object.freeze({ inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0 })
+
 /**
- * The model the provider named: `model`, else a Responses event's `response.model`. Empty strings (Azure's
- * first stream chunk) count as absent.
+ * The model the provider named: `model`, else a Responses event's `response.model`, else an Anthropic
+ * `message_start`'s `message.model`. Empty strings (Azure's first stream chunk) count as absent.
  * @example readModel({ type: 'response.created', response: { model: 'gpt-4.1' } }) // 'gpt-4.1'
  */
 export function readModel(body: unknown): string | null {
   const obj = asObject(body)
   if (!obj) return null
-  return label(obj.model) ?? label(asObject(obj.response)?.model)
+  return label(obj.model) ?? label(asObject(obj.response)?.model) ?? label(asObject(obj.message)?.model)
 }
 
 /**

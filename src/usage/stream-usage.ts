@@ -1,3 +1,4 @@
+import { anthropicEventUsage, anthropicUsage, isMessageDelta, mergeAnthropicUsage, type AnthropicUsageFields } from './anthropic-usage'
 import { generatedChars, mayHaveValue } from './json-scan'
 import {
   hasFinalTotals,
@@ -9,7 +10,7 @@ import {
   usageForEndpoint,
 } from './read'
 import type { SseEvent } from './sse-event'
-import type { Endpoint, MeterResult, Usage } from './types'
+import { isMessagesEndpoint, type Endpoint, type MeterResult, type Usage } from './types'
 
 /** Where an endpoint's stream events carry generated text: what a cut stream's output is estimated from. */
 interface GeneratedText {
@@ -26,6 +27,9 @@ const GENERATED_TEXT: Record<Endpoint, GeneratedText | null> = {
   completions: { containerKey: '"text"', valueKeys: [] },
   // Only the `*.delta` events, whose `delta` is a string: `*.done` and `response.completed` repeat the text.
   responses: { containerKey: '"delta"', valueKeys: [] },
+  // content_block_delta's text_delta, input_json_delta and thinking_delta
+  messages: { containerKey: '"delta"', valueKeys: ['text', 'partial_json', 'thinking'] },
+  'messages/count_tokens': null,
   embeddings: null,
   other: CHAT_DELTA,
 }
@@ -50,6 +54,11 @@ export class StreamUsageTracker {
   private generatedCharCount = 0
   private sawDone = false
   private readonly generatedText: GeneratedText | null
+  /**
+   * Anthropic's Messages API spreads usage over `message_start` (input, cache) and `message_delta` (cumulative
+   * output, may repeat the rest): every usage event is merged, field by field, instead of keeping the last one.
+   */
+  private readonly anthropic: { fields: AnthropicUsageFields; sawDelta: boolean } | null
 
   /** `inputTokensEstimate`: the request's input as estimated from its size (`estimateInputTokens`), 0 for none. */
   constructor(
@@ -57,6 +66,7 @@ export class StreamUsageTracker {
     private readonly inputTokensEstimate = 0,
   ) {
     this.generatedText = GENERATED_TEXT[endpoint]
+    this.anthropic = isMessagesEndpoint(endpoint) ? { fields: {}, sawDelta: false } : null
   }
 
   /**
@@ -79,6 +89,13 @@ export class StreamUsageTracker {
     if (this.errorCode === null && (type === 'error' || mayHaveValue(data, '"error"'))) {
       this.errorCode = readErrorCode(value()) ?? (type === 'error' ? 'error' : null)
     }
+    if (this.anthropic) {
+      if (mayHaveValue(data, '"usage"')) this.observeAnthropicUsage(value())
+      else if (!this.anthropic.sawDelta && this.generatedText) {
+        this.generatedCharCount += generatedChars(data, this.generatedText.containerKey, this.generatedText.valueKeys)
+      }
+      return false
+    }
     if (!mayHaveValue(data, '"usage"')) {
       // Counting stops once a usage was seen: from then on the estimate is never used.
       if (this.lastUsage === null && this.generatedText) {
@@ -97,6 +114,7 @@ export class StreamUsageTracker {
    */
   result(complete: boolean): MeterResult {
     const ended = complete || this.sawDone
+    if (this.anthropic) return this.anthropicResult(ended)
     if (this.lastUsage) {
       const { data, parsed } = this.lastUsage
       const chunk = parsed === UNPARSED ? parseJsonSafely(data) : parsed
@@ -114,9 +132,33 @@ export class StreamUsageTracker {
 
   /** Input from the request's size, output from the generated text seen; null when both are 0 (nothing known). */
   private estimate(): Usage | null {
-    const outputTokens = Math.ceil(this.generatedCharCount / CHARS_PER_TOKEN)
+    const outputTokens = this.outputEstimate()
     if (outputTokens === 0 && this.inputTokensEstimate === 0) return null
-    return { inputTokens: this.inputTokensEstimate, cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }
+    return { inputTokens: this.inputTokensEstimate, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens, reasoningTokens: 0 }
+  }
+
+  private outputEstimate(): number {
+    return Math.ceil(this.generatedCharCount / CHARS_PER_TOKEN)
+  }
+
+  private observeAnthropicUsage(event: unknown): void {
+    if (mergeAnthropicUsage(this.anthropic!.fields, anthropicEventUsage(event)) && isMessageDelta(event)) this.anthropic!.sawDelta = true
+  }
+
+  /**
+   * `message_start`'s output count is a placeholder (1): a stream cut before its `message_delta` keeps the input
+   * and cache counts and estimates output from the text seen, whichever is larger. A stream with no usage at all is
+   * estimated like any other (input from the request's size).
+   */
+  private anthropicResult(ended: boolean): MeterResult {
+    const { fields, sawDelta } = this.anthropic!
+    const usage = anthropicUsage(fields)
+    if (!usage) {
+      const estimate = this.estimate()
+      return this.withUsage(estimate, estimate !== null)
+    }
+    if (ended || sawDelta) return this.withUsage(usageForEndpoint(usage, this.endpoint), false)
+    return this.withUsage({ ...usage, outputTokens: Math.max(usage.outputTokens, this.outputEstimate()) }, true)
   }
 
   private withUsage(usage: Usage | null, estimated: boolean): MeterResult {

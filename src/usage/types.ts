@@ -1,12 +1,32 @@
-/** Token counts as Lectr records them. `inputTokens` includes cached tokens; `outputTokens` includes reasoning tokens. */
+/**
+ * Token counts as Lectr records them (OpenTelemetry's convention). `inputTokens` includes every input token: cache
+ * reads (`cachedInputTokens`) and cache writes (`cacheWriteTokens`, `cacheWrite1hTokens`); `outputTokens` includes
+ * reasoning tokens.
+ */
 export interface Usage {
   inputTokens: number
   cachedInputTokens: number
+  /** input tokens written to a cache: Anthropic's 5-minute writes, and writes it did not split by duration */
+  cacheWriteTokens: number
+  /** input tokens written to Anthropic's 1-hour cache */
+  cacheWrite1hTokens: number
   outputTokens: number
   reasoningTokens: number
 }
 
-export type Endpoint = 'chat/completions' | 'completions' | 'embeddings' | 'responses' | 'other'
+export type Endpoint =
+  | 'chat/completions'
+  | 'completions'
+  | 'embeddings'
+  | 'responses'
+  | 'messages'
+  | 'messages/count_tokens'
+  | 'other'
+
+/** Anthropic's native Messages API (`/v1/messages`, `/v1/messages/count_tokens`): always Anthropic, its own usage shape. */
+export function isMessagesEndpoint(endpoint: Endpoint): boolean {
+  return endpoint === 'messages' || endpoint === 'messages/count_tokens'
+}
 
 /** What a meter learned from an upstream answer body. */
 export interface MeterResult {

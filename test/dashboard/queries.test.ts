@@ -109,9 +109,11 @@ describe('roll-up reads with ~200k events', () => {
       }
       // the writer keeps the same sums per model alone, for the model table
       db.exec(`INSERT INTO model_rollups_hourly SELECT org_id, hour, provider, model, SUM(requests), SUM(errors), SUM(input_tokens),
-        SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum) FROM rollups_hourly GROUP BY org_id, hour, provider, model`)
+        SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum), SUM(cached_input_tokens), SUM(cache_write_tokens),
+        SUM(cache_write_1h_tokens) FROM rollups_hourly GROUP BY org_id, hour, provider, model`)
       db.exec(`INSERT INTO model_rollups_daily SELECT org_id, hour - hour % 86400000, provider, model, SUM(requests), SUM(errors),
-        SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum)
+        SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum),
+        SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(cache_write_1h_tokens)
         FROM rollups_hourly GROUP BY org_id, hour - hour % 86400000, provider, model`)
     })()
   })
@@ -263,7 +265,7 @@ describe('the events list', () => {
   const event = (i: number, time: number, over: Partial<LectrEvent>): LectrEvent => ({
     id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: 'default', provider: 'openai', providerUnknown: false,
     detection: 'exact', model: 'gpt-4o-mini', responseModel: null, endpoint: 'chat/completions' as LectrEvent['endpoint'], stream: false,
-    status: 200, errorCode: null, inputTokens: 10, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0, costUsd: 0.001 * i,
+    status: 200, errorCode: null, inputTokens: 10, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 5, reasoningTokens: 0, costUsd: 0.001 * i,
     latencyMs: 100, ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 'test', ...over,
   })
 

@@ -73,7 +73,7 @@ describe('RollupDays', () => {
     expect(month()).toBe(1)
     const other = new Database(path)
     other
-      .query(`INSERT INTO rollups_hourly VALUES ('default', ?, 'groq', 'llama', '', '', 41, 0, 0, 0, 0, 0, 0, 0, 0)`)
+      .query(`INSERT INTO rollups_hourly VALUES ('default', ?, 'groq', 'llama', '', '', 41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)`)
       .run(NOW - 2 * DAY_MS - (NOW % 3_600_000))
     other.close()
     expect(month()).toBe(42)

@@ -49,6 +49,8 @@ function event(over: Partial<LectrEvent> = {}): LectrEvent {
     errorCode: null,
     inputTokens: 10,
     cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     outputTokens: 5,
     reasoningTokens: 0,
     costUsd: 0.000075,
@@ -336,6 +338,8 @@ describe('roll-ups equal the sum of the events', () => {
           status: pick([200, 200, 200, 400, 429, 499, 500, 502, 504]),
           inputTokens: maybe(input),
           cachedInputTokens: maybe(Math.floor(input * r())),
+          cacheWriteTokens: maybe(Math.floor(input * r() * 0.3)),
+          cacheWrite1hTokens: maybe(Math.floor(input * r() * 0.3)),
           outputTokens: maybe(Math.floor(r() * 2000)),
           reasoningTokens: maybe(Math.floor(r() * 100)),
           costUsd: maybe(Math.round(r() * 1e6) / 1e8, 0.25),
@@ -353,7 +357,8 @@ describe('roll-ups equal the sum of the events', () => {
                   COALESCE(task, '') AS task, COUNT(*) AS requests, SUM(status >= 400) AS errors,
                   SUM(COALESCE(input_tokens, 0)) AS input_tokens, SUM(COALESCE(cached_input_tokens, 0)) AS cached_input_tokens,
                   SUM(COALESCE(output_tokens, 0)) AS output_tokens, SUM(COALESCE(reasoning_tokens, 0)) AS reasoning_tokens,
-                  TOTAL(cost_usd) AS cost_usd, SUM(cost_usd IS NULL) AS unpriced_requests, TOTAL(latency_ms) AS latency_ms_sum
+                  TOTAL(cost_usd) AS cost_usd, SUM(cost_usd IS NULL) AS unpriced_requests, TOTAL(latency_ms) AS latency_ms_sum,
+                  SUM(COALESCE(cache_write_tokens, 0)) AS cache_write_tokens, SUM(COALESCE(cache_write_1h_tokens, 0)) AS cache_write_1h_tokens
            FROM events GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
         )
         .all() as any[]
@@ -387,7 +392,9 @@ describe('roll-ups equal the sum of the events', () => {
       const scan = db
         .query(
           `SELECT COALESCE(model, '') AS model, provider, COUNT(*) AS requests, TOTAL(cost_usd) AS cost, AVG(latency_ms) AS lat,
-                  SUM(cost_usd IS NULL) AS unpriced
+                  SUM(cost_usd IS NULL) AS unpriced, SUM(COALESCE(input_tokens, 0)) AS input,
+                  SUM(COALESCE(cached_input_tokens, 0)) AS cached, SUM(COALESCE(cache_write_tokens, 0)) AS write5m,
+                  SUM(COALESCE(cache_write_1h_tokens, 0)) AS write1h
            FROM events WHERE org_id = 'acme' AND time >= ? AND time < ? GROUP BY 1, 2`,
         )
         .all(since, base + 5 * HOUR) as any[]
@@ -396,6 +403,7 @@ describe('roll-ups equal the sum of the events', () => {
         const d = dist.find((x) => x.model === row.model && x.provider === row.provider)!
         expect(d.requests).toBe(row.requests)
         expect(d.unpricedRequests).toBe(row.unpriced)
+        expect([d.inputTokens, d.cachedInputTokens, d.cacheWriteTokens, d.cacheWrite1hTokens]).toEqual([row.input, row.cached, row.write5m, row.write1h])
         expect(d.costUsd).toBeCloseTo(row.cost, 7)
         expect(d.avgLatencyMs).toBeCloseTo(row.lat, 1)
       }
@@ -481,6 +489,46 @@ describe('the database', () => {
     const again = openDatabase(path)
     expect((again.query('PRAGMA user_version').get() as any).user_version).toBe(MIGRATIONS.length)
     again.close()
+  })
+
+  test('a database of schema 1 (before cache writes) opens with every event and roll-up intact, new sums at 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lectr-writer-'))
+    dirs.push(dir)
+    const path = join(dir, 'v1.db')
+    const old = new Database(path, { create: true })
+    old.exec(MIGRATIONS[0]!)
+    old.exec('PRAGMA user_version = 1')
+    const t = Date.UTC(2026, 0, 10, 5, 30)
+    const hour = t - (t % HOUR)
+    old.query(`INSERT INTO events VALUES ('e1', ?, 'default', 'openai', 0, 'exact', 'gpt-4o', 'gpt-4o-2024-08-06',
+      'chat/completions', 0, 200, NULL, 1000, 200, 50, 0, 0.00275, 120, 80, NULL, NULL, 0, 'builtin-old')`).run(t)
+    old.query(`INSERT INTO rollups_hourly VALUES ('default', ?, 'openai', 'gpt-4o', '', '', 1, 0, 1000, 200, 50, 0, 0.00275, 0, 120)`).run(hour)
+    old.query(`INSERT INTO model_rollups_hourly VALUES ('default', ?, 'openai', 'gpt-4o', 1, 0, 1000, 50, 0.00275, 0, 120)`).run(hour)
+    old.query(`INSERT INTO model_rollups_daily VALUES ('default', ?, 'openai', 'gpt-4o', 1, 0, 1000, 50, 0.00275, 0, 120)`).run(hour - (hour % 86_400_000))
+    old.close()
+
+    const db = openDatabase(path)
+    expect((db.query('PRAGMA user_version').get() as any).user_version).toBe(MIGRATIONS.length)
+    const e = db.query("SELECT * FROM events WHERE id = 'e1'").get() as any
+    expect([e.input_tokens, e.cached_input_tokens, e.output_tokens, e.cost_usd]).toEqual([1000, 200, 50, 0.00275])
+    expect([e.cache_write_tokens, e.cache_write_1h_tokens]).toEqual([null, null])
+    const r = db.query('SELECT * FROM rollups_hourly').get() as any
+    expect([r.requests, r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.cache_write_1h_tokens]).toEqual([1, 1000, 200, 0, 0])
+    // the model roll-ups learn the cache reads they never had, from rollups_hourly
+    const dist = modelDistribution(db, 'default', { provider: null, since: null, until: null })
+    expect(dist).toEqual([
+      { model: 'gpt-4o', provider: 'openai', requests: 1, costUsd: 0.00275, avgLatencyMs: 120, inputTokens: 1000, cachedInputTokens: 200,
+        cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 50, unpricedRequests: 0 },
+    ])
+    const daily = db.query('SELECT cached_input_tokens AS c FROM model_rollups_daily').get() as any
+    expect(daily.c).toBe(200)
+    // and the writer adds to them
+    const writer = new EventWriter(db, { log: () => {} })
+    writer.enqueue(event({ id: 'e2', time: new Date(t + 60_000).toISOString(), inputTokens: 500, cachedInputTokens: 100, cacheWriteTokens: 150, cacheWrite1hTokens: 50 }))
+    writer.close()
+    const after = db.query('SELECT * FROM model_rollups_hourly').get() as any
+    expect([after.input_tokens, after.cached_input_tokens, after.cache_write_tokens, after.cache_write_1h_tokens]).toEqual([1500, 300, 150, 50])
+    db.close()
   })
 
   test('a new migration runs once on an existing database, keeping its data; a failing one changes nothing', () => {

@@ -18,6 +18,13 @@ test('without a cachedInput price, cached tokens cost the input price', () => {
   expect(groupCostUsd({ input: 30, output: 60 }, mix(1, 1000, 600, 100))).toBeCloseTo(0.036, 12)
 })
 
+test('cache writes are re-priced at the target\'s cacheWrite and cacheWrite1h (Anthropic)', () => {
+  const sonnet: Price = { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 }
+  const group = { requests: 10, inputTokens: 130_250, cachedInputTokens: 100_000, cacheWriteTokens: 10_000, cacheWrite1hTokens: 20_000, outputTokens: 420 }
+  // 250 × 3 + 100,000 × 0.30 + 10,000 × 3.75 + 20,000 × 6 + 420 × 15, per 1M
+  expect(groupCostUsd(sonnet, group)).toBe(0.19455)
+})
+
 test('cached tokens beyond the input count are not charged twice', () => {
   expect(groupCostUsd({ input: 1, cachedInput: 0.5, output: 0 }, mix(1, 1000, 5000, 0))).toBeCloseTo(0.0005, 12)
 })

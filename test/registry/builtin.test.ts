@@ -63,6 +63,26 @@ describe('built-in registry', () => {
     expect(price?.output).toBe(output)
   })
 
+  test("every Anthropic entry carries Anthropic's cache prices: reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× (Haiku 3: published 0.30 / 0.50)", () => {
+    const anthropic = [...registry.models.values()].filter((m) => m.provider === 'anthropic')
+    expect(anthropic.length).toBeGreaterThan(20)
+    for (const m of anthropic) {
+      const p = m.price!
+      // Claude 3 Sonnet was retired before prompt caching: Anthropic never published cache prices for it.
+      if (m.id === 'claude-3-sonnet-20240229') {
+        expect([p.cachedInput, p.cacheWrite, p.cacheWrite1h]).toEqual([undefined, undefined, undefined])
+        continue
+      }
+      if (m.id === 'claude-3-haiku-20240307') {
+        expect([p.cachedInput, p.cacheWrite, p.cacheWrite1h]).toEqual([0.03, 0.3, 0.5])
+        continue
+      }
+      expect([m.id, p.cachedInput, p.cacheWrite, p.cacheWrite1h]).toEqual([m.id, p.input * 0.1, p.input * 1.25, p.input * 2].map((x) => (typeof x === 'number' ? Math.round(x * 1e4) / 1e4 : x)) as any)
+    }
+    // no other provider has cache write prices
+    expect([...registry.models.values()].filter((m) => m.provider !== 'anthropic' && (m.price?.cacheWrite ?? m.price?.cacheWrite1h) !== undefined)).toEqual([])
+  })
+
   test('Gemini long-prompt prices are tiers', () => {
     expect(registry.models.get('gemini-1.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 128000, input: 2.5, output: 10 }])
     expect(registry.models.get('gemini-2.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 200000, input: 2.5, output: 15 }])

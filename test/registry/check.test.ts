@@ -25,6 +25,24 @@ describe('checkRegistryFile', () => {
     expect(result.lines.slice(0, -1).every((line) => line.startsWith(`${path}: `))).toBe(true)
   })
 
+  test('cacheWrite and cacheWrite1h must be non-negative numbers', () => {
+    const path = join(dir, 'cache.json')
+    const model = (id: string, price: Record<string, unknown>) => ({ id, provider: 'anthropic', price: { input: 3, output: 15, ...price } })
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 'v1',
+        providers: [{ id: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', prefixes: ['claude-'] }],
+        models: [model('claude-a', { cacheWrite: -1 }), model('claude-b', { cacheWrite1h: 'six' }), model('claude-c', { cacheWrite: 3.75, cacheWrite1h: 6 })],
+      }),
+    )
+    const result = checkRegistryFile(path)
+    expect(result.ok).toBe(false)
+    expect(result.lines.some((l) => l.includes('/models/0/price/cacheWrite'))).toBe(true)
+    expect(result.lines.some((l) => l.includes('/models/1/price/cacheWrite1h'))).toBe(true)
+    expect(result.lines.some((l) => l.includes('/models/2/'))).toBe(false)
+  })
+
   test('a file that cannot be read', () => {
     const result = checkRegistryFile(join(dir, 'missing.json'))
     expect(result).toMatchObject({ ok: false, lines: [expect.stringContaining('cannot read the file')] })

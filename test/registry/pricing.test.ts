@@ -5,11 +5,35 @@ import type { Price } from '../../src/registry/schema'
 import type { Usage } from '../../src/usage/types'
 
 const registry = builtinRegistry()
-const usage = (inputTokens: number, cachedInputTokens: number, outputTokens: number): Usage => ({
+const usage = (inputTokens: number, cachedInputTokens: number, outputTokens: number, cacheWriteTokens = 0, cacheWrite1hTokens = 0): Usage => ({
   inputTokens,
   cachedInputTokens,
+  cacheWriteTokens,
+  cacheWrite1hTokens,
   outputTokens,
   reasoningTokens: 0,
+})
+
+describe('costUsd with cache writes (SPEC section 8)', () => {
+  const sonnet = { input: 3, cachedInput: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, output: 15 }
+  test('(input − cached − writes) at input, reads at cachedInput, 5-minute and 1-hour writes at their prices', () => {
+    // 25 × 3 + 10,000 × 0.30 + 1,000 × 3.75 + 2,000 × 6 + 42 × 15 = 19,455 per 1M
+    expect(costUsd(sonnet, usage(13_025, 10_000, 42, 1_000, 2_000))).toBe(0.019455)
+  })
+  test('absent cacheWrite and cacheWrite1h: the input price', () => {
+    expect(costUsd({ input: 3, cachedInput: 0.3, output: 15 }, usage(13_025, 10_000, 42, 1_000, 2_000))).toBe(
+      costUsd({ input: 3, cachedInput: 0.3, output: 15 }, usage(13_025, 10_000, 42)),
+    )
+  })
+  test('reads and writes beyond the input are trusted only up to it, never a negative remainder', () => {
+    // input 100: 80 read, the first 20 of the writes at 3.75, the rest not charged
+    expect(costUsd(sonnet, usage(100, 80, 0, 500, 500))).toBe((80 * 0.3 + 20 * 3.75) / 1e6)
+  })
+  test('the built-in Anthropic entries price cache writes; OpenAI cached tokens keep their meaning', () => {
+    expect(costUsd(priceModel(registry, 'anthropic', 'claude-opus-4-5-20251101', null)!.price, usage(1_000_000, 0, 0, 0, 1_000_000))).toBe(10)
+    expect(costUsd(priceModel(registry, 'anthropic', 'claude-opus-4-5-20251101', null)!.price, usage(1_000_000, 0, 0, 1_000_000, 0))).toBe(6.25)
+    expect(costUsd(priceModel(registry, 'openai', 'gpt-4o', null)!.price, usage(1000, 200, 100))).toBe(0.00325)
+  })
 })
 
 describe('priceModel', () => {

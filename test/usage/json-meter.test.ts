@@ -7,6 +7,8 @@ const encoder = new TextEncoder()
 const usage = (inputTokens: number, cachedInputTokens: number, outputTokens: number, reasoningTokens: number): Usage => ({
   inputTokens,
   cachedInputTokens,
+  cacheWriteTokens: 0,
+  cacheWrite1hTokens: 0,
   outputTokens,
   reasoningTokens,
 })

@@ -13,6 +13,8 @@ import type { Usage } from '../../src/usage/types'
 const usage = (inputTokens: number, cachedInputTokens: number, outputTokens: number, reasoningTokens: number): Usage => ({
   inputTokens,
   cachedInputTokens,
+  cacheWriteTokens: 0,
+  cacheWrite1hTokens: 0,
   outputTokens,
   reasoningTokens,
 })

@@ -22,7 +22,7 @@ function sse(blocks: Block[], eol = '\n'): string {
 }
 
 function usage(inputTokens: number, cachedInputTokens: number, outputTokens: number, reasoningTokens: number): Usage {
-  return { inputTokens, cachedInputTokens, outputTokens, reasoningTokens }
+  return { inputTokens, cachedInputTokens, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens, reasoningTokens }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

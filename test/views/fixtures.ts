@@ -123,6 +123,8 @@ export function event(i: number, overrides: Partial<LectrEvent> = {}): LectrEven
     errorCode: status === 200 ? null : status === 429 ? 'rate_limit_exceeded' : 'lectr_upstream_unreachable',
     inputTokens: status === 200 ? 800 + i * 37 : null,
     cachedInputTokens: status === 200 ? 128 : null,
+    cacheWriteTokens: status === 200 ? 0 : null,
+    cacheWrite1hTokens: status === 200 ? 0 : null,
     outputTokens: status === 200 ? 120 + i * 5 : null,
     reasoningTokens: 0,
     costUsd: status === 200 ? (c.model === 'gpt-4o-mini' ? 0.00021 : 0.0042 + i / 10_000) : null,

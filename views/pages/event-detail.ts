@@ -11,6 +11,7 @@ const DETECTION: Record<string, string> = {
   exact: 'model id in the registry',
   prefix: 'model id prefix',
   fallback: 'fallback (not detected)',
+  endpoint: "the endpoint (Anthropic's Messages API)",
 }
 
 const none = html`<span class="muted">—</span>`
@@ -57,6 +58,8 @@ function sections(e: LectrEvent): [title: string, fields: Field[]][] {
       [
         ['Input tokens', count(e.inputTokens)],
         ['Cached input tokens', count(e.cachedInputTokens)],
+        ['Cache write tokens (5 min)', count(e.cacheWriteTokens)],
+        ['Cache write tokens (1 hour)', count(e.cacheWrite1hTokens)],
         ['Output tokens', count(e.outputTokens)],
         ['Reasoning tokens', count(e.reasoningTokens)],
         ['Usage estimated', html`${e.usageEstimated ? 'yes: the stream was cut off, these are the tokens seen so far' : 'no'}`],
