@@ -36,10 +36,17 @@ function checkDatabasePath(path: string): void {
   if (path === ':memory:') return
   const full = resolve(path)
   const dir = dirname(full)
-  const dirStat = statSync(dir, { throwIfNoEntry: false })
+  const look = (p: string) => {
+    try {
+      return statSync(p, { throwIfNoEntry: false })
+    } catch (err) {
+      throw new StartError(`${SETTING}: cannot look at ${p} (${(err as { code?: string }).code ?? (err as Error).message}): choose another path`)
+    }
+  }
+  const dirStat = look(dir)
   if (!dirStat) throw new StartError(`${SETTING}: the directory ${dir} does not exist (Lectr does not create directories): create it or choose another path`)
   if (!dirStat.isDirectory()) throw new StartError(`${SETTING}: ${dir} is not a directory: choose another path`)
-  const fileStat = statSync(full, { throwIfNoEntry: false })
+  const fileStat = look(full)
   if (fileStat?.isDirectory()) throw new StartError(`${SETTING}: ${full} is a directory, not a database file: give a file path such as ${full}/lectr.db`)
   // SQLite needs to create the file (first start) and its -wal and -shm files (every start) next to it.
   try {

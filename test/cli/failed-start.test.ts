@@ -1,11 +1,12 @@
 /**
  * A start that fails (port in use, a database path that cannot be opened, a bad setting) prints one plain line
  * naming the setting, no stack trace, exits 2, and leaves no credential that was never shown (SPEC section 1).
- * Runs `bun src/main.ts` as a real process. Tests run as root, so a directory without write permission would still
- * be writable here: "cannot be created in" is /proc (no file can be created there, not even by root).
+ * Runs `bun src/main.ts` as a real process. Tests run as root, for whom a directory without write permission is
+ * still writable: that case runs Lectr as `nobody` (setpriv), and /proc stands for a directory not even root can
+ * create a file in.
  */
 import { afterAll, describe, expect, test } from 'bun:test'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
@@ -183,7 +184,17 @@ describe('a failed start', () => {
       expect(line).toContain('does not exist')
       expect(existsSync(missing)).toBe(false)
     })
-    test('its directory is not writable (/proc: not even root can create a file there)', () => {
+    test('its directory is not writable (run as an unprivileged user: root may write anywhere)', () => {
+      chmodSync(dir, 0o755)
+      const ro = join(dir, 'read-only')
+      mkdirSync(ro, { mode: 0o555 })
+      const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : []
+      const p = Bun.spawnSync([...asNobody, process.execPath, main], { env: { ...baseEnv(), LECTR_DB: join(ro, 'lectr.db') }, cwd: '/', stdout: 'pipe', stderr: 'pipe' })
+      const line = expectOnePlainLine({ code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() }, '--db / LECTR_DB')
+      expect(line).toContain(`${ro} is not writable`)
+      expect(existsSync(join(ro, 'lectr.db'))).toBe(false)
+    })
+    test('its directory is not writable, not even by root (/proc)', () => {
       const line = expectOnePlainLine(failedStart({ LECTR_DB: '/proc/lectr-test.db' }), '--db / LECTR_DB')
       expect(line).toContain('/proc/lectr-test.db')
     })
