@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
 /** Every setting Lectr has. Each is both a flag and an environment variable (see SETTINGS). */
@@ -34,6 +34,8 @@ interface Setting {
   kind: Kind
   default: string | null
   help: string
+  /** never echoed in an error message */
+  secret?: boolean
 }
 
 /** The table behind `--help`, the env vars and the flags: one row per setting. */
@@ -42,7 +44,7 @@ export const SETTINGS: Setting[] = [
   { key: 'port', flag: '--port', env: 'LECTR_PORT', kind: 'int', default: '8080', help: 'listen port (0 picks a free one)' },
   { key: 'db', flag: '--db', env: 'LECTR_DB', kind: 'string', default: './lectr.db', help: 'SQLite database, created on first start (WAL)' },
   { key: 'registry', flag: '--registry', env: 'LECTR_REGISTRY', kind: 'string', default: null, help: 'registry file (default: built-in); watched and reloaded on change and SIGHUP' },
-  { key: 'adminToken', flag: '--admin-token', env: 'LECTR_ADMIN_TOKEN', kind: 'string', default: null, help: 'admin token for /api and the dashboard (default: generated once, printed once, stored hashed)' },
+  { key: 'adminToken', flag: '--admin-token', env: 'LECTR_ADMIN_TOKEN', kind: 'string', default: null, help: 'admin token for /api and the dashboard (default: generated once, printed once, stored hashed)', secret: true },
   { key: 'baseUrls.openai', flag: '--openai-base-url', env: 'LECTR_OPENAI_BASE_URL', kind: 'string', default: null, help: "override OpenAI's upstream base URL (with /v1)" },
   { key: 'baseUrls.anthropic', flag: '--anthropic-base-url', env: 'LECTR_ANTHROPIC_BASE_URL', kind: 'string', default: null, help: "override Anthropic's upstream base URL" },
   { key: 'baseUrls.groq', flag: '--groq-base-url', env: 'LECTR_GROQ_BASE_URL', kind: 'string', default: null, help: "override Groq's upstream base URL" },
@@ -63,6 +65,40 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: s
 const TRUE = new Set(['1', 'true', 'yes', 'on'])
 const FALSE = new Set(['0', 'false', 'no', 'off', ''])
 
+/** A setting's schema in Config, without the Null that stands for "not set". */
+function schemaOf(setting: Setting): TSchema & Record<string, any> {
+  let node: any = Config
+  for (const part of setting.key.split('.')) node = node.properties[part]
+  return node.anyOf?.find((s: TSchema) => s.type !== 'null') ?? node
+}
+
+const isUrlSetting = (schema: Record<string, any>) => schema.type === 'string' && schema.pattern === '^https?://'
+
+/**
+ * What a setting accepts, in words, from its schema (so a new setting gets a plain message too).
+ * @example expected(port) // 'a whole number from 0 to 65535'
+ */
+export function expected(setting: Setting): string {
+  const s = schemaOf(setting)
+  if (s.type === 'integer' || s.type === 'number') {
+    const what = s.type === 'integer' ? 'a whole number' : 'a number'
+    if (s.minimum !== undefined && s.maximum !== undefined) return `${what} from ${s.minimum} to ${s.maximum}`
+    if (s.minimum !== undefined) return `${what} of at least ${s.minimum}`
+    if (s.maximum !== undefined) return `${what} of at most ${s.maximum}`
+    return what
+  }
+  if (s.type === 'boolean') return '1 or 0 (or true/false, yes/no, on/off)'
+  if (isUrlSetting(s)) return 'an http(s) URL'
+  if (s.minLength > 1) return `at least ${s.minLength} characters`
+  return 'a non-empty value'
+}
+
+/** One plain line: the flag or env var that was used, what it accepts, what it got (never a secret's value). */
+function problem(setting: Setting, origin: string, raw: string): string {
+  const got = setting.secret ? `${raw.length} characters` : JSON.stringify(raw)
+  return `${origin}: expected ${expected(setting)}, got ${got}`
+}
+
 function convert(setting: Setting, raw: string, origin: string, errors: string[]): unknown {
   switch (setting.kind) {
     case 'string':
@@ -71,7 +107,7 @@ function convert(setting: Setting, raw: string, origin: string, errors: string[]
     case 'number': {
       const n = raw.trim() === '' ? NaN : Number(raw)
       if (!Number.isFinite(n) || (setting.kind === 'int' && !Number.isInteger(n))) {
-        errors.push(`${origin}: expected ${setting.kind === 'int' ? 'a whole number' : 'a number'}, got ${JSON.stringify(raw)}`)
+        errors.push(problem(setting, origin, raw))
         return undefined
       }
       return n
@@ -80,7 +116,7 @@ function convert(setting: Setting, raw: string, origin: string, errors: string[]
       const v = raw.trim().toLowerCase()
       if (TRUE.has(v)) return true
       if (FALSE.has(v)) return false
-      errors.push(`${origin}: expected 1 or 0, got ${JSON.stringify(raw)}`)
+      errors.push(problem(setting, origin, raw))
       return undefined
     }
   }
@@ -100,10 +136,15 @@ function assign(target: Record<string, any>, path: string, value: unknown) {
 export function parseConfig(argv: string[], env: Record<string, string | undefined>): ConfigResult {
   const errors: string[] = []
   const values: Record<string, unknown> = {}
+  // where each value came from and as what text, for the messages
+  const given = new Map<string, { origin: string; raw: string }>()
   for (const s of SETTINGS) values[s.key] = s.default === null ? null : convert(s, s.default, s.flag, errors)
   for (const s of SETTINGS) {
     const raw = env[s.env]
-    if (raw !== undefined && raw !== '') values[s.key] = convert(s, raw, s.env, errors)
+    if (raw !== undefined && raw !== '') {
+      values[s.key] = convert(s, raw, s.env, errors)
+      given.set(s.key, { origin: s.env, raw })
+    }
   }
   const byFlag = new Map(SETTINGS.map((s) => [s.flag, s]))
   for (let i = 0; i < argv.length; i++) {
@@ -120,15 +161,31 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       if (setting.kind === 'bool' && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) raw = '1'
       else raw = argv[++i]
     }
-    if (raw === undefined) errors.push(`${name}: needs a value`)
-    else values[setting.key] = convert(setting, raw, name, errors)
+    if (raw === undefined) errors.push(`${name}: needs a value (${expected(setting)})`)
+    else {
+      values[setting.key] = convert(setting, raw, name, errors)
+      given.set(setting.key, { origin: name, raw })
+    }
   }
   const config: Record<string, any> = {}
   for (const [key, value] of Object.entries(values)) assign(config, key, value)
-  if (errors.length === 0) {
+  {
+    const bad = new Set<Setting>()
     for (const e of Value.Errors(Config, config)) {
       const setting = SETTINGS.find((s) => '/' + s.key.replace('.', '/') === e.path)
-      errors.push(`${setting ? `${setting.flag} / ${setting.env}` : e.path}: ${e.message}`)
+      // undefined: the value did not convert, and already has its line
+      if (setting) {
+        if (values[setting.key] !== undefined) bad.add(setting)
+      } else errors.push(`${e.path}: ${e.message}`)
+    }
+    // The schema only asks for an http(s) prefix; a URL must also parse.
+    for (const s of SETTINGS) {
+      const v = values[s.key]
+      if (typeof v === 'string' && isUrlSetting(schemaOf(s)) && !URL.canParse(v)) bad.add(s)
+    }
+    for (const s of bad) {
+      const g = given.get(s.key) ?? { origin: s.flag, raw: String(values[s.key]) }
+      errors.push(problem(s, g.origin, g.raw))
     }
   }
   return errors.length ? { ok: false, errors } : { ok: true, config: config as Config }

@@ -2,6 +2,7 @@ import { parseConfig, settingsHelp } from './config'
 import { checkRegistryFile } from './registry/check'
 import { ensureFetchSlots } from './reexec'
 import { startServer } from './server'
+import { StartError } from './start-error'
 import { VERSION } from './version'
 
 const HELP = `Lectr ${VERSION}: one URL for every LLM provider, with exact costs.
@@ -9,18 +10,19 @@ const HELP = `Lectr ${VERSION}: one URL for every LLM provider, with exact costs
 Usage:
   lectr [serve] [flags]          start the proxy, the admin API and the dashboard
   lectr registry check FILE      validate a registry file and print every problem
-  lectr --help | --version
+  lectr help | --help            this text
+  lectr version | --version      the version
 
 Flags (each also an environment variable):
 ${settingsHelp()}
 `
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
+  if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
     console.log(HELP)
     return 0
   }
-  if (argv.includes('--version') || argv.includes('-v')) {
+  if (argv[0] === 'version' || argv.includes('--version') || argv.includes('-v')) {
     console.log(VERSION)
     return 0
   }
@@ -74,9 +76,27 @@ async function main(argv: string[]): Promise<number> {
       -H "X-Lectr-Key: ${orgKey}" -H "Authorization: Bearer $OPENAI_API_KEY" \\
       -H "Content-Type: application/json" \\
       -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`)
+  // Only now are they the user's: a start that dies before this point makes new ones next time and prints those.
+  running.credentialsShown()
 
   return -1
 }
 
-const code = await main(process.argv.slice(2))
+/** One plain line per problem, no stack trace (in the compiled binary Bun's would quote minified source), exit 2. */
+function failedStart(err: unknown): number {
+  const line = err instanceof StartError ? err.message : `${(err as Error)?.name ?? 'Error'}: ${String((err as Error)?.message ?? err).split('\n')[0]}`
+  console.error('lectr: cannot start:')
+  console.error(`  - ${line}`)
+  return 2
+}
+
+// After the start, an error nobody caught still ends the process (as Bun would), but prints no source text.
+const crash = (err: unknown) => {
+  console.error(`lectr: unexpected error, stopping: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  process.exit(1)
+}
+process.on('uncaughtException', crash)
+process.on('unhandledRejection', crash)
+
+const code = await main(process.argv.slice(2)).catch(failedStart)
 if (code >= 0) process.exit(code)

@@ -1,5 +1,5 @@
 import { createApp } from './app'
-import { resolveAdminToken } from './auth/admin-token'
+import { markAdminTokenShown, resolveAdminToken } from './auth/admin-token'
 import type { Config } from './config'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
@@ -7,6 +7,7 @@ import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
 import { OrgStore } from './orgs/store'
 import { RegistryStore } from './registry/store'
+import { listenProblem } from './start-problems'
 import { VERSION } from './version'
 
 const DAY_MS = 86_400_000
@@ -15,10 +16,12 @@ const DAY_MS = 86_400_000
 export interface Running {
   url: string
   port: number
-  /** the org key of `default`, only when this start created it */
+  /** the org key of `default`, only when this start created it (or replaced one that was never shown) */
   defaultOrgKey: string | null
-  /** the admin token, only when this start generated it */
+  /** the admin token, only when this start generated it (or replaced one that was never shown) */
   generatedAdminToken: string | null
+  /** call once the two above are printed; until then the next start replaces them and prints the new ones */
+  credentialsShown(): void
   writer: EventWriter
   registry: RegistryStore
   /** stop taking requests, let in-flight ones finish (up to drainSeconds), write every event, close */
@@ -31,8 +34,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const log = opts.log ?? ((l: string) => console.log(l))
   const db = openDatabase(config.db)
   const orgs = new OrgStore(db)
-  const defaultOrgKey = orgs.ensureDefault()
-  let admin = resolveAdminToken(db, config.adminToken)
+  // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
+  let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
   const registry = new RegistryStore({ path: config.registry ?? undefined, log })
   if (config.registry) registry.watch()
   const writer = new EventWriter(db, {
@@ -69,16 +72,27 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     fetch: opts.fetch,
     inflight: counter,
   })
-  app.listen({
-    hostname: config.host,
-    port: config.port,
-    // Elysia's defaults would let a second process share the port and would serve Bun's development error pages.
-    reusePort: false,
-    development: false,
-    // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-  })
+  try {
+    app.listen({
+      hostname: config.host,
+      port: config.port,
+      // Elysia's defaults would let a second process share the port and would serve Bun's development error pages.
+      reusePort: false,
+      development: false,
+      // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    })
+  } catch (err) {
+    registry.close()
+    writer.close()
+    await checkpointer.stop()
+    db.close()
+    throw listenProblem(err as Error & { code?: string }, config.host, config.port)
+  }
   const server = app.server!
+  // Synchronous right after listen: no request is handled before the admin hash is in place.
+  const defaultOrgKey = orgs.ensureDefault()
+  admin = resolveAdminToken(db, config.adminToken)
 
   let closed = false
   // Retention: raw events older than LECTR_RETENTION_DAYS go, at start and every hour, a slice at a time; roll-ups stay.
@@ -117,6 +131,10 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     port: server.port!,
     defaultOrgKey,
     generatedAdminToken: admin.generated,
+    credentialsShown() {
+      if (defaultOrgKey) orgs.markDefaultKeyShown()
+      if (admin.generated) markAdminTokenShown(db)
+    },
     writer,
     registry,
     async drain() {

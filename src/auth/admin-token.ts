@@ -1,24 +1,41 @@
 import type { Database } from 'bun:sqlite'
 import { generateSecret, hashSecret, safeEqual } from './secrets'
 
+/** Set while a generated admin token has not been printed yet: its hash is stored, but nobody holds it. */
+const UNSHOWN = 'admin_token_unshown'
+
 /**
- * The admin token in force. A configured token replaces the stored hash; with none configured and none stored,
- * one is generated and returned once (`generated`) so the caller can print it. Only the hash is ever stored.
+ * The admin token in force. A configured token replaces the stored hash. With none configured, a token is
+ * generated and returned once (`generated`) so the caller can print it, when none is stored or when the stored one
+ * was generated but never printed (a start that failed or died before printing; see markAdminTokenShown).
+ * Only the hash is ever stored.
  */
 export function resolveAdminToken(db: Database, configured: string | null): { hash: string; generated: string | null } {
   const setHash = (hash: string) =>
     db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('admin_token_hash', hash)
   if (configured) {
     const hash = hashSecret(configured)
-    setHash(hash)
+    db.transaction(() => {
+      setHash(hash)
+      db.query('DELETE FROM meta WHERE key = ?').run(UNSHOWN)
+    })()
     return { hash, generated: null }
   }
   const stored = db.query('SELECT value FROM meta WHERE key = ?').get('admin_token_hash') as { value: string } | null
-  if (stored) return { hash: stored.value, generated: null }
+  const unshown = db.query('SELECT 1 FROM meta WHERE key = ?').get(UNSHOWN) !== null
+  if (stored && !unshown) return { hash: stored.value, generated: null }
   const token = generateSecret('admin')
   const hash = hashSecret(token)
-  setHash(hash)
+  db.transaction(() => {
+    setHash(hash)
+    db.query('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(UNSHOWN, '1')
+  })()
   return { hash, generated: token }
+}
+
+/** The generated admin token has been printed: from now on it is the user's, kept across starts. */
+export function markAdminTokenShown(db: Database): void {
+  db.query('DELETE FROM meta WHERE key = ?').run(UNSHOWN)
 }
 
 /** Checks `Authorization: Bearer <token>` (or a bare token) against the stored hash in constant time. */

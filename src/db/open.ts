@@ -1,19 +1,67 @@
 import { Database } from 'bun:sqlite'
+import { accessSync, constants, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { StartError } from '../start-error'
 import { MIGRATIONS } from './migrations'
 
-/** Opens (creating if needed) the database in WAL mode and brings its schema up to date. */
+const SETTING = '--db / LECTR_DB'
+
+/**
+ * Opens (creating the file if needed, never a directory) the database in WAL mode and brings its schema up to
+ * date. A path that cannot be opened is a StartError naming the setting.
+ */
 export function openDatabase(path: string): Database {
-  const db = new Database(path, { create: true, strict: true })
-  db.exec('PRAGMA journal_mode = WAL')
-  // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
-  db.exec('PRAGMA synchronous = NORMAL')
-  db.exec('PRAGMA busy_timeout = 5000')
-  // The roll-up tables are updated in place on every batch: keep their pages in memory (64 MiB at most).
-  // (The server moves WAL checkpoints to a Worker: src/events/checkpointer.ts.)
-  db.exec('PRAGMA cache_size = -65536')
-  db.exec('PRAGMA foreign_keys = ON')
-  migrate(db)
-  return db
+  checkDatabasePath(path)
+  let db: Database | null = null
+  try {
+    db = new Database(path, { create: true, strict: true })
+    db.exec('PRAGMA journal_mode = WAL')
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
+    db.exec('PRAGMA synchronous = NORMAL')
+    db.exec('PRAGMA busy_timeout = 5000')
+    // The roll-up tables are updated in place on every batch: keep their pages in memory (64 MiB at most).
+    // (The server moves WAL checkpoints to a Worker: src/events/checkpointer.ts.)
+    db.exec('PRAGMA cache_size = -65536')
+    db.exec('PRAGMA foreign_keys = ON')
+    migrate(db)
+    return db
+  } catch (err) {
+    db?.close()
+    throw new StartError(databaseProblem(path, err as Error & { code?: string }))
+  }
+}
+
+/** What SQLite would only say as "unable to open database file", said before it tries. */
+function checkDatabasePath(path: string): void {
+  if (path === ':memory:') return
+  const full = resolve(path)
+  const dir = dirname(full)
+  const look = (p: string) => {
+    try {
+      return statSync(p, { throwIfNoEntry: false })
+    } catch (err) {
+      throw new StartError(`${SETTING}: cannot look at ${p} (${(err as { code?: string }).code ?? (err as Error).message}): choose another path`)
+    }
+  }
+  const dirStat = look(dir)
+  if (!dirStat) throw new StartError(`${SETTING}: the directory ${dir} does not exist (Lectr does not create directories): create it or choose another path`)
+  if (!dirStat.isDirectory()) throw new StartError(`${SETTING}: ${dir} is not a directory: choose another path`)
+  const fileStat = look(full)
+  if (fileStat?.isDirectory()) throw new StartError(`${SETTING}: ${full} is a directory, not a database file: give a file path such as ${full}/lectr.db`)
+  // SQLite needs to create the file (first start) and its -wal and -shm files (every start) next to it.
+  try {
+    accessSync(dir, constants.W_OK)
+  } catch {
+    throw new StartError(`${SETTING}: the directory ${dir} is not writable (the database and its -wal file live there): make it writable or choose another path`)
+  }
+}
+
+function databaseProblem(path: string, err: Error & { code?: string }): string {
+  const full = resolve(path)
+  if (err.code === 'SQLITE_NOTADB') return `${SETTING}: ${full} is not a SQLite database: choose another path (Lectr creates the file on first start)`
+  if (err.code?.startsWith('SQLITE_CANTOPEN')) return `${SETTING}: cannot open or create ${full} (is its directory writable?): choose another path`
+  if (err.code?.startsWith('SQLITE_READONLY')) return `${SETTING}: ${full} is read-only: make it writable or choose another path`
+  return `${SETTING}: cannot open ${full}: ${err.message}`
 }
 
 export function migrate(db: Database): void {

@@ -21,6 +21,9 @@ export interface AzureSettings {
   updatedAt: string
 }
 
+/** meta key: the id of the default org's first key while it has not been printed yet */
+const DEFAULT_KEY_UNSHOWN = 'default_org_key_unshown'
+
 interface KeyRef {
   orgId: string
   keyId: string
@@ -94,10 +97,32 @@ export class OrgStore {
     return { org, key, keyId }
   }
 
-  /** The `default` org on first start; returns its key when it was just created. */
+  /**
+   * The `default` org on first start. Returns a key to print: when the org was just created, and when the key made
+   * for it was never printed (a start that failed or died before printing): nobody can hold that key, so it is
+   * deleted and replaced. Until markDefaultKeyShown, the key counts as not shown.
+   */
   ensureDefault(): string | null {
-    if (this.get('default')) return null
-    return this.create('default')!.key
+    const unshown = this.db.query('SELECT value FROM meta WHERE key = ?').get(DEFAULT_KEY_UNSHOWN) as { value: string } | null
+    const exists = this.get('default') !== null
+    if (exists && !unshown) return null
+    let key = ''
+    this.db.transaction(() => {
+      let keyId: string
+      if (!exists) ({ key, keyId } = this.create('default')!)
+      else {
+        const old = this.db.query('DELETE FROM org_keys WHERE id = ? AND org_id = ? RETURNING hash').get(unshown!.value, 'default') as { hash: string } | null
+        if (old) this.keys.delete(old.hash)
+        ;({ key, keyId } = this.insertKey('default', 'first key'))
+      }
+      this.db.query('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(DEFAULT_KEY_UNSHOWN, keyId)
+    })()
+    return key
+  }
+
+  /** The default org's first key has been printed: from now on it is the user's. */
+  markDefaultKeyShown(): void {
+    this.db.query('DELETE FROM meta WHERE key = ?').run(DEFAULT_KEY_UNSHOWN)
   }
 
   addKey(orgId: string, label: string | null): { key: string; keyId: string; prefix: string } {

@@ -27,6 +27,17 @@ const upstream = Bun.serve({
 const help = Bun.spawnSync([exe, '--help'], { cwd: dir })
 check(help.exitCode === 0 && help.stdout.toString().includes('--registry'), 'lectr --help lists the flags')
 
+// A first start on a busy port fails plainly (Bun's own report would quote minified source); the start below, on the
+// same database, still prints the admin token and the org key.
+const busy = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('busy') })
+const failed = Bun.spawnSync([exe], { cwd: dir, env: { PATH: process.env.PATH ?? '', LECTR_HOST: '127.0.0.1', LECTR_PORT: String(busy.port) } })
+busy.stop(true)
+const failedErr = failed.stderr.toString()
+const plain = failed.exitCode === 2 && failedErr.trimEnd().split('\n').length === 2 && failedErr.includes('--port / LECTR_PORT')
+const busyMsg = 'a start on a busy port exits 2 with one plain line naming --port'
+check(plain, plain ? busyMsg : `${busyMsg} (exit ${failed.exitCode}: ${failedErr.slice(0, 300)})`)
+check(failedErr.length < 400 && !/^\s*at /m.test(failedErr) && !/^\s*\d+ \|/m.test(failedErr), 'and prints no stack trace and no source')
+
 const proc = Bun.spawn([exe], {
   cwd: dir,
   env: {
