@@ -39,7 +39,22 @@ export function stalledRequest(url: string, method: string, path: string, header
       socket.on('close', () => (parser.done ? resolve(parser.answer()) : reject(new Error(`connection closed after ${parser.bodyBytes} body bytes`))))
       socket.resume()
     })
-  return { socket, readAll, close: () => socket.destroy() }
+  /** Reads until the body shows `marker`, then closes the connection at once (a client that stops there). */
+  const readUntilThenClose = (marker: string): Promise<RawAnswer> =>
+    new Promise((resolve, reject) => {
+      const parser = new AnswerParser(tailBytes)
+      socket.on('data', (data: Buffer) => {
+        parser.feed(data)
+        const answer = parser.answer()
+        if (!answer.tail.includes(marker)) return
+        socket.destroy()
+        resolve(answer)
+      })
+      socket.on('error', reject)
+      socket.on('close', () => reject(new Error(`closed before ${JSON.stringify(marker)}`)))
+      socket.resume()
+    })
+  return { socket, readAll, readUntilThenClose, close: () => socket.destroy() }
 }
 
 /** Reads an HTTP/1.1 answer as it streams in: head, then a body by Content-Length or chunked. */
