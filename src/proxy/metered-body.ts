@@ -15,7 +15,7 @@ export type BodyOutcome = 'complete' | 'complete-client-closed' | 'client-gone' 
 export interface MeteredBodyOptions {
   /** a started body that sends no byte for this long is ended as `upstream-stalled`; 0: never */
   idleMs?: number
-  /** what the client is sent, last, when the upstream stalled (an SSE error event); null: the body just ends */
+  /** what the client is sent, last, when the upstream stalled (an SSE error event); null: the answer is cut off */
   stalledTail?: Uint8Array | null
 }
 
@@ -64,11 +64,12 @@ export function meteredBody(
     if (ended) return
     end('upstream-stalled')
     const tail = options.stalledTail
-    if (tail) {
-      // The error event must start on a fresh line: the upstream may have stopped in the middle of an event.
-      const atBoundary = lastByte === 0x0a && (secondLastByte === 0x0a || secondLastByte === 0x0d)
-      controller.enqueue(atBoundary ? tail : concat(BLANK_LINE, tail))
-    }
+    // Without an error event to say so (not an event stream), the answer is cut, as a broken upstream's is, so that
+    // the client cannot take a truncated body for a whole one.
+    if (!tail) return controller.error(new Error('the upstream stalled'))
+    // The error event must start on a fresh line: the upstream may have stopped in the middle of an event.
+    const atBoundary = lastByte === 0x0a && (secondLastByte === 0x0a || secondLastByte === 0x0d)
+    controller.enqueue(atBoundary ? tail : concat(BLANK_LINE, tail))
     controller.close()
   }
   return new ReadableStream<Uint8Array>(
