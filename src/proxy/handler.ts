@@ -249,8 +249,9 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
       const ttfb = performance.now() - fetchStarted
       const status = upstream.status
-      // A whole JSON answer is read at once (checked without touching `upstream.body`, which would build a JS stream
-      // for it); a stream stays watched, for a client that leaves while the provider is quiet.
+      // A JSON answer of a declared, modest size is read at once (checked without touching `upstream.body`, which
+      // would build a JS stream for it); anything else is piped and stays watched, for a client that leaves while the
+      // provider is quiet.
       const contentType = upstream.headers.get('content-type')
       const readWhole = answersWhole(stream, contentType, upstream.headers.get('content-length')) && mayHaveBody(req.method, status)
       const hasBody = readWhole || upstream.body !== null
