@@ -239,7 +239,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       } catch (err) {
         watch.stop(waiting)
         if (req.signal.aborted) {
-          finish(499, null, 'lectr_client_gone', null)
+          // Cut by the drain's deadline while the provider was still working: no status came, the code says why.
+          finish(499, null, deps.inflight?.closing ? 'lectr_shutdown' : 'lectr_client_gone', null)
           return new Response(null, { status: 499 })
         }
         if (abort.signal.reason instanceof UpstreamTimeout) {

@@ -42,3 +42,24 @@ test('a stream cut by the drain deadline is recorded as lectr_shutdown with the 
     await lectr.stop()
   }
 })
+
+test('a request still waiting for the provider when the drain deadline passes is recorded as 499 lectr_shutdown', async () => {
+  const lectr = await startLectr(up, { drainSeconds: 0.3 })
+  try {
+    up.script = async () => {
+      await Bun.sleep(3000)
+      return Response.json({ choices: [] })
+    }
+    const n = up.received.length
+    const answer = lectr.post('chat/completions', { model: 'gpt-4o', messages: [] }).then((r) => r.status, () => 'cut')
+    while (up.received.length === n) await Bun.sleep(10)
+    await lectr.running.drain()
+    expect(await answer).toBe('cut')
+    const db = new Database(lectr.dbPath, { readonly: true })
+    const events = db.query('SELECT status, error_code FROM events').all() as any[]
+    db.close()
+    expect(events).toEqual([{ status: 499, error_code: 'lectr_shutdown' }])
+  } finally {
+    await lectr.stop()
+  }
+})
