@@ -26,7 +26,7 @@ export interface AppDeps {
   version: string
   clock?: () => Date
   fetch?: typeof fetch
-  inflight?: { add(): void; done(): void }
+  inflight?: { add(): void; done(): void; readonly closing?: boolean }
 }
 
 /** Composes the proxy, the admin API and the dashboard. Never listens: main.ts does, tests call `handle`. */

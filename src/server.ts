@@ -47,7 +47,12 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
 
   let inflight = 0
   let idle: (() => void) | null = null
+  let closing = false
   const counter = {
+    /** the forced stop has begun: what it cuts is recorded as `lectr_shutdown`, not as a client that left */
+    get closing() {
+      return closing
+    },
     add: () => void inflight++,
     done: () => {
       inflight--
@@ -117,6 +122,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     closed = true
     clearInterval(pruneTimer)
     registry.close()
+    if (force) closing = true
     await server.stop(force)
     // Requests cut by the forced stop (still waiting for the provider, or mid-stream) record their event as they
     // unwind: wait for them (briefly) so the writer's last flush includes them.

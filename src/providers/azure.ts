@@ -105,6 +105,7 @@ export function watchContentFilter(meter: Meter): Meter {
       return meter.push(chunk)
     },
     flush: () => meter.flush(),
+    sawTerminalEvent: () => meter.sawTerminalEvent?.() ?? false,
     finish(complete) {
       const result = meter.finish(complete)
       return seen && !result.errorCode ? { ...result, errorCode: 'content_filter' } : result

@@ -10,6 +10,7 @@ export type LectrErrorCode =
   | 'lectr_upstream_unreachable'
   | 'lectr_upstream_timeout'
   | 'lectr_upstream_refused'
+  | 'lectr_upstream_stalled'
   | 'lectr_not_found'
 
 const TYPES: Record<number, string> = {

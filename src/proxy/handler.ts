@@ -12,7 +12,7 @@ import { meterJsonBody } from '../usage/json-meter'
 import { isMessagesEndpoint, type Meter, type MeterResult } from '../usage/types'
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
-import { errorResponse, type LectrErrorCode } from './errors'
+import { errorBody, errorResponse, type LectrErrorCode } from './errors'
 import { eventCost, upstreamLabels } from './event'
 import { clientKeys } from './scrub-keys'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
@@ -27,14 +27,14 @@ import { cutTo, LIMITS } from '../limits'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
-  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'>
+  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'> & Partial<Pick<Config, 'streamIdleMs'>>
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go; null when the event log is switched off */
   record: ((event: LectrEvent, complete?: () => void) => void) | null
   fetch?: typeof fetch
-  /** counts requests in flight so a drain can wait for them */
-  inflight?: { add(): void; done(): void }
+  /** counts requests in flight so a drain can wait for them; `closing` once the drain cuts what is left */
+  inflight?: { add(): void; done(): void; readonly closing?: boolean }
 }
 
 /** fetch's options with Bun's own (`timeout`, `tls`, `protocol`) */
@@ -253,7 +253,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       } catch (err) {
         watch.stop(waiting)
         if (req.signal.aborted) {
-          finish(499, null, 'lectr_client_gone', null)
+          // Cut by the drain's deadline while the provider was still working: no status came, the code says why.
+          finish(499, null, deps.inflight?.closing ? 'lectr_shutdown' : 'lectr_client_gone', null)
           return new Response(null, { status: 499 })
         }
         if (abort.signal.reason instanceof UpstreamTimeout) {
@@ -263,10 +264,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       }
       const ttfb = performance.now() - fetchStarted
       const status = upstream.status
-      // A whole JSON answer is read at once (checked without touching `upstream.body`, which would build a JS stream
-      // for it); a stream stays watched, for a client that leaves while the provider is quiet.
+      // A JSON answer of a declared, modest size is read at once (checked without touching `upstream.body`, which
+      // would build a JS stream for it); anything else is piped and stays watched, for a client that leaves while the
+      // provider is quiet.
       const contentType = upstream.headers.get('content-type')
-      const readWhole = answersWhole(stream, contentType) && mayHaveBody(req.method, status)
+      const readWhole = answersWhole(stream, contentType, upstream.headers.get('content-length')) && mayHaveBody(req.method, status)
       const hasBody = readWhole || upstream.body !== null
       if (readWhole || !hasBody) watch.stop(waiting)
       else watch.watchClientOnly(waiting)
@@ -285,9 +287,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       const ended = (meter: Meter, outcome: BodyOutcome) => {
         if (outcome === 'complete') watch.release(waiting)
         else watch.stop(waiting)
-        const result = meter.finish(outcome === 'complete')
-        if (outcome === 'client-gone') finish(499, result, 'lectr_client_gone', ttfb)
+        const result = meter.finish(outcome === 'complete' || outcome === 'complete-client-closed')
+        // The drain's deadline cut it, not the client: the upstream's status stays.
+        if (deps.inflight?.closing && outcome !== 'complete' && outcome !== 'complete-client-closed') finish(status, result, 'lectr_shutdown', ttfb)
+        else if (outcome === 'client-gone') finish(499, result, 'lectr_client_gone', ttfb)
         else if (outcome === 'upstream-broken') finish(status, result, req.signal.aborted ? 'lectr_client_gone' : 'lectr_upstream_broken', ttfb)
+        else if (outcome === 'upstream-stalled') finish(status, result, 'lectr_upstream_stalled', ttfb)
         else finish(status, result, null, ttfb)
       }
       if (readWhole) {
@@ -313,7 +318,11 @@ export function createProxyHandler(deps: ProxyDeps) {
         return new Response(whole, { status, headers: outHeaders })
       }
       const meter = newMeter()
-      const body = meteredBody(upstream.body!, meter, (outcome) => ended(meter, outcome), () => watch.abort(waiting))
+      const idleMs = deps.config.streamIdleMs ?? 0
+      const body = meteredBody(upstream.body!, meter, (outcome) => ended(meter, outcome), () => watch.abort(waiting), {
+        idleMs,
+        stalledTail: idleMs > 0 && bodyKind(contentType, stream) === 'event-stream' ? stalledEvent(provider.id, idleMs) : null,
+      })
       return new Response(body, { status, headers: outHeaders })
     } catch {
       // A client that left while still sending its body makes reading it throw: that is the client's doing.
@@ -336,9 +345,24 @@ function mayHaveBody(method: string, status: number): boolean {
   return method !== 'HEAD' && status >= 200 && status !== 204 && status !== 205 && status !== 304
 }
 
-/** A non-streaming JSON answer (what almost every non-stream request gets): read whole rather than piped. */
-function answersWhole(stream: boolean, contentType: string | null): boolean {
-  return !stream && contentType !== null && contentType.includes('json')
+/**
+ * JSON answers up to this size (by their declared `Content-Length`) are read whole; larger ones, and those without
+ * a length, are piped like streams, so that a client that reads slowly holds back the provider instead of Lectr
+ * holding the answer (a large embeddings batch can be hundreds of MiB).
+ */
+export const WHOLE_JSON_MAX_BYTES = 2 * 1024 * 1024
+
+/** A non-streaming JSON answer of a declared, modest size (what almost every non-stream request gets): read whole rather than piped. */
+function answersWhole(stream: boolean, contentType: string | null, contentLength: string | null): boolean {
+  if (stream || contentType === null || !contentType.includes('json') || contentLength === null) return false
+  const length = Number(contentLength)
+  return Number.isInteger(length) && length >= 0 && length <= WHOLE_JSON_MAX_BYTES
+}
+
+/** The SSE error event that ends a stream whose provider went quiet for longer than LECTR_STREAM_IDLE_MS. */
+function stalledEvent(provider: ProviderId, idleMs: number): Uint8Array {
+  const message = `${provider} sent nothing for ${idleMs} ms mid-stream (LECTR_STREAM_IDLE_MS); the stream was ended.`
+  return new TextEncoder().encode(`event: error\ndata: ${errorBody(502, 'lectr_upstream_stalled', message)}\n\n`)
 }
 
 const USAGE_OPTION = new TextEncoder().encode('"stream_options":{"include_usage":true},')

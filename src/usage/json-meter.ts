@@ -6,8 +6,12 @@ import { isMessagesEndpoint, type Endpoint, type Meter, type MeterResult, type U
 
 /** Stateless (no `stream` option), so one serves every meter. */
 const decoder = new TextDecoder()
-/** Bodies up to this size are parsed whole. */
-const MAX_BODY_BYTES = 8 * 1024 * 1024
+/**
+ * Bodies up to this size are parsed whole. It is also what a piped JSON answer keeps in memory while it passes, so it
+ * stays small: a slow client of a huge answer must not cost Lectr more than a few MiB (the proxy reads JSON answers
+ * whole only up to the same size).
+ */
+const MAX_BODY_BYTES = 2 * 1024 * 1024
 /** Of a larger body, this much of its start and end is kept and scanned for `model` and `usage`. */
 const EDGE_BYTES = 64 * 1024
 

@@ -1,6 +1,6 @@
 import type { ProviderId } from '../registry/schema'
 import { concatBytes, joinAdjacent } from './bytes'
-import { parseSseEvent } from './sse-event'
+import { parseSseEvent, type SseEvent } from './sse-event'
 import { type FrameSink, SseFramer } from './sse-framer'
 import { StreamUsageTracker } from './stream-usage'
 import type { Endpoint, Meter } from './types'
@@ -60,8 +60,12 @@ export function createSseMeter(options: SseMeterOptions): Meter {
   const { stripUsageChunk } = options
   const framer = new SseFramer(options.maxEventBytes ?? MAX_EVENT_BYTES)
   const tracker = new StreamUsageTracker(options.endpoint, options.inputTokensEstimate)
-  const observe = (block: Uint8Array, lines?: number): boolean =>
-    tracker.observe(parseSseEvent(decoder.decode(block), lines), stripUsageChunk)
+  let sawTerminal = false
+  const observe = (block: Uint8Array, lines?: number): boolean => {
+    const event = parseSseEvent(decoder.decode(block), lines)
+    if (!sawTerminal && isTerminalEvent(event)) sawTerminal = true
+    return tracker.observe(event, stripUsageChunk)
+  }
 
   const watching: FrameSink = { event: observe, oversized: () => {}, lateLf: () => {} }
 
@@ -119,5 +123,15 @@ export function createSseMeter(options: SseMeterOptions): Meter {
       takeTail()
       return tracker.result(complete)
     },
+    sawTerminalEvent: () => sawTerminal,
   }
+}
+
+/**
+ * The event after which a stream has nothing more to say: OpenAI's `[DONE]`, Anthropic's `message_stop`, and the
+ * Responses API's terminal events (a response ends completed, incomplete or failed).
+ */
+const TERMINAL_TYPES: ReadonlySet<string> = new Set(['message_stop', 'response.completed', 'response.incomplete', 'response.failed'])
+function isTerminalEvent(event: SseEvent): boolean {
+  return event.data === '[DONE]' || (event.type !== null && TERMINAL_TYPES.has(event.type))
 }

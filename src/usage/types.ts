@@ -54,4 +54,9 @@ export interface Meter {
   /** bytes held back at the end of the body (a trailing partial event), to forward before closing */
   flush(): Uint8Array | null
   finish(complete: boolean): MeterResult
+  /**
+   * Whether the body pushed so far held the stream's terminal event (`data: [DONE]`, `message_stop`,
+   * `response.completed`): a client that leaves after receiving it has had the whole answer. Event streams only.
+   */
+  sawTerminalEvent?(): boolean
 }
