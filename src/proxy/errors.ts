@@ -5,6 +5,7 @@ export type LectrErrorCode =
   | 'lectr_invalid_provider'
   | 'lectr_invalid_json'
   | 'lectr_body_too_large'
+  | 'lectr_body_timeout'
   | 'lectr_azure_not_configured'
   | 'lectr_upstream_unreachable'
   | 'lectr_upstream_timeout'
@@ -15,6 +16,7 @@ const TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
   404: 'not_found_error',
+  408: 'invalid_request_error',
   409: 'invalid_request_error',
   413: 'invalid_request_error',
   502: 'upstream_error',
