@@ -6,6 +6,7 @@ export type LectrErrorCode =
   | 'lectr_invalid_json'
   | 'lectr_body_too_large'
   | 'lectr_body_timeout'
+  | 'lectr_invalid_host'
   | 'lectr_azure_not_configured'
   | 'lectr_upstream_unreachable'
   | 'lectr_upstream_timeout'

@@ -19,6 +19,7 @@ import { isoNow } from './iso-now'
 import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
 import { bodyBackstopSeconds, IDLE_TIMEOUT_SECONDS } from './connection-timeouts'
+import { hostIsAmbiguous } from './host'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
 import { createHttp2Origins, http2Refused, type UpstreamProtocol } from './http2-origins'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
@@ -135,6 +136,8 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
 
     try {
+      // Bun joins repeated Host headers with a comma, which no valid Host has: which one the client meant is unknown.
+      if (hostIsAmbiguous(incoming.get('host'))) return refuse(400, 'lectr_invalid_host', 'The request must have exactly one Host header, with one host in it.')
       // Detection by header comes first so a bad header is refused before the body is read.
       const headerProvider = incoming.get('x-lectr-provider')
       const byHeader = headerProvider ? detectProvider(registry, null, headerProvider) : null
