@@ -106,7 +106,7 @@ describe('answers', () => {
 })
 
 describe('connections', () => {
-  test('idle and slow-head connections are closed: nothing sent, a head trickled 1 byte every 2 s, keep-alive after an answer', async () => {
+  test('idle and slow-head connections are closed: nothing sent, a head trickled 1 byte every 2 s, keep-alive after an answer, a second head trickled after one', async () => {
     up.script = () => chatJson()
     const eventsBefore = lectr.events().length
     const silent = await rawConnect(lectr.url)
@@ -114,14 +114,17 @@ describe('connections', () => {
     void slowHead.trickle(chatHead({ 'content-length': 2 }) + '{}', 2000)
     // A proxied answer used to leave `server.timeout(req, 0)` on the connection: an idle keep-alive stayed for ever.
     const kept = await rawConnect(lectr.url, chatHead({ 'content-length': BODY.length }) + BODY)
-    await eventually(() => kept.received().includes('"Hello!"'))
-    const [silentMs, slowHeadMs, keptMs] = await Promise.all([silent.closed, slowHead.closed, kept.closed])
+    const second = await rawConnect(lectr.url, chatHead({ 'content-length': BODY.length }) + BODY)
+    await eventually(() => kept.received().includes('"Hello!"') && second.received().includes('"Hello!"'))
+    void second.trickle(chatHead({ 'content-length': 2 }) + '{}', 2000)
+    const [silentMs, slowHeadMs, keptMs, secondMs] = await Promise.all([silent.closed, slowHead.closed, kept.closed, second.closed])
     expect(silent.received()).toBe('')
     expect(slowHead.received()).toBe('')
     expect(kept.received()).toStartWith('HTTP/1.1 200')
+    expect(second.received().match(/HTTP\/1\.1 /g)!.length).toBe(1)
     // Bun's timers: 10 s, checked every 4 s
-    for (const ms of [silentMs, slowHeadMs, keptMs]) expect(ms).toBeLessThan(20_000)
-    // only the keep-alive's one request reached Lectr's handler
-    expect(lectr.events().length).toBe(eventsBefore + 1)
+    for (const ms of [silentMs, slowHeadMs, keptMs, secondMs]) expect(ms).toBeLessThan(20_000)
+    // only the two complete requests reached Lectr's handler
+    expect(lectr.events().length).toBe(eventsBefore + 2)
   }, 30_000)
 })
