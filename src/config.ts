@@ -17,6 +17,8 @@ export const Config = Type.Object({
   allowPrivateUpstreams: Type.Boolean(),
   drainSeconds: Type.Number({ minimum: 0, maximum: 3600 }),
   maxBodyBytes: Type.Integer({ minimum: 1024 }),
+  // Bun's own timer, kept a little past this as a backstop while the body is read, goes up to 255 s.
+  bodyTimeoutMs: Type.Integer({ minimum: 100, maximum: 240_000 }),
   upstreamTimeoutMs: Type.Integer({ minimum: 1 }),
   streamIdleMs: Type.Integer({ minimum: 0 }),
   retentionDays: Type.Integer({ minimum: 1 }),
@@ -53,6 +55,7 @@ export const SETTINGS: Setting[] = [
   { key: 'allowPrivateUpstreams', flag: '--allow-private-upstreams', env: 'LECTR_ALLOW_PRIVATE_UPSTREAMS', kind: 'bool', default: '0', help: 'let Azure endpoints be loopback, private or plain http' },
   { key: 'drainSeconds', flag: '--drain-seconds', env: 'LECTR_DRAIN_SECONDS', kind: 'number', default: '30', help: 'on SIGTERM, how long in-flight requests may take to finish' },
   { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'LECTR_MAX_BODY_BYTES', kind: 'int', default: String(32 * 1024 * 1024), help: 'largest request body accepted (413 above)' },
+  { key: 'bodyTimeoutMs', flag: '--body-timeout-ms', env: 'LECTR_BODY_TIMEOUT_MS', kind: 'int', default: '60000', help: 'a request body not wholly received within this (from its headers): 408, connection closed' },
   { key: 'upstreamTimeoutMs', flag: '--upstream-timeout-ms', env: 'LECTR_UPSTREAM_TIMEOUT_MS', kind: 'int', default: String(10 * 60 * 1000), help: 'no first byte from the provider within this: 504' },
   { key: 'streamIdleMs', flag: '--stream-idle-ms', env: 'LECTR_STREAM_IDLE_MS', kind: 'int', default: '0', help: 'a started stream that gets no byte from the provider for this long is ended with an error event (0: never; reasoning models pause for minutes)' },
   { key: 'retentionDays', flag: '--retention-days', env: 'LECTR_RETENTION_DAYS', kind: 'int', default: '90', help: 'raw events older than this are pruned (roll-ups stay)' },

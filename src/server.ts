@@ -6,6 +6,7 @@ import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
 import { OrgStore } from './orgs/store'
+import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
 import { listenProblem } from './start-problems'
 import { VERSION } from './version'
@@ -86,6 +87,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
       development: false,
       // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      // Bun's default, named because the proxy restores it on a connection after each answer (connection-timeouts.ts).
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
     })
   } catch (err) {
     registry.close()

@@ -6,6 +6,8 @@ export type LectrErrorCode =
   | 'lectr_invalid_json'
   | 'lectr_model_too_long'
   | 'lectr_body_too_large'
+  | 'lectr_body_timeout'
+  | 'lectr_invalid_host'
   | 'lectr_azure_not_configured'
   | 'lectr_upstream_unreachable'
   | 'lectr_upstream_timeout'
@@ -17,6 +19,7 @@ const TYPES: Record<number, string> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
   404: 'not_found_error',
+  408: 'invalid_request_error',
   409: 'invalid_request_error',
   413: 'invalid_request_error',
   502: 'upstream_error',

@@ -20,6 +20,8 @@ import { meteredBody, type BodyOutcome } from './metered-body'
 import { isoNow } from './iso-now'
 import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
+import { bodyBackstopSeconds, IDLE_TIMEOUT_SECONDS } from './connection-timeouts'
+import { hostIsAmbiguous } from './host'
 import { createUpstreamWatch, UpstreamTimeout } from './upstream-watch'
 import { createHttp2Origins, http2Refused, type UpstreamProtocol } from './http2-origins'
 import { featureTag, joinWarnings, modelTooLongMessage } from './client-strings'
@@ -27,7 +29,7 @@ import { cutTo, LIMITS } from '../limits'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
 
 export interface ProxyDeps {
-  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'> & Partial<Pick<Config, 'streamIdleMs'>>
+  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'> & Partial<Pick<Config, 'streamIdleMs'>>
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go; null when the event log is switched off */
@@ -53,6 +55,7 @@ export function createProxyHandler(deps: ProxyDeps) {
   const watch = createUpstreamWatch(Math.max(10, Math.min(100, Math.floor(deps.config.upstreamTimeoutMs / 4))))
   const te = new TextEncoder()
   const http2 = deps.config.upstreamHttp2 ? createHttp2Origins() : null
+  const bodyBackstop = bodyBackstopSeconds(deps.config.bodyTimeoutMs)
 
   return async function proxy(req: Request, server?: Server<unknown> | null): Promise<Response> {
     const started = performance.now()
@@ -66,8 +69,8 @@ export function createProxyHandler(deps: ProxyDeps) {
         missing ? 'Missing X-Lectr-Key header: send your Lectr org key in it.' : 'The X-Lectr-Key header is not a valid org key.',
       )
     }
-    // Streams may go quiet for minutes (reasoning models); Bun's idle timeout must not cut them.
-    server?.timeout(req, 0)
+    // Until the body is in, the connection keeps a deadline (see connection-timeouts.ts); lifted once it is.
+    server?.timeout(req, bodyBackstop)
     deps.inflight?.add()
 
     const url = requestTarget(req.url)
@@ -121,6 +124,8 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (finished) return
       finished = true
       deps.inflight?.done()
+      // The answer is over: the connection may idle again, but not for ever (a 0 would stay on it).
+      server?.timeout(req, IDLE_TIMEOUT_SECONDS)
       if (!deps.record) {
         // The log is off only to benchmark the proxy alone: it still meters, so that on vs off measures the log.
         if (complete) setImmediate(complete)
@@ -143,12 +148,22 @@ export function createProxyHandler(deps: ProxyDeps) {
     }
 
     try {
+      // Bun joins repeated Host headers with a comma, which no valid Host has: which one the client meant is unknown.
+      if (hostIsAmbiguous(incoming.get('host'))) return refuse(400, 'lectr_invalid_host', 'The request must have exactly one Host header, with one host in it.')
       // Detection by header comes first so a bad header is refused before the body is read.
       const headerProvider = incoming.get('x-lectr-provider')
       const byHeader = headerProvider ? detectProvider(registry, null, headerProvider) : null
       if (byHeader && !byHeader.ok) return refuse(400, 'lectr_invalid_provider', byHeader.message)
 
-      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes)
+      const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes, deps.config.bodyTimeoutMs)
+      if (!read.ok && 'timedOut' in read) {
+        finish(408, null, 'lectr_body_timeout', null)
+        // The rest of the body may still be on its way: closing the connection is the only way to be rid of it.
+        const headers = { ...lectrHeaders(base.provider), connection: 'close' }
+        return errorResponse(408, 'lectr_body_timeout', `The request body did not arrive within ${deps.config.bodyTimeoutMs} ms (LECTR_BODY_TIMEOUT_MS).`, headers)
+      }
+      // Streams may go quiet for minutes (reasoning models); Bun's idle timeout must not cut them.
+      server?.timeout(req, 0)
       if (!read.ok) {
         return refuse(413, 'lectr_body_too_large', `Request body is larger than the limit of ${deps.config.maxBodyBytes} bytes (LECTR_MAX_BODY_BYTES).`)
       }

@@ -8,8 +8,19 @@ const HOP_BY_HOP = [
 ]
 /** Lectr's own request headers; any other `x-lectr-*` is removed too (see `upstreamRequestHeaders`). */
 const LECTR_REQUEST = ['x-lectr-key', 'x-lectr-feature', 'x-lectr-task', 'x-lectr-provider']
+/**
+ * Who the client is, or where it is: the provider learns nothing about a client but its own key. Its cookies; the
+ * headers proxies in front of Lectr add (any `x-forwarded-*` too, see `upstreamRequestHeaders`); and the client-IP
+ * headers of the CDNs and load balancers in common use, which a client could also send itself.
+ */
+const CLIENT_IDENTITY = [
+  'cookie', 'forwarded', 'via', 'x-real-ip', 'x-client-ip', 'client-ip', 'x-cluster-client-ip', 'true-client-ip',
+  'x-true-client-ip', 'cf-connecting-ip', 'cf-connecting-ipv6', 'cf-ipcountry', 'fastly-client-ip', 'akamai-client-ip',
+  'x-original-forwarded-for', 'x-originating-ip', 'x-remote-ip', 'x-remote-addr', 'x-proxyuser-ip', 'x-arr-clientip',
+  'x-azure-clientip', 'x-azure-socketip', 'x-appengine-user-ip', 'x-envoy-external-address',
+]
 /** `host` is set by fetch for the upstream. */
-const NOT_TO_UPSTREAM: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...LECTR_REQUEST, 'host', 'accept-encoding', 'cookie'])
+const NOT_TO_UPSTREAM: ReadonlySet<string> = new Set([...HOP_BY_HOP, ...LECTR_REQUEST, ...CLIENT_IDENTITY, 'host', 'accept-encoding'])
 const NOT_TO_CLIENT = [...HOP_BY_HOP, 'content-encoding']
 
 /** Header names and values as a plain object. */
@@ -20,14 +31,17 @@ export type HeaderRecord = Record<string, string>
 
 /**
  * Headers for the upstream request: the client's own (edited in place), less hop-by-hop ones, those named in
- * `Connection`, every `x-lectr-*`, `cookie`, and `accept-encoding` (Lectr reads the body to meter usage, so it
- * asks for identity).
+ * `Connection`, every `x-lectr-*`, those that identify the client (CLIENT_IDENTITY, every `x-forwarded-*`), and
+ * `accept-encoding` (Lectr reads the body to meter usage, so it asks for identity). The provider's own headers
+ * (`openai-*`, `anthropic-*`, `x-goog-*`, keys, the SDKs' `x-stainless-*`, `idempotency-key`) pass as they are.
  */
 export function upstreamRequestHeaders(incoming: Headers): Headers {
   deleteConnectionNamed(incoming)
   // One pass over the few headers a client sends, rather than a delete for every name that might be there.
   let drop: string[] | null = null
-  for (const name of incoming.keys()) if (NOT_TO_UPSTREAM.has(name) || name.startsWith('x-lectr-')) (drop ??= []).push(name)
+  for (const name of incoming.keys()) {
+    if (NOT_TO_UPSTREAM.has(name) || name.startsWith('x-lectr-') || name.startsWith('x-forwarded-')) (drop ??= []).push(name)
+  }
   if (drop) for (const name of drop) incoming.delete(name)
   return incoming
 }
