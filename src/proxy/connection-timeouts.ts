@@ -12,8 +12,10 @@ export const IDLE_TIMEOUT_SECONDS = 10
 
 /**
  * Bun's timer while Lectr reads a body: past Lectr's own deadline (which answers 408 first), so it only cuts a
- * connection whose 408 could not be sent. At most 255 s, Bun's limit.
+ * connection whose 408 could not be sent. At most 255 s, Bun's limit. uSockets counts timeouts in 4 s ticks
+ * (`(seconds + 3) >> 2` ticks from the last tick), so a timer may fire up to 4 s early: the 6 s margin keeps it at least
+ * a second after Lectr's deadline (with +2 it fired after 0.6 s of a 1 s deadline, in a loaded test run).
  */
 export function bodyBackstopSeconds(bodyTimeoutMs: number): number {
-  return Math.min(255, Math.ceil(bodyTimeoutMs / 1000) + 2)
+  return Math.min(255, Math.ceil(bodyTimeoutMs / 1000) + 6)
 }

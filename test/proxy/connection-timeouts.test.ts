@@ -20,13 +20,13 @@ describe('body timeout setting', () => {
 
 describe('bodyBackstopSeconds', () => {
   test('whole seconds past the body deadline, so that Lectr’s 408 comes first', () => {
-    expect(bodyBackstopSeconds(100)).toBe(3)
-    expect(bodyBackstopSeconds(1000)).toBe(3)
-    expect(bodyBackstopSeconds(1001)).toBe(4)
-    expect(bodyBackstopSeconds(60_000)).toBe(62)
+    expect(bodyBackstopSeconds(100)).toBe(7)
+    expect(bodyBackstopSeconds(1000)).toBe(7)
+    expect(bodyBackstopSeconds(1001)).toBe(8)
+    expect(bodyBackstopSeconds(60_000)).toBe(66)
   })
   test('never more than Bun accepts (255 s), and every allowed setting stays under it', () => {
-    expect(bodyBackstopSeconds(240_000)).toBe(242)
+    expect(bodyBackstopSeconds(240_000)).toBe(246)
     expect(bodyBackstopSeconds(10_000_000)).toBe(255)
   })
 })
