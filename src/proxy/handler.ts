@@ -17,6 +17,7 @@ import { eventCost, upstreamLabels } from './event'
 import { clientKeys } from './scrub-keys'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
+import { readUpTo } from './read-up-to'
 import { isoNow } from './iso-now'
 import { requestTarget } from './request-target'
 import { checkUpstreamHost } from './upstream-guard'
@@ -283,8 +284,11 @@ export function createProxyHandler(deps: ProxyDeps) {
       // would build a JS stream for it); anything else is piped and stays watched, for a client that leaves while the
       // provider is quiet.
       const contentType = upstream.headers.get('content-type')
-      const readWhole = answersWhole(stream, contentType, upstream.headers.get('content-length')) && mayHaveBody(req.method, status)
+      const contentLength = upstream.headers.get('content-length')
+      const readWhole = answersWhole(stream, contentType, contentLength) && mayHaveBody(req.method, status)
       const hasBody = readWhole || upstream.body !== null
+      // JSON sent without a length (chunked): read whole too when it ends within the cap, else piped from there on.
+      const readUpToCap = !readWhole && hasBody && contentLength === null && answersWhole(stream, contentType, '0')
       if (readWhole || !hasBody) watch.stop(waiting)
       else watch.watchClientOnly(waiting)
 
@@ -310,31 +314,40 @@ export function createProxyHandler(deps: ProxyDeps) {
         else if (outcome === 'upstream-stalled') finish(status, result, 'lectr_upstream_stalled', ttfb)
         else finish(status, result, null, ttfb)
       }
-      if (readWhole) {
+      let piped = upstream.body
+      let whole: Uint8Array | null = null
+      if (readWhole || readUpToCap) {
         // A whole JSON answer: read it natively and answer with it at once, which costs Bun far less than pumping a
         // JS stream chunk by chunk. Streams (`stream: true`, text/event-stream) are never handled this way.
-        let whole: Uint8Array
         try {
-          whole = await upstream.bytes()
-          watch.release(waiting)
+          if (readWhole) whole = await upstream.bytes()
+          else {
+            const upTo = await readUpTo(upstream.body!, WHOLE_JSON_MAX_BYTES)
+            if ('whole' in upTo) whole = upTo.whole
+            else piped = upTo.rest
+          }
+          if (whole) watch.release(waiting)
         } catch {
           ended(newMeter(), req.signal.aborted ? 'client-gone' : 'upstream-broken')
           if (req.signal.aborted) return new Response(null, { status: 499 })
           return errorResponse(502, 'lectr_upstream_unreachable', `${provider.id} broke off its answer.`, lectrHeaders(provider.id))
         }
+      }
+      if (whole) {
+        const answer = whole
         // Metered after answering (metering does not change the bytes), so the client does not wait for it.
         finish(status, null, null, ttfb, () => {
           // Plain JSON (nearly every answer) is metered straight from the bytes; anything else through its meter.
-          if (provider.id !== 'azure' && bodyKind(contentType, false) === 'json') return meterJsonBody(whole, endpoint)
+          if (provider.id !== 'azure' && bodyKind(contentType, false) === 'json') return meterJsonBody(answer, endpoint)
           const meter = newMeter()
-          meter.push(whole)
+          meter.push(answer)
           return meter.finish(true)
         })
-        return new Response(whole, { status, headers: outHeaders })
+        return new Response(answer, { status, headers: outHeaders })
       }
       const meter = newMeter()
       const idleMs = deps.config.streamIdleMs ?? 0
-      const body = meteredBody(upstream.body!, meter, (outcome) => ended(meter, outcome), () => watch.abort(waiting), {
+      const body = meteredBody(piped!, meter, (outcome) => ended(meter, outcome), () => watch.abort(waiting), {
         idleMs,
         stalledTail: idleMs > 0 && bodyKind(contentType, stream) === 'event-stream' ? stalledEvent(provider.id, idleMs) : null,
       })

@@ -125,7 +125,7 @@ describe('a client that reads nothing holds back the provider', () => {
     expect(event).toMatchObject({ status: 200, error_code: null, stream: 1, input_tokens: 7, output_tokens: 3200 })
   }, 60_000)
 
-  test('a JSON answer without a Content-Length is piped, not read whole', async () => {
+  test('a JSON answer without a Content-Length, beyond the 2 MiB cap, is piped from there on', async () => {
     let length = 0
     up.script = () => {
       const a = embeddingsAnswer(false)
@@ -177,5 +177,27 @@ describe('whole JSON answers', () => {
     expect((await res.json()).usage.prompt_tokens).toBe(3)
     const event = await eventually(() => lectr.events().find((e) => e.input_tokens === 3))
     expect(event).toMatchObject({ status: 200, error_code: null })
+  })
+
+  test('a small JSON answer without a Content-Length (chunked) is also answered whole, with a Content-Length', async () => {
+    const json = JSON.stringify({ object: 'list', data: [], model: 'text-embedding-3-small', usage: { prompt_tokens: 4, total_tokens: 4 } })
+    up.script = () => {
+      const bytes = new TextEncoder().encode(json)
+      // three pieces, no length: the way a provider behind a CDN often answers
+      const pieces = [bytes.subarray(0, 10), bytes.subarray(10, 30), bytes.subarray(30)]
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = pieces.shift()
+          if (next) controller.enqueue(next.slice())
+          else controller.close()
+        },
+      })
+      return new Response(stream, { headers: { 'content-type': 'application/json' } })
+    }
+    const res = await lectr.post('embeddings', { model: 'text-embedding-3-small', input: 'y' })
+    expect(res.headers.get('content-length')).toBe(String(json.length))
+    expect(await res.text()).toBe(json)
+    const event = await eventually(() => lectr.events().find((e) => e.input_tokens === 4))
+    expect(event).toMatchObject({ status: 200, error_code: null, response_model: 'text-embedding-3-small' })
   })
 })
