@@ -83,7 +83,7 @@ export function models(overrides: Partial<ModelsData> = {}): ModelsData {
   return {
     rows: [
       { model: 'gpt-4o', provider: 'openai', requests: 1204, costUsd: 142, avgLatencyMs: 1380, inputTokens: 1_500_000, outputTokens: 300_000, unpricedRequests: 0 },
-      { model: 'claude-3-5-sonnet', provider: 'anthropic', requests: 856, costUsd: 89, avgLatencyMs: 1120, inputTokens: 900_000, outputTokens: 200_000, unpricedRequests: 0 },
+      { model: 'claude-3-5-sonnet', provider: 'anthropic', requests: 856, costUsd: 89, avgLatencyMs: 1120, inputTokens: 900_000, outputTokens: 200_000, unpricedRequests: 0, cachedInputTokens: 300_000, cacheWriteTokens: 40_000, cacheWrite1hTokens: 10_000 },
       { model: 'gpt-4o-mini', provider: 'openai', requests: 401, costUsd: 8, avgLatencyMs: 940, inputTokens: 400_000, outputTokens: 90_000, unpricedRequests: 0 },
       { model: 'llama-3.1-70b-versatile', provider: 'groq', requests: 214, costUsd: 2.1, avgLatencyMs: 780, inputTokens: 200_000, outputTokens: 60_000, unpricedRequests: 0 },
       { model: 'my-gpt4o-deployment', provider: 'azure', requests: 96, costUsd: 11.52, avgLatencyMs: 1510, inputTokens: 100_000, outputTokens: 20_000, unpricedRequests: 14 },

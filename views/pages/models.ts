@@ -73,12 +73,21 @@ function providerCell(row: ModelRow): SafeHtml {
   return html`${providerLabel(row.provider)}${unknown}`
 }
 
+/** The cache part of the input, when there is one: reads and writes are priced apart (SPEC section 8). */
+function cacheNote(row: ModelRow): SafeHtml | '' {
+  const read = row.cachedInputTokens ?? 0
+  const written = (row.cacheWriteTokens ?? 0) + (row.cacheWrite1hTokens ?? 0)
+  if (read === 0 && written === 0) return ''
+  const parts = [read ? `${formatCount(read)} cache read` : '', written ? `${formatCount(written)} cache write` : ''].filter(Boolean)
+  return html`<span class="cell-note">${parts.join(' · ')}</span>`
+}
+
 function modelRow(row: ModelRow): SafeHtml {
   return html`<tr>
   <td class="cell-primary" data-label="Model">${modelName(row)}</td>
   <td data-label="Provider">${providerCell(row)}</td>
   <td class="num" data-label="Requests">${formatCount(row.requests)}</td>
-  <td class="num" data-label="Input tokens">${formatCount(row.inputTokens)}</td>
+  <td class="num" data-label="Input tokens">${formatCount(row.inputTokens)}${cacheNote(row)}</td>
   <td class="num" data-label="Output tokens">${formatCount(row.outputTokens)}</td>
   <td class="num" data-label="Cost">${costWithPricing(row.costUsd, row.requests, row.unpricedRequests)}</td>
   <td class="num" data-label="Avg latency">${formatLatency(row.avgLatencyMs)}</td>
