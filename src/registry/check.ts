@@ -23,11 +23,15 @@ export function checkRegistryFile(path: string): { ok: boolean; lines: string[] 
     return { ok: false, lines: [...result.errors, `${count} problem${count === 1 ? '' : 's'} in ${path}`] }
   }
   const { version, providers, models, prefixes } = result.registry
-  const priced = [...models.values()].filter((model) => model.price !== null).length
+  const all = [...models.values()]
+  const priced = all.filter((model) => model.price !== null).length
+  const retired = all.filter((model) => model.retired).length
+  // A price nobody can trace is allowed in a private file, but worth saying (SPEC section 12 wants both on every entry).
+  const unsourced = all.filter((model) => !model.source || !model.checked).length
   return {
     ok: true,
     lines: [
-      `${path}: OK, version ${version}: ${providers.size} providers, ${models.size} models (${priced} priced), ${prefixes.length} prefixes`,
+      `${path}: OK, version ${version}: ${providers.size} providers, ${models.size} models (${priced} priced, ${retired} retired, ${unsourced} without source and checked date), ${prefixes.length} prefixes`,
     ],
   }
 }

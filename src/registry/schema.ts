@@ -7,6 +7,9 @@ export type ProviderId = (typeof PROVIDER_IDS)[number]
 export const TASKS = ['classification', 'extraction', 'summarisation', 'generation', 'reasoning'] as const
 export type Task = (typeof TASKS)[number]
 
+/** YYYY-MM-DD with a real month and day number (TypeBox's `format: 'date'` needs a format registry). */
+const CALENDAR_DATE = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$'
+
 const UsdPerMillion = Type.Number({ minimum: 0, description: 'USD per 1M tokens' })
 
 export const PriceTier = Type.Object(
@@ -52,6 +55,12 @@ export const ModelEntry = Type.Object(
       ),
     ),
     routingTarget: Type.Optional(Type.Boolean()),
+    /** The provider's official page the price was read from. */
+    source: Type.Optional(Type.String({ pattern: '^https?://', description: 'official page the price came from' })),
+    /** The day the price was last checked against `source`. */
+    checked: Type.Optional(Type.String({ pattern: CALENDAR_DATE, description: 'YYYY-MM-DD' })),
+    /** The provider no longer serves the model; kept so old traffic and events stay priced. */
+    retired: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 )

@@ -82,7 +82,7 @@ describe('over every model of the built-in registry', () => {
   })
 })
 
-describe('newer models of prices.md', () => {
+describe('newer models of prices.md and the current families', () => {
   const pick = (model: string, provider: ProviderId, task: UsageGroup['task'], feature = 'short') =>
     recs.find((r) => r.model === model && r.provider === provider && r.task === task && r.feature === feature)?.suggestedModel
 
@@ -90,17 +90,25 @@ describe('newer models of prices.md', () => {
     ['claude-sonnet-4-5-20250929', 'anthropic', 'claude-haiku-4-5-20251001'],
     ['claude-opus-4-6', 'anthropic', 'claude-sonnet-4-6'],
     ['gemini-2.5-pro', 'gemini', 'gemini-2.5-flash'],
+    ['gpt-6.2-astra', 'openai', 'gpt-6.2-sol'],
+    ['gpt-6.2-astra', 'azure', 'gpt-6.2-sol'],
+    ['gpt-5.6-sol', 'openai', 'gpt-5.6-terra'],
+    ['claude-opus-5-5', 'anthropic', 'claude-sonnet-5-5'],
+    ['claude-fable-5-2', 'anthropic', 'claude-opus-5-5'],
+    ['gemini-3.1-pro-preview', 'gemini', 'gemini-3-flash-preview'],
+    ['openai/gpt-oss-120b', 'groq', 'openai/gpt-oss-20b'],
+    ['llama-3.3-70b-versatile', 'groq', 'llama-3.1-8b-instant'],
   ] as Array<[string, ProviderId, string]>)('%s summarisation -> %s', (model, provider, expected) => {
     expect(pick(model, provider, 'summarisation')).toBe(expected)
   })
 })
 
-test('mostly cached gemini-2.5-flash classification stops at gemini-2.0-flash: gemini-1.5-flash has no cached price', () => {
+test('mostly cached gemini-2.5-flash classification goes to gemini-2.5-flash-lite, not the retired gemini-2.0-flash', () => {
   const [rec] = recommend(
     [{ provider: 'gemini', model: 'gemini-2.5-flash', task: 'classification', feature: null, requests: 100, inputTokens: 600_000, cachedInputTokens: 580_000, outputTokens: 5000, costUsd: 0, unpricedRequests: 0 }],
     registry,
     30,
   )
-  expect(rec!.suggestedModel).toBe('gemini-2.0-flash')
-  expect(rec!.reason).toContain('gemini-1.5-flash would not be cheaper, so the nearest cheaper step')
+  expect(rec!.suggestedModel).toBe('gemini-2.5-flash-lite')
+  expect(registry.models.get(rec!.suggestedModel)?.retired).toBeUndefined()
 })

@@ -63,9 +63,16 @@ describe('built-in registry', () => {
     expect(price?.output).toBe(output)
   })
 
-  test("every Anthropic entry carries Anthropic's cache prices: reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× (Haiku 3: published 0.30 / 0.50)", () => {
+  test("every Anthropic entry carries Anthropic's cache prices: 5-minute writes 1.25×, 1-hour writes 2× the input, reads as published", () => {
+    // Reads were 0.1× the input until the Claude 5 generation; Fable 5.1/5.2, Opus 5.5, Sonnet 5.5 and Haiku 5.5
+    // publish their own (platform.claude.com pricing page and model pages).
+    const reads: Record<string, number> = {
+      'claude-fable-5-2': 0.2, 'claude-mythos-5-2': 0.2, 'claude-fable-5-1': 0.25, 'claude-mythos-5-1': 0.25,
+      'claude-opus-5-5': 0.2, 'claude-sonnet-5-5': 0.1, 'claude-haiku-5-5': 0.01,
+    }
     const anthropic = [...registry.models.values()].filter((m) => m.provider === 'anthropic')
-    expect(anthropic.length).toBeGreaterThan(20)
+    expect(anthropic.length).toBeGreaterThan(30)
+    const round = (x: number) => Math.round(x * 1e4) / 1e4
     for (const m of anthropic) {
       const p = m.price!
       // Claude 3 Sonnet was retired before prompt caching: Anthropic never published cache prices for it.
@@ -77,15 +84,22 @@ describe('built-in registry', () => {
         expect([p.cachedInput, p.cacheWrite, p.cacheWrite1h]).toEqual([0.03, 0.3, 0.5])
         continue
       }
-      expect([m.id, p.cachedInput, p.cacheWrite, p.cacheWrite1h]).toEqual([m.id, p.input * 0.1, p.input * 1.25, p.input * 2].map((x) => (typeof x === 'number' ? Math.round(x * 1e4) / 1e4 : x)) as any)
+      expect([m.id, p.cachedInput, p.cacheWrite, p.cacheWrite1h]).toEqual([m.id, reads[m.id] ?? round(p.input * 0.1), round(p.input * 1.25), round(p.input * 2)])
+      for (const t of p.tiers ?? []) expect([m.id, t.cacheWrite, t.cacheWrite1h]).toEqual([m.id, round(t.input * 1.25), round(t.input * 2)])
     }
-    // no other provider has cache write prices
-    expect([...registry.models.values()].filter((m) => m.provider !== 'anthropic' && (m.price?.cacheWrite ?? m.price?.cacheWrite1h) !== undefined)).toEqual([])
+    // OpenAI publishes one (30-minute) cache write price for GPT-5.6 and GPT-6 at 1.25× the input; nobody else a 1-hour one.
+    for (const m of registry.models.values()) {
+      if (m.provider === 'anthropic') continue
+      expect([m.id, m.price?.cacheWrite1h]).toEqual([m.id, undefined])
+      if (m.price?.cacheWrite !== undefined) expect([m.id, m.provider, m.price.cacheWrite]).toEqual([m.id, 'openai', Math.round(m.price.input * 1.25 * 1e4) / 1e4])
+    }
   })
 
   test('Gemini long-prompt prices are tiers', () => {
     expect(registry.models.get('gemini-1.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 128000, input: 2.5, output: 10 }])
-    expect(registry.models.get('gemini-2.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 200000, input: 2.5, output: 15 }])
+    // Above 200k prompt tokens cached reads cost more too (0.25, not the base 0.125): a tier without cachedInput would charge them at 2.5.
+    expect(registry.models.get('gemini-2.5-pro')?.price?.tiers).toEqual([{ aboveInputTokens: 200000, input: 2.5, cachedInput: 0.25, output: 15 }])
+    expect(registry.models.get('gemini-3.1-pro-preview')?.price?.tiers).toEqual([{ aboveInputTokens: 200000, input: 4, cachedInput: 0.4, output: 18 }])
   })
 
   test('undated aliases cost what their dated model costs and downgrade the same way', () => {

@@ -13,7 +13,7 @@ describe('checkRegistryFile', () => {
     const result = checkRegistryFile(path)
     expect(result.ok).toBe(true)
     expect(result.lines).toHaveLength(1)
-    expect(result.lines[0]).toMatch(/: OK, version builtin-\S+: 5 providers, \d+ models \(\d+ priced\), \d+ prefixes$/)
+    expect(result.lines[0]).toMatch(/: OK, version builtin-2026-12-07: 5 providers, \d+ models \(\d+ priced, [1-9]\d* retired, 0 without source and checked date\), \d+ prefixes$/)
   })
 
   test('every problem, then a count', () => {
@@ -23,6 +23,20 @@ describe('checkRegistryFile', () => {
     expect(result.ok).toBe(false)
     expect(result.lines.at(-1)).toBe(`7 problems in ${path}`)
     expect(result.lines.slice(0, -1).every((line) => line.startsWith(`${path}: `))).toBe(true)
+  })
+
+  test('source, checked and retired: a URL, a real YYYY-MM-DD date, a boolean; entries without them are counted', () => {
+    const path = join(dir, 'sourced.json')
+    const providers = ['openai', 'anthropic', 'groq', 'gemini'].map((id) => ({ id, baseUrl: 'https://example.test/v1', prefixes: [] }))
+    const model = (id: string, extra: Record<string, unknown>) => ({ id, provider: 'openai', price: { input: 1, output: 2 }, ...extra })
+    const file = (models: unknown[]) => JSON.stringify({ version: 'v1', providers: [...providers, { id: 'azure', prefixes: [] }], models })
+    writeFileSync(path, file([model('a', { checked: '2026-02-30x' }), model('b', { source: 'pricing page' }), model('c', { retired: 1 }), model('d', { checked: '2026-00-10' })]))
+    const bad = checkRegistryFile(path)
+    expect(bad.ok).toBe(false)
+    for (const at of ['/models/0/checked', '/models/1/source', '/models/2/retired', '/models/3/checked']) expect(bad.lines.some((l) => l.includes(at))).toBe(true)
+    writeFileSync(path, file([model('a', { source: 'https://developers.openai.com/api/docs/pricing', checked: '2026-12-07', retired: true }), model('b', {})]))
+    const good = checkRegistryFile(path)
+    expect(good.lines).toEqual([`${path}: OK, version v1: 5 providers, 2 models (2 priced, 1 retired, 1 without source and checked date), 0 prefixes`])
   })
 
   test('cacheWrite and cacheWrite1h must be non-negative numbers', () => {

@@ -45,7 +45,7 @@ function downgrades(m: ModelEntry): SafeHtml {
 
 function modelRow(m: ModelEntry): SafeHtml {
   return html`<tr>
-  <td class="cell-primary" data-label="Model"><code class="model">${m.id}</code>${m.routingTarget ? html` <span class="tag">routing target</span>` : ''}${m.price?.tiers?.length ? html` <span class="tag" title="Prices change above a prompt size; the base tier is shown.">tiered</span>` : ''}</td>
+  <td class="cell-primary" data-label="Model"><code class="model">${m.id}</code>${m.retired ? html` <span class="tag" title="The provider no longer serves this model; kept to price old traffic.">retired</span>` : ''}${m.routingTarget ? html` <span class="tag">routing target</span>` : ''}${m.price?.tiers?.length ? html` <span class="tag" title="Prices change above a prompt size; the base tier is shown.">tiered</span>` : ''}</td>
   <td data-label="Provider">${providerLabel(m.provider)}</td>
   <td class="num" data-label="Input">${m.price ? price(m, 'input') : html`<span class="muted">unpriced</span>`}</td>
   <td class="num" data-label="Cached input">${price(m, 'cachedInput')}</td>
