@@ -108,7 +108,11 @@ export function anthropicScript(plan: AnthropicPlan, sent: AnthropicSent[], coun
             controller.enqueue(enc.encode(b))
             await Bun.sleep(1)
           }
-          if (plan.breakBeforeDelta) controller.error(new Error('the fake provider broke the stream'))
+          if (plan.breakBeforeDelta) {
+            // the blocks written so far reach Lectr first (an error at once may reset the socket before they flush)
+            await Bun.sleep(30)
+            controller.error(new Error('the fake provider broke the stream'))
+          }
           else controller.close()
         } catch {
           // the reader went away
