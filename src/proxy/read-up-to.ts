@@ -1,3 +1,5 @@
+import { concatBytes, NO_BYTES } from '../usage/bytes'
+
 /** What `readUpTo` found: the whole body (it ended within the limit), or the rest of it to pipe (it did not). */
 export type UpToResult = { whole: Uint8Array } | { rest: ReadableStream<Uint8Array> }
 
@@ -17,7 +19,7 @@ export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number):
   let total = 0
   for (;;) {
     const { done, value } = await reader.read()
-    if (done) return { whole: concat(chunks, total) }
+    if (done) return { whole: concatBytes(chunks) }
     chunks.push(value)
     total += value.byteLength
     if (total > limit) break
@@ -29,7 +31,7 @@ export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number):
         async pull(controller) {
           if (next < chunks.length) {
             controller.enqueue(chunks[next]!)
-            chunks[next++] = EMPTY
+            chunks[next++] = NO_BYTES
             return
           }
           const { done, value } = await reader.read()
@@ -46,15 +48,3 @@ export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number):
   }
 }
 
-const EMPTY = new Uint8Array(0)
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.byteLength
-  }
-  return out
-}
