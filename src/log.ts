@@ -42,7 +42,8 @@ export function formatLine(fmt: LogFormat, level: Level, event: string, msg: str
 
 function emit(level: Level, event: string, msg: string, fields?: Fields, text?: string): void {
   const line = formatLine(format, level, event, msg, fields, new Date(), text)
-  if (level === 'info') sinks.out(line)
+  // Warnings (a registry rejected on reload) stay on stdout, where Lectr has always printed them.
+  if (level !== 'error') sinks.out(line)
   else sinks.err(line)
 }
 

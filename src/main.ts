@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGHUP', () => {
     const r = running.registry.reload()
     if (r.ok) log.info('reload', 'lectr: SIGHUP: registry reloaded', { registryVersion: running.registry.current().version })
-    else log.error('reload', `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`, { problems: r.errors })
+    else log.warn('reload', `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`, { problems: r.errors })
   })
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const base = `http://${shown}:${running.port}`

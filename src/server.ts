@@ -36,7 +36,7 @@ export interface Running {
 }
 
 export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
-  const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.error('reload', l) : lectrLog.info('reload', l)))
+  const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.warn('reload', l) : lectrLog.info('reload', l)))
   const db = openDatabase(config.db)
   const orgs = new OrgStore(db)
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.

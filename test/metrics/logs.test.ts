@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chatJson, FakeUpstream } from '../helpers/fake-upstream'
@@ -22,10 +22,12 @@ async function collect(stream: ReadableStream<Uint8Array>, into: { text: string 
 
 describe('LECTR_LOG_FORMAT=json with LECTR_ACCESS_LOG=1', () => {
   test('every line on stdout and stderr is JSON, the banner included; one access line per request, with no key or content', async () => {
+    const registryFile = join(dir, 'registry.json')
+    copyFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), registryFile)
     const proc = Bun.spawn([process.execPath, join(import.meta.dir, '../../src/main.ts')], {
       env: {
         PATH: process.env.PATH ?? '', LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: join(dir, 'lectr.db'), LECTR_OPENAI_BASE_URL: up.baseUrl,
-        LECTR_LOG_FORMAT: 'json', LECTR_ACCESS_LOG: '1',
+        LECTR_LOG_FORMAT: 'json', LECTR_ACCESS_LOG: '1', LECTR_REGISTRY: registryFile,
       },
       stdout: 'pipe',
       stderr: 'pipe',
@@ -55,6 +57,8 @@ describe('LECTR_LOG_FORMAT=json with LECTR_ACCESS_LOG=1', () => {
       await res.text()
     }
     for (let i = 0; i < 100 && (out.text.match(/"event":"access"/g) ?? []).length < 2; i++) await Bun.sleep(25)
+    proc.kill('SIGHUP')
+    for (let i = 0; i < 100 && !out.text.includes('SIGHUP: registry reloaded'); i++) await Bun.sleep(25)
     proc.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
     await reading
@@ -77,6 +81,7 @@ describe('LECTR_LOG_FORMAT=json with LECTR_ACCESS_LOG=1', () => {
     expect(access.map((a) => a.status).sort()).toEqual([200, 500])
     expect(access.find((a) => a.status === 200)!.costUsd).toBeGreaterThan(0)
     expect(parsed.filter((p) => p.event === 'stop').length).toBe(2)
+    expect(parsed.find((p) => p.msg === 'lectr: SIGHUP: registry reloaded')).toMatchObject({ level: 'info', event: 'reload' })
     const all = out.text + err.text
     expect(all).not.toContain(PROVIDER_KEY)
     expect(all).not.toContain(PROMPT)
