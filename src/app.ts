@@ -12,6 +12,7 @@ import { modelsList } from './proxy/models'
 import { errorResponse } from './proxy/errors'
 import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
+import { metricsRoutes } from './metrics/route'
 
 export interface AppDeps {
   config: Config
@@ -19,7 +20,7 @@ export interface AppDeps {
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
-  record: ((e: LectrEvent, complete?: () => void) => void) | null
+  record: ((e: LectrEvent, complete?: () => void, overheadMs?: number) => void) | null
   flushEvents: () => void
   eventLogHealth?: () => EventLogHealth
   adminTokenHash: () => string
@@ -27,6 +28,8 @@ export interface AppDeps {
   clock?: () => Date
   fetch?: typeof fetch
   inflight?: { add(): void; done(): void; readonly closing?: boolean }
+  /** the Prometheus exposition behind GET /metrics (absent: no /metrics) */
+  metrics?: () => string
 }
 
 /** Composes the proxy, the admin API and the dashboard. Never listens: main.ts does, tests call `handle`. */
@@ -57,6 +60,7 @@ export function createApp(deps: AppDeps) {
     })
     .all('/v1/*', ({ request, server }) => proxy(request, server), { parse: 'none' })
     .use(adminRoutes(adminDeps))
+    .use(metricsRoutes({ ...adminDeps, metricsToken: deps.config.metricsToken, render: deps.metrics }))
     .use(dashboardRoutes({ ...adminDeps, config: deps.config }))
     .onError(({ code, path }) => {
       if (code === 'NOT_FOUND') {

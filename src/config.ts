@@ -26,6 +26,10 @@ export const Config = Type.Object({
   eventBuffer: Type.Integer({ minimum: 1 }),
   maxUpstreamRequests: Type.Integer({ minimum: 1, maximum: 65535 }),
   upstreamHttp2: Type.Boolean(),
+  metricsToken: Type.Union([Type.String({ minLength: 16 }), Type.Null()]),
+  metricsLabels: Type.Union([Type.String({ pattern: '^(org|feature)(,(org|feature))?$', description: 'org, feature or org,feature' }), Type.Null()]),
+  logFormat: Type.String({ pattern: '^(text|json)$', description: 'text or json' }),
+  accessLog: Type.Boolean(),
 })
 export type Config = Static<typeof Config>
 
@@ -62,6 +66,10 @@ export const SETTINGS: Setting[] = [
   { key: 'maxUpstreamRequests', flag: '--max-upstream-requests', env: 'LECTR_MAX_UPSTREAM_REQUESTS', kind: 'int', default: '4096', help: 'upstream requests (open streams included) in flight at once; sets BUN_CONFIG_MAX_HTTP_REQUESTS' },
   { key: 'upstreamHttp2', flag: '--upstream-http2', env: 'LECTR_UPSTREAM_HTTP2', kind: 'bool', default: '0', help: "speak HTTP/2 to https upstreams that offer it, HTTP/1.1 to the others (Bun's HTTP/2 client is experimental)" },
   { key: 'eventBuffer', flag: '--event-buffer', env: 'LECTR_EVENT_BUFFER', kind: 'int', default: '100000', help: 'events waiting in memory while the database cannot be written; beyond it they go to <db>.spill.ndjson' },
+  { key: 'metricsToken', flag: '--metrics-token', env: 'LECTR_METRICS_TOKEN', kind: 'string', default: null, help: 'a token that opens GET /metrics and nothing else (the admin token works too)', secret: true },
+  { key: 'metricsLabels', flag: '--metrics-labels', env: 'LECTR_METRICS_LABELS', kind: 'string', default: null, help: 'org,feature: add these labels to the request and cost metrics (100 values each, the rest _other)' },
+  { key: 'logFormat', flag: '--log-format', env: 'LECTR_LOG_FORMAT', kind: 'string', default: 'text', help: 'text or json (every line one JSON object, the banner included)' },
+  { key: 'accessLog', flag: '--access-log', env: 'LECTR_ACCESS_LOG', kind: 'bool', default: '0', help: 'one log line per request: event id, org, provider, model, status, latency, cost' },
   { key: 'eventLog', flag: '--event-log', env: 'LECTR_EVENT_LOG', kind: 'bool', default: '1', help: 'record events (0 only for benchmarking the proxy alone)' },
 ]
 
@@ -85,6 +93,7 @@ const isUrlSetting = (schema: Record<string, any>) => schema.type === 'string' &
  */
 export function expected(setting: Setting): string {
   const s = schemaOf(setting)
+  if (typeof s.description === 'string') return s.description
   if (s.type === 'integer' || s.type === 'number') {
     const what = s.type === 'integer' ? 'a whole number' : 'a number'
     if (s.minimum !== undefined && s.maximum !== undefined) return `${what} from ${s.minimum} to ${s.maximum}`

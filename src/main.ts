@@ -4,6 +4,7 @@ import { ensureFetchSlots } from './reexec'
 import { startServer } from './server'
 import { StartError } from './start-error'
 import { VERSION } from './version'
+import { configureLog, log, requestedLogFormat } from './log'
 
 const HELP = `Lectr ${VERSION}: one URL for every LLM provider, with exact costs.
 
@@ -36,13 +37,15 @@ async function main(argv: string[]): Promise<number> {
     return r.ok ? 0 : 1
   }
   const args = argv[0] === 'serve' ? argv.slice(1) : argv
+  configureLog({ format: requestedLogFormat(args, process.env) })
   const parsed = parseConfig(args, process.env)
   if (!parsed.ok) {
-    console.error('lectr: cannot start, the settings have problems:')
-    for (const e of parsed.errors) console.error(`  - ${e}`)
+    const msg = 'lectr: cannot start, the settings have problems:'
+    log.error('error', msg, { problems: parsed.errors }, [msg, ...parsed.errors.map((e) => `  - ${e}`)].join('\n'))
     return 2
   }
   const config = parsed.config
+  configureLog({ format: config.logFormat === 'json' ? 'json' : 'text' })
   ensureFetchSlots(config.maxUpstreamRequests)
   const running = await startServer(config)
   // Signals are handled before the startup lines are printed: whoever reads them may signal at once.
@@ -50,32 +53,43 @@ async function main(argv: string[]): Promise<number> {
   const onStop = async (signal: string) => {
     if (stopping) return
     stopping = true
-    console.log(`lectr: ${signal}: draining (up to ${config.drainSeconds}s), then writing every pending event`)
+    log.info('stop', `lectr: ${signal}: draining (up to ${config.drainSeconds}s), then writing every pending event`, { signal, drainSeconds: config.drainSeconds })
     await running.drain()
-    console.log(`lectr: stopped; ${running.writer.written} events written this run`)
+    log.info('stop', `lectr: stopped; ${running.writer.written} events written this run`, { written: running.writer.written })
     process.exit(0)
   }
   process.on('SIGTERM', () => void onStop('SIGTERM'))
   process.on('SIGINT', () => void onStop('SIGINT'))
   process.on('SIGHUP', () => {
     const r = running.registry.reload()
-    console.log(r.ok ? 'lectr: SIGHUP: registry reloaded' : `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`)
+    if (r.ok) log.info('reload', 'lectr: SIGHUP: registry reloaded', { registryVersion: running.registry.current().version })
+    else log.warn('reload', `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`, { problems: r.errors })
   })
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const base = `http://${shown}:${running.port}`
   const orgKey = running.defaultOrgKey ?? '<your org key>'
-  console.log(`Lectr ${VERSION} listening on ${config.host}:${running.port}`)
-  console.log(`  Dashboard:  ${base}/   (sign in with the admin token)`)
-  console.log(`  Proxy:      ${base}/v1`)
-  console.log(`  Database:   ${config.db}`)
-  console.log(`  Registry:   ${running.registry.toJSON().status.source} (${running.registry.current().version})`)
-  if (running.generatedAdminToken) console.log(`  Admin token (shown once, stored hashed): ${running.generatedAdminToken}`)
-  if (running.defaultOrgKey) console.log(`  Org "default" key (shown once, stored hashed): ${running.defaultOrgKey}`)
-  console.log(`  First request:
+  const registryNow = { source: running.registry.toJSON().status.source, version: running.registry.current().version }
+  const lines = [
+    `Lectr ${VERSION} listening on ${config.host}:${running.port}`,
+    `  Dashboard:  ${base}/   (sign in with the admin token)`,
+    `  Proxy:      ${base}/v1`,
+    `  Database:   ${config.db}`,
+    `  Registry:   ${registryNow.source} (${registryNow.version})`,
+  ]
+  if (running.generatedAdminToken) lines.push(`  Admin token (shown once, stored hashed): ${running.generatedAdminToken}`)
+  if (running.defaultOrgKey) lines.push(`  Org "default" key (shown once, stored hashed): ${running.defaultOrgKey}`)
+  lines.push(`  First request:
     curl ${base}/v1/chat/completions \\
       -H "X-Lectr-Key: ${orgKey}" -H "Authorization: Bearer $OPENAI_API_KEY" \\
       -H "Content-Type: application/json" \\
       -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`)
+  // In JSON, the banner is one line whose fields say the same (the credentials too, once, as in text).
+  log.info('start', lines[0]!, {
+    version: VERSION, host: config.host, port: running.port, dashboard: `${base}/`, proxy: `${base}/v1`, db: config.db,
+    registry: registryNow.source, registryVersion: registryNow.version,
+    ...(running.generatedAdminToken ? { adminToken: running.generatedAdminToken } : {}),
+    ...(running.defaultOrgKey ? { orgKey: running.defaultOrgKey } : {}),
+  }, lines.join('\n'))
   // Only now are they the user's: a start that dies before this point makes new ones next time and prints those.
   running.credentialsShown()
 
@@ -85,14 +99,13 @@ async function main(argv: string[]): Promise<number> {
 /** One plain line per problem, no stack trace (in the compiled binary Bun's would quote minified source), exit 2. */
 function failedStart(err: unknown): number {
   const line = err instanceof StartError ? err.message : `${(err as Error)?.name ?? 'Error'}: ${String((err as Error)?.message ?? err).split('\n')[0]}`
-  console.error('lectr: cannot start:')
-  console.error(`  - ${line}`)
+  log.error('error', `lectr: cannot start: ${line}`, undefined, `lectr: cannot start:\n  - ${line}`)
   return 2
 }
 
 // After the start, an error nobody caught still ends the process (as Bun would), but prints no source text.
 const crash = (err: unknown) => {
-  console.error(`lectr: unexpected error, stopping: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+  log.error('error', `lectr: unexpected error, stopping: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
   process.exit(1)
 }
 process.on('uncaughtException', crash)

@@ -1,6 +1,7 @@
 import { createApp } from './app'
 import { markAdminTokenShown, resolveAdminToken } from './auth/admin-token'
 import type { Config } from './config'
+import type { LectrEvent } from './events/types'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
@@ -9,6 +10,9 @@ import { OrgStore } from './orgs/store'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
 import { listenProblem } from './start-problems'
+import { log as lectrLog, logAccess } from './log'
+import { MetricsCollector, parseMetricsLabels } from './metrics/collector'
+import { observed } from './metrics/observe'
 import { VERSION } from './version'
 
 const DAY_MS = 86_400_000
@@ -32,7 +36,7 @@ export interface Running {
 }
 
 export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
-  const log = opts.log ?? ((l: string) => console.log(l))
+  const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.warn('reload', l) : lectrLog.info('reload', l)))
   const db = openDatabase(config.db)
   const orgs = new OrgStore(db)
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
@@ -42,7 +46,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const writer = new EventWriter(db, {
     maxQueued: config.eventBuffer,
     spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,
-    log: (l) => console.error(l),
+    log: (l) => lectrLog.error('error', l),
   })
   const checkpointer = startCheckpointer(db, config.db)
 
@@ -68,9 +72,15 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     clearTimeout(timer)
     idle = null
   }
+  const metrics = new MetricsCollector({ version: VERSION, registry: () => registry.current(), extraLabels: parseMetricsLabels(config.metricsLabels) })
+  const enqueue = (e: LectrEvent, complete?: () => void) => writer.enqueue(e, complete)
   const app = createApp({
     config, db, orgs, registry, version: VERSION,
-    record: config.eventLog ? (e, complete) => writer.enqueue(e, complete) : null,
+    record: config.eventLog ? observed(enqueue, metrics, config.accessLog ? logAccess : null) : null,
+    metrics: () => {
+      const h = writer.health()
+      return metrics.render({ inFlight: inflight, queueDepth: h.queued + h.spilled, dropped: h.dropped + h.overflowed })
+    },
     // A read writes at most one batch of what waits; the timer writes the rest (never a backlog on a request).
     flushEvents: () => writer.flushForRead(),
     eventLogHealth: () => writer.health(),
@@ -111,7 +121,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     try {
       await pruneEventsGradually(db, Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
     } catch (err) {
-      if (!closed) console.error(`lectr: pruning old events failed: ${(err as Error).message}`)
+      if (!closed) lectrLog.error('error', `lectr: pruning old events failed: ${(err as Error).message}`)
     } finally {
       pruning = false
     }

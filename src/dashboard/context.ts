@@ -18,6 +18,7 @@ import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
 import { RollupDays } from './rollup-days'
 import { eventLogProblem } from '../admin/health'
+import { log } from '../log'
 
 export interface DashboardDeps extends AdminDeps {
   config: Config
@@ -121,7 +122,7 @@ export function guarded(fn: Handler): Handler {
     try {
       return secure(await fn(ctx))
     } catch (error) {
-      console.error(`lectr: dashboard ${ctx.request.method} ${new URL(ctx.request.url).pathname} failed: ${(error as Error)?.stack ?? error}`)
+      log.error('error', `lectr: dashboard ${ctx.request.method} ${new URL(ctx.request.url).pathname} failed: ${(error as Error)?.stack ?? error}`)
       return htmlResponse(messagePage({ title: 'Something went wrong', message: 'Lectr could not show this page. The error is in its log.', link: { href: '/', label: 'Go to the overview' } }), 500)
     }
   }

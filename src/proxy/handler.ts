@@ -34,7 +34,7 @@ export interface ProxyDeps {
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go; null when the event log is switched off */
-  record: ((event: LectrEvent, complete?: () => void) => void) | null
+  record: ((event: LectrEvent, complete?: () => void, overheadMs?: number) => void) | null
   fetch?: typeof fetch
   /** counts requests in flight so a drain can wait for them; `closing` once the drain cuts what is left */
   inflight?: { add(): void; done(): void; readonly closing?: boolean }
@@ -100,6 +100,10 @@ export function createProxyHandler(deps: ProxyDeps) {
       return h
     }
     let finished = false
+    // Lectr's own time (lectr_overhead_seconds) is its latency less the time spent waiting on others: the client's
+    // body, and the upstream from its call to the end of its answer (finish runs when that answer ended).
+    let bodyWaitMs = 0
+    let fetchAt = 0
     /** Usage, cost and error code of the event, from what the meter found (null: nothing metered). */
     const applyResult = (result: MeterResult | null, errorCode: string | null) => {
       const usage = result?.usage ?? null
@@ -133,15 +137,17 @@ export function createProxyHandler(deps: ProxyDeps) {
         return
       }
       base.status = status
-      base.latencyMs = round(performance.now() - started)
+      const now = performance.now()
+      base.latencyMs = round(now - started)
       base.ttfbMs = ttfbMs === null ? null : round(ttfbMs)
+      const overheadMs = (fetchAt ? fetchAt : now) - started - bodyWaitMs
       if (!complete) {
         applyResult(result, errorCode)
-        deps.record(base)
+        deps.record(base, undefined, overheadMs)
         return
       }
       applyResult(null, errorCode)
-      deps.record(base, () => applyResult(complete(), errorCode))
+      deps.record(base, () => applyResult(complete(), errorCode), overheadMs)
     }
     const refuse = (status: number, code: LectrErrorCode, message: string, provider: ProviderId = base.provider) => {
       finish(status, null, code, null)
@@ -156,7 +162,9 @@ export function createProxyHandler(deps: ProxyDeps) {
       const byHeader = headerProvider ? detectProvider(registry, null, headerProvider) : null
       if (byHeader && !byHeader.ok) return refuse(400, 'lectr_invalid_provider', byHeader.message)
 
+      const readAt = performance.now()
       const read = req.method === 'GET' || req.method === 'HEAD' ? { ok: true as const, bytes: null } : await readBodyWithLimit(req, deps.config.maxBodyBytes, deps.config.bodyTimeoutMs)
+      bodyWaitMs = performance.now() - readAt
       if (!read.ok && 'timedOut' in read) {
         finish(408, null, 'lectr_body_timeout', null)
         // The rest of the body may still be on its way: closing the connection is the only way to be rid of it.
@@ -241,7 +249,7 @@ export function createProxyHandler(deps: ProxyDeps) {
 
       const waiting = watch.start(req, deps.config.upstreamTimeoutMs)
       const abort = waiting.controller
-      const fetchStarted = performance.now()
+      const fetchStarted = (fetchAt = performance.now())
       let upstream: Response
       try {
         const init: BunFetchInit = {
