@@ -330,7 +330,8 @@ export function createProxyHandler(deps: ProxyDeps) {
         try {
           if (readWhole) whole = await upstream.bytes()
           else {
-            const upTo = await readUpTo(upstream.body!, WHOLE_JSON_MAX_BYTES)
+            // An answer that goes quiet is piped from there, where LECTR_STREAM_IDLE_MS applies.
+            const upTo = await readUpTo(upstream.body!, WHOLE_JSON_MAX_BYTES, (deps.config.streamIdleMs ?? 0) || Infinity)
             if ('whole' in upTo) whole = upTo.whole
             else piped = upTo.rest
           }

@@ -3,38 +3,49 @@ import { concatBytes, NO_BYTES } from '../usage/bytes'
 /** What `readUpTo` found: the whole body (it ended within the limit), or the rest of it to pipe (it did not). */
 export type UpToResult = { whole: Uint8Array } | { rest: ReadableStream<Uint8Array> }
 
+type Read = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>
+
 /**
  * Reads a body of unknown length until it ends or passes `limit` bytes. A body that ends within the limit comes back
  * whole (one native answer, as for a declared small length); a longer one comes back as a stream of the same bytes
- * (those already read, then the rest, pulled only as the client reads), so memory stays at about `limit`.
+ * (those already read, then the rest, pulled only as the client reads), so memory stays at about `limit`. So does a
+ * body that goes quiet for `patienceMs`: from there it is piped, where the stream idle limit applies.
  *
  * @example
  * const r = await readUpTo(upstream.body!, 2 * 1024 * 1024)
  * if ('whole' in r) return new Response(r.whole)
  * return new Response(r.rest)
  */
-export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<UpToResult> {
+export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number, patienceMs = Infinity): Promise<UpToResult> {
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
+  let pending: Promise<Read> | null = null
   for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return { whole: concatBytes(chunks) }
-    chunks.push(value)
-    total += value.byteLength
+    const read = reader.read()
+    const next = patienceMs === Infinity ? await read : await withPatience(read, patienceMs)
+    if (next === null) {
+      pending = read
+      break
+    }
+    if (next.done) return { whole: concatBytes(chunks) }
+    chunks.push(next.value)
+    total += next.value.byteLength
     if (total > limit) break
   }
-  let next = 0
+  let at = 0
   return {
     rest: new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          if (next < chunks.length) {
-            controller.enqueue(chunks[next]!)
-            chunks[next++] = NO_BYTES
+          if (at < chunks.length) {
+            controller.enqueue(chunks[at]!)
+            chunks[at++] = NO_BYTES
             return
           }
-          const { done, value } = await reader.read()
+          const read = pending ?? reader.read()
+          pending = null
+          const { done, value } = await read
           if (done) controller.close()
           else controller.enqueue(value)
         },
@@ -48,3 +59,12 @@ export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number):
   }
 }
 
+/** The read's result, or null when it takes longer than `ms` (the read itself goes on). */
+async function withPatience(read: Promise<Read>, ms: number): Promise<Read | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([read, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))])
+  } finally {
+    clearTimeout(timer)
+  }
+}
