@@ -3,7 +3,6 @@ import { concatBytes, NO_BYTES } from '../usage/bytes'
 /** What `readUpTo` found: the whole body (it ended within the limit), or the rest of it to pipe (it did not). */
 export type UpToResult = { whole: Uint8Array } | { rest: ReadableStream<Uint8Array> }
 
-type Read = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>
 
 /**
  * Reads a body of unknown length until it ends or passes `limit` bytes. A body that ends within the limit comes back
@@ -20,7 +19,7 @@ export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number, 
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
-  let pending: Promise<Read> | null = null
+  let pending: ReturnType<typeof reader.read> | null = null
   for (;;) {
     const read = reader.read()
     const next = patienceMs === Infinity ? await read : await withPatience(read, patienceMs)
@@ -60,7 +59,7 @@ export async function readUpTo(body: ReadableStream<Uint8Array>, limit: number, 
 }
 
 /** The read's result, or null when it takes longer than `ms` (the read itself goes on). */
-async function withPatience(read: Promise<Read>, ms: number): Promise<Read | null> {
+async function withPatience<T>(read: Promise<T>, ms: number): Promise<T | null> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     return await Promise.race([read, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))])
