@@ -1,3 +1,7 @@
+import { adminTokenCommand } from './cli/admin-token'
+import { backupCommand } from './cli/backup'
+import { keysCommand } from './cli/keys'
+import { serviceCommand } from './cli/service'
 import { parseConfig, settingsHelp } from './config'
 import { checkRegistryFile } from './registry/check'
 import { ensureFetchSlots } from './reexec'
@@ -11,12 +15,26 @@ const HELP = `Lectr ${VERSION}: one URL for every LLM provider, with exact costs
 Usage:
   lectr [serve] [flags]          start the proxy, the admin API and the dashboard
   lectr registry check FILE      validate a registry file and print every problem
+  lectr backup FILE              write a consistent copy of the database (safe while the server runs)
+  lectr service                  print a hardened systemd unit for this binary
+  lectr admin-token reset        print a new admin token (the old one stops working)
+  lectr keys create --org ORG [--label LABEL]
+                                 print a new key for an org
+  (these four take --db FILE or LECTR_DB, like the server)
   lectr help | --help            this text
   lectr version | --version      the version
 
 Flags (each also an environment variable):
 ${settingsHelp()}
 `
+
+/** One-shot commands, each beside the server (they work on its database while it runs). */
+const COMMANDS: Record<string, (args: string[], env: Record<string, string | undefined>) => number> = {
+  backup: backupCommand,
+  service: serviceCommand,
+  'admin-token': adminTokenCommand,
+  keys: keysCommand,
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) {
@@ -36,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
     for (const line of r.lines) (r.ok ? console.log : console.error)(line)
     return r.ok ? 0 : 1
   }
+  const command = argv[0] ? COMMANDS[argv[0]] : undefined
+  if (command) return command(argv.slice(1), process.env)
   const args = argv[0] === 'serve' ? argv.slice(1) : argv
   configureLog({ format: requestedLogFormat(args, process.env) })
   const parsed = parseConfig(args, process.env)

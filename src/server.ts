@@ -1,7 +1,8 @@
 import { createApp } from './app'
-import { markAdminTokenShown, resolveAdminToken } from './auth/admin-token'
+import { markAdminTokenShown, resolveAdminToken, storedAdminTokenHash } from './auth/admin-token'
 import type { Config } from './config'
 import type { LectrEvent } from './events/types'
+import { watchExternalWrites } from './db/external-writes'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
@@ -111,6 +112,11 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   // Synchronous right after listen: no request is handled before the admin hash is in place.
   const defaultOrgKey = orgs.ensureDefault()
   admin = resolveAdminToken(db, config.adminToken)
+  // Credentials made from a shell while this runs (`lectr admin-token reset`, `lectr keys create`) hold within ~1 s.
+  const external = watchExternalWrites(db, () => {
+    orgs.reloadKeys()
+    admin.hash = storedAdminTokenHash(db) ?? admin.hash
+  })
 
   let closed = false
   // Retention: raw events older than LECTR_RETENTION_DAYS go, at start and every hour, a slice at a time; roll-ups stay.
@@ -134,6 +140,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     if (closed) return
     closed = true
     clearInterval(pruneTimer)
+    external.stop()
     registry.close()
     if (force) closing = true
     await server.stop(force)

@@ -14,6 +14,7 @@ import { apiError, json, problemsOf, readJson } from './respond'
 import { LIMITS } from '../limits'
 import { parseTimeRange } from './time-range'
 import { azureRoutes } from './azure'
+import { exportEventsRoute } from './export'
 import { recommendationRoutes } from './recommendations'
 
 export interface AdminDeps {
@@ -103,6 +104,7 @@ export function adminRoutes(deps: AdminDeps) {
         }),
       )
     })
+    .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
     .get('/orgs/:org/models', ({ params, query }) => {
       if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
       const q = query as Record<string, string | undefined>

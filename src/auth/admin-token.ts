@@ -52,3 +52,21 @@ export function isAdminToken(presented: string | null | undefined, hash: string)
 export function sessionTagOf(adminTokenHash: string): string {
   return hashSecret(`lectr-session-tag:${adminTokenHash}`)
 }
+
+/**
+ * A new admin token in place of the stored one (`lectr admin-token reset`, for a lost token): returned once to
+ * print, only its hash stored. Dashboard sessions end with it (their tag derives from the hash).
+ */
+export function resetAdminToken(db: Database): string {
+  const token = generateSecret('admin')
+  db.transaction(() => {
+    db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('admin_token_hash', hashSecret(token))
+    db.query('DELETE FROM meta WHERE key = ?').run(UNSHOWN)
+  })()
+  return token
+}
+
+/** The stored admin token hash, or null before the first start. */
+export function storedAdminTokenHash(db: Database): string | null {
+  return (db.query('SELECT value FROM meta WHERE key = ?').get('admin_token_hash') as { value: string } | null)?.value ?? null
+}

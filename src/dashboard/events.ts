@@ -5,6 +5,7 @@ import { eventsPage, eventsTable } from '../../views/pages/events'
 import { notFoundPage } from '../../views/pages/not-found'
 import type { EventFilters, EventsData } from '../../views/types'
 import { page, type Dashboard } from './context'
+import { exportResponse, type ExportFilter } from '../admin/export'
 import { htmlResponse, isHtmx } from './http'
 import { providerParam, statusParam, taskParam, textParam } from './params'
 import { knownValues, listEvents } from './queries'
@@ -38,6 +39,18 @@ export function eventRoutes(d: Dashboard) {
         if (isHtmx(s.request)) return htmlResponse(eventsTable(data), 200, vary)
         const known = knownValues(d.days, s.org, now)
         return htmlResponse(eventsPage(s.frame('Events', 'events'), { ...data, knownModels: known.models, knownFeatures: known.features }), 200, vary)
+      }),
+    )
+    // The Events page's filters, every matching event: the admin API's export, for the session's org.
+    .get(
+      '/events/export',
+      page(d, (s) => {
+        const q = s.url.searchParams
+        const filter: ExportFilter = {
+          provider: providerParam(q), model: textParam(q, 'model'), feature: textParam(q, 'feature'), task: taskParam(q),
+          status: null, statusClass: statusParam(q), since: null, until: null,
+        }
+        return exportResponse(d.deps.db, s.org, filter, q.get('format') === 'ndjson' ? 'ndjson' : 'csv', d.deps.clock())
       }),
     )
     .get(

@@ -2,6 +2,7 @@ import { Database } from 'bun:sqlite'
 import { accessSync, constants, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { StartError } from '../start-error'
+import { VERSION } from '../version'
 import { MIGRATIONS } from './migrations'
 
 const SETTING = '--db / LECTR_DB'
@@ -15,6 +16,8 @@ export function openDatabase(path: string): Database {
   let db: Database | null = null
   try {
     db = new Database(path, { create: true, strict: true })
+    // Before anything is set or migrated: a database from a newer Lectr is left exactly as it is.
+    refuseNewer(db, path)
     db.exec('PRAGMA journal_mode = WAL')
     // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
     db.exec('PRAGMA synchronous = NORMAL')
@@ -27,6 +30,7 @@ export function openDatabase(path: string): Database {
     return db
   } catch (err) {
     db?.close()
+    if (err instanceof StartError) throw err
     throw new StartError(databaseProblem(path, err as Error & { code?: string }))
   }
 }
@@ -64,8 +68,23 @@ function databaseProblem(path: string, err: Error & { code?: string }): string {
   return `${SETTING}: cannot open ${full}: ${err.message}`
 }
 
+/** The schema version a database records (PRAGMA user_version): how many migrations it has had. */
+function schemaVersion(db: Database): number {
+  return (db.query('PRAGMA user_version').get() as { user_version: number }).user_version
+}
+
+/** An older binary never opens a newer database: it would not know its tables, and could not undo what it wrote. */
+function refuseNewer(db: Database, path: string): void {
+  const version = schemaVersion(db)
+  if (version <= MIGRATIONS.length) return
+  throw new StartError(
+    `${SETTING}: ${resolve(path)} was written by a newer Lectr (schema ${version}; Lectr ${VERSION} knows schemas up to ${MIGRATIONS.length}): ` +
+      'run that newer Lectr, or restore a backup taken with this one. The database was not changed.',
+  )
+}
+
 export function migrate(db: Database): void {
-  const current = (db.query('PRAGMA user_version').get() as { user_version: number }).user_version
+  const current = schemaVersion(db)
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v])

@@ -18,7 +18,7 @@ export interface EventFilter {
   until: number | null
 }
 
-interface EventRow {
+export interface EventRow {
   id: string; time: number; org_id: string; provider: string; provider_unknown: number; detection: string
   model: string | null; response_model: string | null; endpoint: string; stream: number; status: number
   error_code: string | null; input_tokens: number | null; cached_input_tokens: number | null; output_tokens: number | null
@@ -31,12 +31,12 @@ interface EventRow {
  * Every column of `events`, the client's and upstreams' strings read cut (`shownColumn`): a database written before
  * the length limits may hold a 20 MB model name, which must never be copied out whole to list or show events.
  */
-const EVENT_COLUMNS = `id, time, org_id, provider, provider_unknown, detection, ${shownColumn('model')} AS model,
+export const EVENT_COLUMNS = `id, time, org_id, provider, provider_unknown, detection, ${shownColumn('model')} AS model,
   ${shownColumn('response_model')} AS response_model, endpoint, stream, status, ${shownColumn('error_code')} AS error_code,
   input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, latency_ms, ttfb_ms,
   ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens`
 
-function toEvent(r: EventRow): LectrEvent {
+export function toEvent(r: EventRow): LectrEvent {
   return {
     id: r.id, time: new Date(r.time).toISOString(), org: r.org_id, provider: r.provider as LectrEvent['provider'],
     providerUnknown: r.provider_unknown === 1, detection: r.detection as LectrEvent['detection'], model: shownString(r.model),

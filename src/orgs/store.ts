@@ -57,12 +57,19 @@ export class OrgStore {
     private db: Database,
     private clock: () => Date = () => new Date(),
   ) {
-    const rows = db.query('SELECT id, org_id, hash FROM org_keys WHERE revoked_at IS NULL').all() as {
+    this.reloadKeys()
+  }
+
+  /** Reads the active keys again: another process (`lectr keys create`) may have added or revoked some. */
+  reloadKeys(): void {
+    const rows = this.db.query('SELECT id, org_id, hash FROM org_keys WHERE revoked_at IS NULL').all() as {
       id: string
       org_id: string
       hash: string
     }[]
-    for (const r of rows) this.keys.set(r.hash, { orgId: r.org_id, keyId: r.id, hash: r.hash })
+    const keys = new Map<string, KeyRef>()
+    for (const r of rows) keys.set(r.hash, { orgId: r.org_id, keyId: r.id, hash: r.hash })
+    this.keys = keys
   }
 
   /** The org a presented key belongs to, or null. */

@@ -14,6 +14,11 @@ const STATUS_OPTIONS: { value: StatusFilter; label: string }[] = [
   { value: 'error', label: 'Error (≥ 400)' },
 ]
 
+/** The URL that downloads every event matching the filters (the dashboard's copy of the admin API's export). */
+export function exportHref(filters: EventFilters, format: 'csv' | 'ndjson'): string {
+  return href('/events/export', { ...filters, format })
+}
+
 /** The URL for a filtered (and optionally paged) events list. */
 export function eventsHref(filters: EventFilters, cursor?: string | null): string {
   return href('/events', { ...filters, cursor })
@@ -74,7 +79,12 @@ const TITLES: Record<string, string> = { Tokens: 'Input / output tokens' }
 
 function eventsTableHtml(data: EventsData): SafeHtml {
   const filtered = Object.values(data.filters).some((v) => v)
+  // Inside the fragment htmx replaces on every filter change, so the links always carry the filters in force.
   return html`<div id="events-table" class="table-wrap">
+  <div class="table-tools">
+    <a class="btn btn-small" href="${exportHref(data.filters, 'csv')}" download title="Every event matching these filters, as CSV">Export CSV</a>
+    <a class="btn btn-small btn-quiet" href="${exportHref(data.filters, 'ndjson')}" download title="Every event matching these filters, one JSON object a line">NDJSON</a>
+  </div>
   ${
     data.rows.length === 0 && data.next
       ? emptyState('No matches in this part of the log', html`The events searched so far do not match these filters. Older ones may: <strong>Next page</strong> searches further back.`)
