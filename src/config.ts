@@ -223,7 +223,7 @@ function registrySourceProblems(values: Record<string, unknown>, given: Map<stri
 export function settingsHelp(): string {
   const rows = SETTINGS.map((s) => {
     const left = `  ${s.flag}${s.kind === 'bool' ? '' : ' VALUE'}`
-    return `${left.padEnd(32)}${s.env.padEnd(32)}${s.help}${s.default !== null ? ` [${s.default}]` : ''}`
+    return `${`${left} `.padEnd(32)}${s.env.padEnd(32)}${s.help}${s.default !== null ? ` [${s.default}]` : ''}`
   })
   return rows.join('\n')
 }
