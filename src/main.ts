@@ -58,8 +58,9 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => void onStop('SIGTERM'))
   process.on('SIGINT', () => void onStop('SIGINT'))
   process.on('SIGHUP', () => {
-    const r = running.registry.reload()
-    console.log(r.ok ? 'lectr: SIGHUP: registry reloaded' : `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`)
+    void running.registry.refresh().then((r) => {
+      console.log(r.ok ? 'lectr: SIGHUP: registry reloaded' : `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`)
+    })
   })
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const base = `http://${shown}:${running.port}`
@@ -68,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
   console.log(`  Dashboard:  ${base}/   (sign in with the admin token)`)
   console.log(`  Proxy:      ${base}/v1`)
   console.log(`  Database:   ${config.db}`)
-  console.log(`  Registry:   ${running.registry.toJSON().status.source} (${running.registry.current().version})`)
+  const registryStatus = running.registry.status
+  console.log(`  Registry:   ${registryStatus.source} (${running.registry.current().version})${registryStatus.url ? `, checking ${registryStatus.url} every ${config.registryRefreshMinutes} min` : ''}`)
+  for (const problem of registryStatus.lastError ?? []) console.log(`    registry problem (the registry above stays in force): ${problem}`)
   if (running.generatedAdminToken) console.log(`  Admin token (shown once, stored hashed): ${running.generatedAdminToken}`)
   if (running.defaultOrgKey) console.log(`  Org "default" key (shown once, stored hashed): ${running.defaultOrgKey}`)
   console.log(`  First request:
