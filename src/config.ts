@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { registryUrlProblem } from './registry/url'
 
 /** Every setting Lectr has. Each is both a flag and an environment variable (see SETTINGS). */
 export const Config = Type.Object({
@@ -7,6 +8,10 @@ export const Config = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   db: Type.String({ minLength: 1 }),
   registry: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  // Checked by registryUrlProblem, whose messages never quote a token from the URL.
+  registryUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  // Fractions let a test (or an impatient admin) refresh every few seconds; a week at most keeps the timer in range.
+  registryRefreshMinutes: Type.Number({ minimum: 0.01, maximum: 10080 }),
   adminToken: Type.Union([Type.String({ minLength: 16 }), Type.Null()]),
   baseUrls: Type.Object({
     openai: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
@@ -51,6 +56,8 @@ export const SETTINGS: Setting[] = [
   { key: 'port', flag: '--port', env: 'LECTR_PORT', kind: 'int', default: '8080', help: 'listen port (0 picks a free one)' },
   { key: 'db', flag: '--db', env: 'LECTR_DB', kind: 'string', default: './lectr.db', help: 'SQLite database, created on first start (WAL)' },
   { key: 'registry', flag: '--registry', env: 'LECTR_REGISTRY', kind: 'string', default: null, help: 'registry file (default: built-in); watched and reloaded on change and SIGHUP' },
+  { key: 'registryUrl', flag: '--registry-url', env: 'LECTR_REGISTRY_URL', kind: 'string', default: null, help: 'registry document at an https URL (exclusive with --registry), fetched at start, every --registry-refresh-minutes and on reload; the last good one stays on any failure' },
+  { key: 'registryRefreshMinutes', flag: '--registry-refresh-minutes', env: 'LECTR_REGISTRY_REFRESH_MINUTES', kind: 'number', default: '360', help: 'how often --registry-url is checked (conditional requests)' },
   { key: 'adminToken', flag: '--admin-token', env: 'LECTR_ADMIN_TOKEN', kind: 'string', default: null, help: 'admin token for /api and the dashboard (default: generated once, printed once, stored hashed)', secret: true },
   { key: 'baseUrls.openai', flag: '--openai-base-url', env: 'LECTR_OPENAI_BASE_URL', kind: 'string', default: null, help: "override OpenAI's upstream base URL (with /v1)" },
   { key: 'baseUrls.anthropic', flag: '--anthropic-base-url', env: 'LECTR_ANTHROPIC_BASE_URL', kind: 'string', default: null, help: "override Anthropic's upstream base URL" },
@@ -202,14 +209,30 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       errors.push(problem(s, g.origin, g.raw))
     }
   }
+  errors.push(...registrySourceProblems(values, given))
   return errors.length ? { ok: false, errors } : { ok: true, config: config as Config }
+}
+
+/** The registry's URL rules, and the one source it may have: they depend on two settings each, so come last. */
+function registrySourceProblems(values: Record<string, unknown>, given: Map<string, { origin: string; raw: string }>): string[] {
+  const url = values.registryUrl
+  if (typeof url !== 'string' || url === '') return []
+  const problems: string[] = []
+  const origin = given.get('registryUrl')?.origin ?? '--registry-url'
+  const refused = registryUrlProblem(url, values.allowPrivateUpstreams === true)
+  if (refused) problems.push(`${origin}: ${refused}`)
+  if (typeof values.registry === 'string' && values.registry !== '') {
+    const file = given.get('registry')?.origin ?? '--registry'
+    problems.push(`${file} and ${origin} are exclusive: the registry comes from a file or from a URL, set only one`)
+  }
+  return problems
 }
 
 /** The settings part of `lectr --help`. */
 export function settingsHelp(): string {
   const rows = SETTINGS.map((s) => {
     const left = `  ${s.flag}${s.kind === 'bool' ? '' : ' VALUE'}`
-    return `${left.padEnd(32)}${s.env.padEnd(32)}${s.help}${s.default !== null ? ` [${s.default}]` : ''}`
+    return `${`${left} `.padEnd(32)}${s.env.padEnd(32)}${s.help}${s.default !== null ? ` [${s.default}]` : ''}`
   })
   return rows.join('\n')
 }

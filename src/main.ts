@@ -81,21 +81,24 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => void onStop('SIGTERM'))
   process.on('SIGINT', () => void onStop('SIGINT'))
   process.on('SIGHUP', () => {
-    const r = running.registry.reload()
-    if (r.ok) log.info('reload', 'lectr: SIGHUP: registry reloaded', { registryVersion: running.registry.current().version })
-    else log.warn('reload', `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`, { problems: r.errors })
+    void running.registry.refresh().then((r) => {
+      if (r.ok) log.info('reload', 'lectr: SIGHUP: registry reloaded', { registryVersion: running.registry.current().version })
+      else log.warn('reload', `lectr: SIGHUP: registry has problems, the last good one stays:\n  - ${r.errors.join('\n  - ')}`, { problems: r.errors })
+    })
   })
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const base = `http://${shown}:${running.port}`
   const orgKey = running.defaultOrgKey ?? '<your org key>'
-  const registryNow = { source: running.registry.toJSON().status.source, version: running.registry.current().version }
+  const registryStatus = running.registry.status
+  const registryNow = { source: registryStatus.source, version: running.registry.current().version }
   const lines = [
     `Lectr ${VERSION} listening on ${config.host}:${running.port}`,
     `  Dashboard:  ${base}/   (sign in with the admin token)`,
     `  Proxy:      ${base}/v1`,
     `  Database:   ${config.db}`,
-    `  Registry:   ${registryNow.source} (${registryNow.version})`,
+    `  Registry:   ${registryNow.source} (${registryNow.version})${registryStatus.url ? `, checking ${registryStatus.url} every ${config.registryRefreshMinutes} min` : ''}`,
   ]
+  for (const problem of registryStatus.lastError ?? []) lines.push(`    registry problem (the registry above stays in force): ${problem}`)
   if (running.generatedAdminToken) lines.push(`  Admin token (shown once, stored hashed): ${running.generatedAdminToken}`)
   if (running.defaultOrgKey) lines.push(`  Org "default" key (shown once, stored hashed): ${running.defaultOrgKey}`)
   lines.push(`  First request:

@@ -42,8 +42,16 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const orgs = new OrgStore(db)
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
   let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
-  const registry = new RegistryStore({ path: config.registry ?? undefined, log })
+  const registry = new RegistryStore({
+    path: config.registry ?? undefined,
+    url: config.registryUrl
+      ? { href: config.registryUrl, refreshMinutes: config.registryRefreshMinutes, allowPrivate: config.allowPrivateUpstreams }
+      : undefined,
+    log,
+  })
   if (config.registry) registry.watch()
+  // Before listening, so the first requests are priced with it; a failed fetch leaves the built-in one, never stops the start.
+  await registry.start()
   const writer = new EventWriter(db, {
     maxQueued: config.eventBuffer,
     spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,

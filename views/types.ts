@@ -201,6 +201,11 @@ export interface RegistryStatus {
   loadedAt: string
   /** the last reload's problems, null when it succeeded */
   lastError: string[] | null
+  /** set when the registry comes from a URL (redacted: no userinfo, no query values) */
+  url?: string
+  /** ISO 8601 of the URL's last check, and of the next one (null: none) */
+  checkedAt?: string | null
+  nextCheckAt?: string | null
 }
 
 /** A provider as Lectr reaches it: the base URL in force and where it came from. */

@@ -119,9 +119,11 @@ export function adminRoutes(deps: AdminDeps) {
     // Ends every dashboard session: the API's "sign out everywhere".
     .post('/sessions/revoke', () => json({ revoked: endAllSessions(deps.db) }))
     .get('/registry', () => json(deps.registry.toJSON()))
-    .post('/registry/reload', () => {
-      const r = deps.registry.reload()
-      if (!r.ok) return json({ error: { message: 'The registry file has problems; the last good registry stays in force.', type: 'invalid_request_error', code: 'lectr_registry_invalid', problems: r.errors }, status: deps.registry.toJSON().status }, 422)
+    // With a URL: fetched now, answered once the check is done.
+    .post('/registry/reload', async () => {
+      const r = await deps.registry.refresh()
+      const what = deps.registry.status.url ? 'The registry URL could not be fetched or its document has problems' : 'The registry file has problems'
+      if (!r.ok) return json({ error: { message: `${what}; the last good registry stays in force.`, type: 'invalid_request_error', code: 'lectr_registry_invalid', problems: r.errors }, status: deps.registry.toJSON().status }, 422)
       return json({ reloaded: true, status: deps.registry.toJSON().status })
     })
     .use(azureRoutes(deps))

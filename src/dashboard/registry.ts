@@ -37,7 +37,9 @@ export function registryRoutes(d: Dashboard) {
         const done = s.url.searchParams.get('done')
         const notice =
           done === 'reloaded'
-            ? json.status.source === 'builtin'
+            ? json.status.url
+              ? 'Registry URL checked: the registry in force is the one it serves.'
+              : json.status.source === 'builtin'
               ? 'Lectr uses its built-in registry: there is no file to reload. Start it with --registry FILE to use your own.'
               : 'Registry reloaded.'
             : null
@@ -54,7 +56,7 @@ export function registryRoutes(d: Dashboard) {
     )
     .post(
       '/registry/reload',
-      action(d, () => redirect(d.deps.registry.reload().ok ? '/registry?done=reloaded' : '/registry?done=failed')),
+      action(d, async () => redirect((await d.deps.registry.refresh()).ok ? '/registry?done=reloaded' : '/registry?done=failed')),
       { parse: 'none' },
     )
 }

@@ -1,10 +1,11 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { dirname } from 'node:path'
 import { builtinRegistry, parseRegistry } from './load'
+import { RemoteRegistry, type RemoteStatus } from './remote'
 import type { Registry, RegistryFile } from './schema'
 
-export interface RegistryStatus {
-  /** `builtin`, or the path of the file the registry in force came from */
+export interface RegistryStatus extends Partial<RemoteStatus> {
+  /** `builtin`, the path of the file or the (redacted) URL the registry in force came from */
   source: 'builtin' | string
   version: string
   /** ISO 8601: when the registry in force was loaded */
@@ -16,6 +17,16 @@ export interface RegistryStatus {
 export interface RegistryStoreOptions {
   /** a registry file; absent: the built-in registry */
   path?: string
+  /** a registry document at a URL, fetched by `start()` and every `refreshMinutes` (exclusive with `path`) */
+  url?: {
+    href: string
+    refreshMinutes: number
+    allowPrivate: boolean
+    /** per check (default 10 s) */
+    timeoutMs?: number
+    /** largest document accepted (default 5 MiB) */
+    maxBytes?: number
+  }
   clock?: () => Date
   log?: (line: string) => void
 }
@@ -44,6 +55,7 @@ export class RegistryStore {
   private lastRead: string | null | undefined = undefined
   private watcher: FSWatcher | null = null
   private debounce: ReturnType<typeof setTimeout> | null = null
+  private readonly remote: RemoteRegistry | null = null
 
   constructor(options: RegistryStoreOptions = {}) {
     this.path = options.path
@@ -51,7 +63,29 @@ export class RegistryStore {
     this.log = options.log ?? (() => {})
     this.registry = builtinRegistry()
     this.statusNow = this.statusFor('builtin', null)
+    if (options.url) {
+      if (this.path) throw new Error('a registry file and a registry URL are exclusive')
+      this.remote = new RemoteRegistry({
+        url: options.url.href,
+        allowPrivate: options.url.allowPrivate,
+        refreshMs: Math.round(options.url.refreshMinutes * 60_000),
+        timeoutMs: options.url.timeoutMs,
+        maxBytes: options.url.maxBytes,
+        clock: this.clock,
+        apply: (text, source) => this.apply(text, source),
+        confirm: () => {
+          if (this.statusNow.lastError) this.log(`registry: ${this.remote!.label} answers again; version ${this.registry.version} stays in force`)
+          this.statusNow = { ...this.statusNow, lastError: null }
+        },
+        fail: (errors) => void this.reject(errors),
+      })
+    }
     if (this.path) this.reload()
+  }
+
+  /** With a URL: the first fetch (the built-in registry stays, with the error, when it fails), and the timer. */
+  async start(): Promise<void> {
+    if (this.remote) await this.remote.check()
   }
 
   /** The registry to use for this request. Cheap: read it per request, do not keep it. */
@@ -60,11 +94,20 @@ export class RegistryStore {
   }
 
   get status(): RegistryStatus {
-    return this.statusNow
+    return this.remote ? { ...this.statusNow, ...this.remote.status } : this.statusNow
   }
 
-  /** Reads the file again (SIGHUP, `POST /api/registry/reload`, the watcher). Without a file there is nothing to do. */
+  /** `POST /api/registry/reload`, SIGHUP: reads the file again, or fetches the URL now. */
+  refresh(): Promise<ReloadResult> {
+    return this.remote ? this.remote.check() : Promise.resolve(this.reload())
+  }
+
+  /**
+   * Reads the file again (the watcher; `refresh()` for callers that also want a URL fetched and its outcome).
+   * With a URL it only starts a fetch. Without either there is nothing to do.
+   */
   reload(): ReloadResult {
+    if (this.remote) void this.remote.check()
     if (!this.path) return { ok: true }
     let text: string
     try {
@@ -74,11 +117,16 @@ export class RegistryStore {
       return this.reject([`${this.path}: cannot read the file: ${(error as Error).message}`])
     }
     this.lastRead = text
-    const result = parseRegistry(text, this.path)
+    return this.apply(text, this.path)
+  }
+
+  /** Validates a document (from the file or the URL) and puts it in force when good. */
+  private apply(text: string, source: string): ReloadResult {
+    const result = parseRegistry(text, source)
     if (!result.ok) return this.reject(result.errors)
     this.registry = result.registry
-    this.statusNow = this.statusFor(this.path, null)
-    this.log(`registry: loaded ${this.path} (version ${this.registry.version}, ${this.registry.models.size} models)`)
+    this.statusNow = this.statusFor(source, null)
+    this.log(`registry: loaded ${source} (version ${this.registry.version}, ${this.registry.models.size} models)`)
     return { ok: true }
   }
 
@@ -99,13 +147,14 @@ export class RegistryStore {
   close(): void {
     this.watcher?.close()
     this.watcher = null
+    this.remote?.close()
     if (this.debounce) clearTimeout(this.debounce)
     this.debounce = null
   }
 
   /** `GET /api/registry`: the registry in force in the file's own format, plus its status. */
   toJSON(): RegistryFile & { status: RegistryStatus } {
-    return { ...this.registry.file, status: this.statusNow }
+    return { ...this.registry.file, status: this.status }
   }
 
   private scheduleCheck(): void {
@@ -129,7 +178,7 @@ export class RegistryStore {
 
   private reject(errors: string[]): ReloadResult {
     this.statusNow = { ...this.statusNow, lastError: errors }
-    this.log(`registry: ${this.path} rejected, keeping ${this.statusNow.source} version ${this.statusNow.version}:\n  ${errors.join('\n  ')}`)
+    this.log(`registry: ${this.path ?? this.remote?.label} rejected, keeping ${this.statusNow.source} version ${this.statusNow.version}:\n  ${errors.join('\n  ')}`)
     return { ok: false, errors }
   }
 

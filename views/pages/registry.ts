@@ -16,14 +16,23 @@ function status(s: RegistryStatus, now: string | null | undefined): SafeHtml {
   return html`<dl class="details details-inline">
   <dt>Source</dt><dd><code>${s.source}</code></dd>
   <dt>Version</dt><dd><code>${s.version}</code></dd>
-  <dt>Loaded</dt><dd><time datetime="${s.loadedAt}">${formatDateTime(s.loadedAt)} UTC</time>${now ? html` <span class="muted">(${formatRelative(s.loadedAt, now)})</span>` : ''}</dd>
+  <dt>Loaded</dt><dd>${when(s.loadedAt, now)}</dd>
+${s.url === undefined ? '' : html`  <dt>URL</dt><dd><code class="url">${s.url}</code></dd>
+  <dt>Checked</dt><dd>${s.checkedAt ? when(s.checkedAt, now) : html`<span class="muted">not yet</span>`}${s.nextCheckAt ? html` <span class="muted">· next ${formatDateTime(s.nextCheckAt)} UTC</span>` : ''}</dd>`}
 </dl>`
 }
 
-function errorBox(errors: string[] | null): SafeHtml {
+function when(iso: string, now: string | null | undefined): SafeHtml {
+  return html`<time datetime="${iso}">${formatDateTime(iso)} UTC</time>${now ? html` <span class="muted">(${formatRelative(iso, now)})</span>` : ''}`
+}
+
+function errorBox(errors: string[] | null, fromUrl: boolean): SafeHtml {
   if (!errors || errors.length === 0) return html``
+  const advice = fromUrl
+    ? html`<p><strong>The last check of the registry URL failed</strong>, so the registry above stays in force. Lectr checks again on schedule, or now with Reload.</p>`
+    : html`<p><strong>The last reload failed</strong>, so the registry above stays in force. Fix the file and reload.</p>`
   return html`<div class="error-box" role="alert">
-  <p><strong>The last reload failed</strong>, so the registry above stays in force. Fix the file and reload.</p>
+  ${advice}
   <ul>${errors.map((e) => html`<li><code>${e}</code></li>`)}</ul>
 </div>`
 }
@@ -90,7 +99,7 @@ export function registryPage(frame: LayoutData, data: RegistryData): string {
 ${notice(data.notice)}
 <section class="card">
   ${status(data.status, data.now)}
-  ${errorBox(data.status.lastError)}
+  ${errorBox(data.status.lastError, data.status.url !== undefined)}
 </section>
 ${providersCard(data.providers)}
 <section class="card card-flush">
