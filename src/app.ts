@@ -13,6 +13,8 @@ import { errorResponse } from './proxy/errors'
 import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
+import { PriceOverrideStore } from './registry/overrides'
+import { RollupChanges } from './events/rollup-changes'
 
 export interface AppDeps {
   config: Config
@@ -47,6 +49,8 @@ export function createApp(deps: AppDeps) {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
     eventLogHealth: deps.eventLogHealth,
+    // Before the first request: the overrides in the database price it.
+    overrides: new PriceOverrideStore(deps.db, deps.registry, clock), rollupsChanged: new RollupChanges(),
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
   // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.

@@ -4,8 +4,10 @@
  */
 import type { LectrEvent } from '../src/events/types'
 import type { ModelEntry, ProviderId, Task } from '../src/registry/schema'
+import type { PriceOverride } from '../src/registry/overlay'
+import type { UnpricedModel } from '../src/dashboard/unpriced'
 
-export type { LectrEvent, ModelEntry, ProviderId, Task }
+export type { LectrEvent, ModelEntry, ProviderId, Task, PriceOverride, UnpricedModel }
 
 /** The time windows the dashboard offers, ending now. */
 export type Range = '24h' | '7d' | '30d'
@@ -224,8 +226,16 @@ export interface RegistryData {
   providers?: ProviderInForce[]
   models: ModelEntry[]
   notice?: string | null
+  /** `error`: `notice` says what went wrong */
+  noticeKind?: 'success' | 'error'
   /** ISO 8601 "now", to say how long ago the registry loaded; left out, only the time is shown */
   now?: string | null
+  /** models seen without a price in the last 30 days, most unpriced requests first; left out: no such section */
+  unpriced?: UnpricedModel[]
+  /** the admin's prices; left out: no such section */
+  overrides?: PriceOverride[]
+  /** the org the re-price buttons act on (its name) */
+  orgName?: string
 }
 
 export interface NotFoundData {

@@ -16,6 +16,9 @@ import { parseTimeRange } from './time-range'
 import { azureRoutes } from './azure'
 import { exportEventsRoute } from './export'
 import { recommendationRoutes } from './recommendations'
+import { overrideRoutes } from './overrides'
+import type { PriceOverrideStore } from '../registry/overrides'
+import type { RollupChanges } from '../events/rollup-changes'
 
 export interface AdminDeps {
   db: Database
@@ -31,6 +34,10 @@ export interface AdminDeps {
   flushEvents: () => void
   /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
   eventLogHealth?: () => EventLogHealth
+  /** the admin's price overrides, put over the registry in force */
+  overrides: PriceOverrideStore
+  /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */
+  rollupsChanged: RollupChanges
 }
 
 const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
@@ -128,4 +135,5 @@ export function adminRoutes(deps: AdminDeps) {
     })
     .use(azureRoutes(deps))
     .use(recommendationRoutes(deps))
+    .use(overrideRoutes(deps))
 }

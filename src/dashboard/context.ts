@@ -36,6 +36,7 @@ export interface Dashboard {
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const now = () => deps.clock().getTime()
   const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
+  deps.rollupsChanged.listen((org) => days.forget(org))
   // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
   setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
   return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }

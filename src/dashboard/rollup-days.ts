@@ -194,6 +194,12 @@ export class RollupDays {
     }
   }
 
+  /** Forgets an org's kept days: its roll-ups changed in place (re-pricing), which `sync` cannot see. */
+  forget(org: string): void {
+    if (this.days.delete(org)) this.epoch++
+    for (const key of this.stale) if (key.startsWith(`${org}\u0000`)) this.stale.delete(key)
+  }
+
   private forgetAll(): void {
     this.days.clear()
     this.stale.clear()

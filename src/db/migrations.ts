@@ -144,4 +144,16 @@ export const MIGRATIONS: string[] = [
       AND r.hour < model_rollups_daily.day + 86400000
       AND r.provider = model_rollups_daily.provider AND r.model = model_rollups_daily.model), 0);
   `,
+  // 4: prices added by an admin (SPEC section 12), applied over the registry in force. `price` is the registry's price
+  // shape as JSON (src/registry/overrides.ts validates it before it is stored).
+  `
+  CREATE TABLE price_overrides (
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    price TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (provider, model)
+  ) STRICT;
+  `,
 ]

@@ -1,4 +1,5 @@
 import { priceModel, costUsd } from '../registry/pricing'
+import { versionFor } from '../registry/overlay'
 import { scrubKeys } from './scrub-keys'
 import type { Registry } from '../registry/schema'
 import type { LectrEvent } from '../events/types'
@@ -7,19 +8,21 @@ import type { MeterResult } from '../usage/types'
 /**
  * The cost of one request. Null only when pricing is unavailable: an unpriced model, or a successful answer whose
  * usage the provider never reported. A request that failed without reported usage consumed nothing: 0.
+ * `registryVersion` says what priced it: the registry's version, or the overrides' (src/registry/overlay.ts).
  */
 export function eventCost(
   registry: Registry,
   e: Pick<LectrEvent, 'provider' | 'model' | 'status' | 'endpoint'>,
   result: MeterResult | null,
-): { costUsd: number | null; responseModel: string | null } {
+): { costUsd: number | null; responseModel: string | null; registryVersion: string } {
   const responseModel = result?.responseModel || null
   // Counting tokens is free (SPEC section 8), priced model or not.
-  if (e.endpoint === 'messages/count_tokens') return { costUsd: 0, responseModel }
+  if (e.endpoint === 'messages/count_tokens') return { costUsd: 0, responseModel, registryVersion: registry.version }
   const usage = result?.usage ?? null
-  if (!usage) return { costUsd: e.status >= 400 ? 0 : null, responseModel }
+  if (!usage) return { costUsd: e.status >= 400 ? 0 : null, responseModel, registryVersion: registry.version }
   const entry = priceModel(registry, e.provider, responseModel, e.model)
-  return { costUsd: entry?.price ? costUsd(entry.price, usage) : null, responseModel }
+  const cost = entry?.price ? costUsd(entry.price, usage) : null
+  return { costUsd: cost, responseModel, registryVersion: versionFor(registry, cost === null ? null : entry) }
 }
 
 /**

@@ -114,8 +114,9 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.outputTokens = usage ? usage.outputTokens : null
       base.reasoningTokens = usage ? usage.reasoningTokens : null
       base.usageEstimated = result?.estimated ?? false
-      const { costUsd, responseModel } = eventCost(registry, base, result)
+      const { costUsd, responseModel, registryVersion } = eventCost(registry, base, result)
       base.costUsd = costUsd
+      base.registryVersion = registryVersion
       // What the upstream said is stored scrubbed of keys: a provider may echo the client's key back.
       const upstreamSaid = upstreamLabels(responseModel, errorCode ? null : result?.errorCode ?? null, () => clientKeys(incoming, url.search))
       base.errorCode = errorCode ?? upstreamSaid.errorCode

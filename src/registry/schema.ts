@@ -110,4 +110,16 @@ export interface Registry {
   readonly providers: ReadonlyMap<ProviderId, ProviderEntry>
   /** every (prefix, provider), longest prefix first */
   readonly prefixes: ReadonlyArray<{ prefix: string; provider: ProviderId }>
+  /** prices added by an admin, looked up before `models` (src/registry/overlay.ts); absent: none */
+  readonly overrides?: PriceOverlay
+}
+
+/** The admin's price overrides as pricing reads them. */
+export interface PriceOverlay {
+  /** `overrideKey(provider, model id)` -> the entry to price with */
+  readonly byKey: ReadonlyMap<string, ModelEntry>
+  /** the entries of `byKey`: an event priced with one records `version` */
+  readonly entries: ReadonlySet<ModelEntry>
+  /** `<registry version>+overrides-<8 hex digits of the overrides' hash>` */
+  readonly version: string
 }

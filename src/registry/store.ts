@@ -47,6 +47,8 @@ const WATCH_DEBOUNCE_MS = 50
  */
 export class RegistryStore {
   private registry: Registry
+  private overlay: (registry: Registry) => Registry = (registry) => registry
+  private overlaid: { base: Registry; priced: Registry } | null = null
   private statusNow: RegistryStatus
   private readonly path: string | undefined
   private readonly clock: () => Date
@@ -88,9 +90,17 @@ export class RegistryStore {
     if (this.remote) await this.remote.check()
   }
 
-  /** The registry to use for this request. Cheap: read it per request, do not keep it. */
+  /** The registry to use for this request, with the price overrides over it. Cheap: read it per request, do not keep it. */
   current(): Registry {
-    return this.registry
+    // Rebuilt only when the registry was replaced (any reload) or the overlay changed.
+    if (this.overlaid?.base !== this.registry) this.overlaid = { base: this.registry, priced: this.overlay(this.registry) }
+    return this.overlaid.priced
+  }
+
+  /** What `current()` puts over the registry in force (the admin's price overrides, src/registry/overrides.ts). */
+  setOverlay(overlay: (registry: Registry) => Registry): void {
+    this.overlay = overlay
+    this.overlaid = null
   }
 
   get status(): RegistryStatus {

@@ -3,7 +3,7 @@ import { html, type SafeHtml } from '../html'
 import { csrfField, layout } from '../layout'
 import { notice } from '../partials/notice'
 import { pageHeader } from '../partials/page-header'
-import type { LayoutData, ModelEntry, ProviderInForce, RegistryData, RegistryStatus } from '../types'
+import type { LayoutData, ModelEntry, PriceOverride, ProviderInForce, RegistryData, RegistryStatus, UnpricedModel } from '../types'
 
 /** Registry prices are USD per 1M tokens; "$2.50", and as many decimals as a cheap model needs ("$0.075"). */
 export function formatPerMillion(usd: number | undefined): string {
@@ -86,6 +86,77 @@ function providersCard(providers: ProviderInForce[] | undefined): SafeHtml {
 </section>`
 }
 
+/** The price fields of the add-a-price form: USD per 1M tokens, cached input optional. */
+function priceFields(csrf: string, provider: string, model: string, idPrefix: string): SafeHtml {
+  return html`${csrfField(csrf)}<input type="hidden" name="provider" value="${provider}"><input type="hidden" name="model" value="${model}">
+    <label for="${idPrefix}-input">Input</label>
+    <input id="${idPrefix}-input" name="input" type="number" min="0" step="any" required inputmode="decimal" placeholder="$ / 1M" class="input-narrow">
+    <label for="${idPrefix}-cached">Cached</label>
+    <input id="${idPrefix}-cached" name="cachedInput" type="number" min="0" step="any" inputmode="decimal" placeholder="optional" class="input-narrow">
+    <label for="${idPrefix}-output">Output</label>
+    <input id="${idPrefix}-output" name="output" type="number" min="0" step="any" required inputmode="decimal" placeholder="$ / 1M" class="input-narrow">
+    <button type="submit" class="btn btn-small">Add price</button>`
+}
+
+function unpricedRow(csrf: string, m: UnpricedModel, index: number): SafeHtml {
+  return html`<tr>
+  <td class="cell-primary" data-label="Model"><code class="model">${m.model}</code></td>
+  <td data-label="Provider">${providerLabel(m.provider)}</td>
+  <td class="num" data-label="Unpriced requests">${formatCount(m.unpricedRequests)}</td>
+  <td data-label="Add a price (USD per 1M tokens)"><form class="form-inline" method="post" action="/registry/overrides">${priceFields(csrf, m.provider, m.model, `unpriced-${index}`)}</form></td>
+</tr>`
+}
+
+function unpricedCard(csrf: string, rows: UnpricedModel[] | undefined): SafeHtml {
+  if (!rows) return html``
+  return html`<section class="card card-flush" id="unpriced">
+  <h2 class="card-title card-title-padded">Unpriced models seen in the last 30 days <span class="muted small">every org; add a price and it applies to new requests at once</span></h2>
+  ${
+    rows.length === 0
+      ? html`<p class="muted card-title-padded">Every model seen in the last 30 days has a price.</p>`
+      : html`<div class="table-wrap"><table class="table table-compact table-stack">
+    <thead><tr><th scope="col">Model</th><th scope="col">Provider</th><th scope="col" class="num">Unpriced requests</th><th scope="col">Add a price (USD per 1M tokens)</th></tr></thead>
+    <tbody>${rows.map((m, i) => unpricedRow(csrf, m, i))}</tbody>
+  </table></div>`
+  }
+</section>`
+}
+
+function overrideRow(csrf: string, o: PriceOverride): SafeHtml {
+  const m: ModelEntry = { id: o.model, provider: o.provider, price: o.price }
+  return html`<tr>
+  <td class="cell-primary" data-label="Model"><code class="model">${o.model}</code></td>
+  <td data-label="Provider">${providerLabel(o.provider)}</td>
+  <td class="num" data-label="Input">${price(m, 'input')}</td>
+  <td class="num" data-label="Cached input">${price(m, 'cachedInput')}</td>
+  <td class="num" data-label="Output">${price(m, 'output')}</td>
+  <td data-label="Updated"><time datetime="${o.updatedAt}">${formatDateTime(o.updatedAt)} UTC</time></td>
+  <td data-label=""><form method="post" action="/registry/overrides/remove" data-confirm="Remove this price? New requests to this model are priced by the registry again (or not at all).">${csrfField(csrf)}<input type="hidden" name="provider" value="${o.provider}"><input type="hidden" name="model" value="${o.model}"><button type="submit" class="btn btn-small btn-danger">Remove</button></form></td>
+</tr>`
+}
+
+function overridesCard(frame: LayoutData, data: RegistryData): SafeHtml {
+  if (!data.overrides) return html``
+  const repriceButton = (days: number) =>
+    html`<form method="post" action="/registry/reprice" class="form-inline">${csrfField(frame.csrf)}<input type="hidden" name="days" value="${String(days)}"><button type="submit" class="btn btn-small">Re-price the last ${String(days)} days</button></form>`
+  return html`<section class="card card-flush" id="overrides">
+  <h2 class="card-title card-title-padded">Prices added by an admin <span class="muted">(${formatCount(data.overrides.length)})</span> <span class="muted small">they win over the registry's price; prices in USD per 1M tokens</span></h2>
+  ${
+    data.overrides.length === 0
+      ? html`<p class="muted card-title-padded">None yet. Add a price to an unpriced model above, or with <code>PUT /api/registry/overrides/:provider/:model</code>.</p>`
+      : html`<div class="table-wrap"><table class="table table-compact table-stack">
+    <thead><tr><th scope="col">Model</th><th scope="col">Provider</th><th scope="col" class="num">Input</th><th scope="col" class="num">Cached input</th><th scope="col" class="num">Output</th><th scope="col">Updated</th><th scope="col"><span class="visually-hidden">Remove</span></th></tr></thead>
+    <tbody>${data.overrides.map((o) => overrideRow(frame.csrf, o))}</tbody>
+  </table></div>`
+  }
+</section>
+<section class="card" id="reprice">
+  <h2 class="card-title">Re-price past requests</h2>
+    <p class="muted small">Past requests keep the cost they were recorded with. Re-pricing gives a cost to ${data.orgName ? html`<strong>${data.orgName}</strong>'s` : 'this org\'s'} requests that have token counts but no cost, with the prices now in force; priced requests never change.</p>
+    <div class="form-inline">${repriceButton(7)} ${repriceButton(30)}</div>
+</section>`
+}
+
 /** Registry: where prices and downgrade targets come from, its last reload, and a reload button. URL: `/registry`. */
 export function registryPage(frame: LayoutData, data: RegistryData): string {
   const models = [...data.models].sort((a, b) => a.provider.localeCompare(b.provider) || a.id.localeCompare(b.id))
@@ -96,11 +167,13 @@ export function registryPage(frame: LayoutData, data: RegistryData): string {
       'Providers, models, prices and downgrade targets. A broken file never replaces the last good registry.',
       html`<form method="post" action="/registry/reload">${csrfField(frame.csrf)}<button type="submit" class="btn btn-primary">Reload</button></form>`,
     )}
-${notice(data.notice)}
+${notice(data.notice, data.noticeKind ?? 'success')}
 <section class="card">
   ${status(data.status, data.now)}
   ${errorBox(data.status.lastError, data.status.url !== undefined)}
 </section>
+${unpricedCard(frame.csrf, data.unpriced)}
+${overridesCard(frame, data)}
 ${providersCard(data.providers)}
 <section class="card card-flush">
   <h2 class="card-title card-title-padded">Models <span class="muted">(${formatCount(models.length)})</span> <span class="muted small">prices in USD per 1M tokens</span></h2>

@@ -1,0 +1,130 @@
+import type { Database } from 'bun:sqlite'
+import { versionFor } from '../registry/overlay'
+import { costUsd, priceModel } from '../registry/pricing'
+import type { ProviderId, Registry } from '../registry/schema'
+import { hourOf } from './rollup'
+
+const DAY_MS = 86_400_000
+/** Events read per step; all steps run in the one transaction. */
+const PAGE = 2000
+const COST_QUANTUM = 1e10
+
+/** What `POST /api/orgs/:org/reprice` answers. */
+export interface RepriceResult {
+  /** events that had token counts and no cost, and now have a cost */
+  repriced: number
+  /** USD added to the window's cost by them (rounded to 1e-10 USD, like every cost) */
+  costUsd: number
+  /** events with token counts that the registry and overrides in force still do not price */
+  stillUnpriced: number
+  /** events without a cost and without token counts (the provider never said): nothing can price them */
+  withoutTokenCounts: number
+}
+
+interface UnpricedRow {
+  id: string
+  time: number
+  provider: ProviderId
+  model: string | null
+  response_model: string | null
+  feature: string | null
+  task: string | null
+  input_tokens: number
+  cached_input_tokens: number | null
+  cache_write_tokens: number | null
+  cache_write_1h_tokens: number | null
+  output_tokens: number
+  reasoning_tokens: number | null
+}
+
+/** Additions to one roll-up row. */
+interface Delta {
+  cost: number
+  events: number
+}
+
+/**
+ * Prices an org's events in [since, until) that have token counts but no cost, with `registry` (the registry and
+ * overrides in force): the same lookup and formula as the proxy (the answer's model, then the requested one; the
+ * provider actually used; cache writes). Each repriced event's `cost_usd` and `registry_version` change in the same
+ * transaction as the roll-ups it was counted in (its cost added, one unpriced request less), so totals read from
+ * roll-ups equal the sums over the events. Events with a cost are never touched, so running it twice changes nothing
+ * the second time.
+ *
+ * @example repriceEvents(db, 'default', Date.now() - 7 * 86_400_000, Date.now(), registryStore.current())
+ */
+export function repriceEvents(db: Database, org: string, since: number, until: number, registry: Registry): RepriceResult {
+  const select = db.query(
+    `SELECT id, time, provider, model, response_model, feature, task, input_tokens, cached_input_tokens, cache_write_tokens,
+      cache_write_1h_tokens, output_tokens, reasoning_tokens
+     FROM events WHERE org_id = ? AND id > ? AND time >= ? AND time < ? AND cost_usd IS NULL
+      AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
+     ORDER BY id LIMIT ${PAGE}`,
+  )
+  const updateEvent = db.query('UPDATE events SET cost_usd = ?, registry_version = ? WHERE org_id = ? AND id = ? AND cost_usd IS NULL')
+  const updateRollup = db.query(
+    `UPDATE rollups_hourly SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
+     WHERE org_id = ? AND hour = ? AND provider = ? AND model = ? AND feature = ? AND task = ?`,
+  )
+  const updateModelHourly = db.query(
+    `UPDATE model_rollups_hourly SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
+     WHERE org_id = ? AND hour = ? AND provider = ? AND model = ?`,
+  )
+  const updateModelDaily = db.query(
+    `UPDATE model_rollups_daily SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
+     WHERE org_id = ? AND day = ? AND provider = ? AND model = ?`,
+  )
+  return db.transaction(() => {
+    let repriced = 0
+    let stillUnpriced = 0
+    let added = 0
+    const rollups = new Map<string, Delta>()
+    let after = ''
+    for (;;) {
+      const rows = select.all(org, after, since, until) as UnpricedRow[]
+      for (const r of rows) {
+        const entry = priceModel(registry, r.provider, r.response_model, r.model)
+        const cost = entry?.price
+          ? costUsd(entry.price, {
+              inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens ?? 0, cacheWriteTokens: r.cache_write_tokens ?? 0,
+              cacheWrite1hTokens: r.cache_write_1h_tokens ?? 0, outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens ?? 0,
+            })
+          : null
+        if (cost === null) {
+          stillUnpriced++
+          continue
+        }
+        if (updateEvent.run(cost, versionFor(registry, entry), org, r.id).changes === 0) continue
+        repriced++
+        added += cost
+        // Roll-ups store a missing model, feature or task as '' (src/events/rollup.ts).
+        const key = JSON.stringify([hourOf(r.time), r.provider, r.model ?? '', r.feature ?? '', r.task ?? ''])
+        const d = rollups.get(key)
+        if (d) (d.cost += cost, d.events++)
+        else rollups.set(key, { cost, events: 1 })
+      }
+      if (rows.length < PAGE) break
+      after = rows[rows.length - 1]!.id
+    }
+    const byModel = new Map<string, Delta>()
+    for (const [key, d] of rollups) {
+      const [hour, provider, model, feature, task] = JSON.parse(key) as [number, string, string, string, string]
+      updateRollup.run(d.cost, d.events, org, hour, provider, model, feature, task)
+      const mkey = JSON.stringify([hour, provider, model])
+      const m = byModel.get(mkey)
+      if (m) (m.cost += d.cost, m.events += d.events)
+      else byModel.set(mkey, { ...d })
+    }
+    for (const [key, d] of byModel) {
+      const [hour, provider, model] = JSON.parse(key) as [number, string, string]
+      updateModelHourly.run(d.cost, d.events, org, hour, provider, model)
+      updateModelDaily.run(d.cost, d.events, org, hour - (hour % DAY_MS), provider, model)
+    }
+    const withoutTokenCounts = (
+      db
+        .query('SELECT COUNT(*) AS n FROM events WHERE org_id = ? AND time >= ? AND time < ? AND cost_usd IS NULL AND (input_tokens IS NULL OR output_tokens IS NULL)')
+        .get(org, since, until) as { n: number }
+    ).n
+    return { repriced, costUsd: Math.round(added * COST_QUANTUM) / COST_QUANTUM, stillUnpriced, withoutTokenCounts }
+  })()
+}
