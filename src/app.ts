@@ -12,6 +12,7 @@ import { modelsList } from './proxy/models'
 import { errorResponse } from './proxy/errors'
 import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
+import { RoutingStore } from './routing/store'
 
 export interface AppDeps {
   config: Config
@@ -32,7 +33,9 @@ export interface AppDeps {
 /** Composes the proxy, the admin API and the dashboard. Never listens: main.ts does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date())
+  const routing = new RoutingStore(deps.db, clock)
   const proxy = createProxyHandler({
+    routing,
     config: deps.config,
     orgs: deps.orgs,
     registry: deps.registry,
@@ -43,7 +46,7 @@ export function createApp(deps: AppDeps) {
   const adminDeps = {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
-    eventLogHealth: deps.eventLogHealth,
+    eventLogHealth: deps.eventLogHealth, routing,
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
   // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.

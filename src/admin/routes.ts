@@ -15,6 +15,8 @@ import { LIMITS } from '../limits'
 import { parseTimeRange } from './time-range'
 import { azureRoutes } from './azure'
 import { recommendationRoutes } from './recommendations'
+import { routingRoutes } from './routing'
+import type { RoutingStore } from '../routing/store'
 
 export interface AdminDeps {
   db: Database
@@ -30,6 +32,8 @@ export interface AdminDeps {
   flushEvents: () => void
   /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
   eventLogHealth?: () => EventLogHealth
+  /** each org's routing rules and their versions */
+  routing: RoutingStore
 }
 
 const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
@@ -124,4 +128,5 @@ export function adminRoutes(deps: AdminDeps) {
     })
     .use(azureRoutes(deps))
     .use(recommendationRoutes(deps))
+    .use(routingRoutes(deps))
 }

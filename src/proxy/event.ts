@@ -2,7 +2,7 @@ import { priceModel, costUsd } from '../registry/pricing'
 import { scrubKeys } from './scrub-keys'
 import type { Registry } from '../registry/schema'
 import type { LectrEvent } from '../events/types'
-import type { MeterResult } from '../usage/types'
+import type { MeterResult, Usage } from '../usage/types'
 
 /**
  * The cost of one request. Null only when pricing is unavailable: an unpriced model, or a successful answer whose
@@ -20,6 +20,17 @@ export function eventCost(
   if (!usage) return { costUsd: e.status >= 400 ? 0 : null, responseModel }
   const entry = priceModel(registry, e.provider, responseModel, e.model)
   return { costUsd: entry?.price ? costUsd(entry.price, usage) : null, responseModel }
+}
+
+/**
+ * What a routed request's tokens would have cost at the model it asked for, with the provider detection chose
+ * (SPEC section 9, `baselineCostUsd`). Null without usage or a price.
+ */
+export function baselineCost(registry: Registry, e: Pick<LectrEvent, 'provider' | 'model' | 'endpoint'>, usage: Usage | null): number | null {
+  if (e.endpoint === 'messages/count_tokens') return 0
+  if (!usage) return null
+  const entry = priceModel(registry, e.provider, null, e.model)
+  return entry?.price ? costUsd(entry.price, usage) : null
 }
 
 /**
