@@ -15,6 +15,7 @@ import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
 import { PriceOverrideStore } from './registry/overrides'
 import { RollupChanges } from './events/rollup-changes'
+import { RoutingStore } from './routing/store'
 
 export interface AppDeps {
   config: Config
@@ -37,7 +38,9 @@ export interface AppDeps {
 /** Composes the proxy, the admin API and the dashboard. Never listens: main.ts does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date())
+  const routing = new RoutingStore(deps.db, clock)
   const proxy = createProxyHandler({
+    routing,
     config: deps.config,
     orgs: deps.orgs,
     registry: deps.registry,
@@ -48,7 +51,7 @@ export function createApp(deps: AppDeps) {
   const adminDeps = {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
-    eventLogHealth: deps.eventLogHealth,
+    eventLogHealth: deps.eventLogHealth, routing,
     // Before the first request: the overrides in the database price it.
     overrides: new PriceOverrideStore(deps.db, deps.registry, clock), rollupsChanged: new RollupChanges(),
   }

@@ -19,6 +19,8 @@ import { recommendationRoutes } from './recommendations'
 import { overrideRoutes } from './overrides'
 import type { PriceOverrideStore } from '../registry/overrides'
 import type { RollupChanges } from '../events/rollup-changes'
+import { routingRoutes } from './routing'
+import type { RoutingStore } from '../routing/store'
 
 export interface AdminDeps {
   db: Database
@@ -38,6 +40,8 @@ export interface AdminDeps {
   overrides: PriceOverrideStore
   /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */
   rollupsChanged: RollupChanges
+  /** each org's routing rules and their versions */
+  routing: RoutingStore
 }
 
 const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
@@ -136,4 +140,5 @@ export function adminRoutes(deps: AdminDeps) {
     .use(azureRoutes(deps))
     .use(recommendationRoutes(deps))
     .use(overrideRoutes(deps))
+    .use(routingRoutes(deps))
 }

@@ -156,4 +156,22 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (provider, model)
   ) STRICT;
   `,
+  // 5: routing rules (SPEC section 9). Every save is a new row; the newest version of an org is its rule set in force.
+  // The events gain where a rule sent them.
+  `
+  CREATE TABLE routing_versions (
+    org_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    rules TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, version)
+  ) STRICT;
+  ALTER TABLE events ADD COLUMN routed_provider TEXT;
+  ALTER TABLE events ADD COLUMN routed_model TEXT;
+  ALTER TABLE events ADD COLUMN rule_id TEXT;
+  ALTER TABLE events ADD COLUMN arm TEXT;
+  ALTER TABLE events ADD COLUMN route_skipped TEXT;
+  ALTER TABLE events ADD COLUMN attempts INTEGER;
+  ALTER TABLE events ADD COLUMN baseline_cost_usd REAL;
+  `,
 ]

@@ -25,6 +25,8 @@ export interface EventRow {
   reasoning_tokens: number | null; cost_usd: number | null; latency_ms: number; ttfb_ms: number | null
   feature: string | null; task: string | null; usage_estimated: number; registry_version: string
   cache_write_tokens: number | null; cache_write_1h_tokens: number | null
+  routed_provider: string | null; routed_model: string | null; rule_id: string | null; arm: string | null
+  route_skipped: string | null; attempts: number | null; baseline_cost_usd: number | null
 }
 
 /**
@@ -34,7 +36,8 @@ export interface EventRow {
 export const EVENT_COLUMNS = `id, time, org_id, provider, provider_unknown, detection, ${shownColumn('model')} AS model,
   ${shownColumn('response_model')} AS response_model, endpoint, stream, status, ${shownColumn('error_code')} AS error_code,
   input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, latency_ms, ttfb_ms,
-  ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens`
+  ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens,
+  routed_provider, ${shownColumn('routed_model')} AS routed_model, rule_id, arm, route_skipped, attempts, baseline_cost_usd`
 
 export function toEvent(r: EventRow): LectrEvent {
   return {
@@ -45,6 +48,8 @@ export function toEvent(r: EventRow): LectrEvent {
     cacheWriteTokens: r.cache_write_tokens, cacheWrite1hTokens: r.cache_write_1h_tokens, outputTokens: r.output_tokens,
     reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, feature: shownString(r.feature),
     task: r.task as LectrEvent['task'], usageEstimated: r.usage_estimated === 1, registryVersion: r.registry_version,
+    routedProvider: r.routed_provider as LectrEvent['provider'] | null, routedModel: shownString(r.routed_model), ruleId: r.rule_id,
+    arm: r.arm as LectrEvent['arm'], routeSkipped: r.route_skipped, attempts: r.attempts, baselineCostUsd: r.baseline_cost_usd,
   }
 }
 

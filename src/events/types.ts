@@ -36,4 +36,18 @@ export interface LectrEvent {
   usageEstimated: boolean
   /** the registry version the cost was computed with */
   registryVersion: string
+  // Routing (SPEC section 9). Optional so that events built before routing (a spill file, tests) still type;
+  // absent means null (attempts: as recorded, null for old events).
+  /** the upstream whose answer the client got, when a rule sent the request elsewhere; null: sent as is */
+  routedProvider?: ProviderId | null
+  routedModel?: string | null
+  /** the rule that applied (or was skipped) */
+  ruleId?: string | null
+  arm?: 'canary' | 'control' | null
+  /** why the matching rule was skipped: no_key, unsupported_endpoint, azure_not_configured */
+  routeSkipped?: string | null
+  /** upstream calls made: 1 without fallbacks, 0 when Lectr answered itself */
+  attempts?: number | null
+  /** the same tokens priced at the requested model, for a routed request; null otherwise or unpriced */
+  baselineCostUsd?: number | null
 }

@@ -150,8 +150,9 @@ export class EventWriter {
     this.insertEvent = db.prepare(
       `INSERT INTO events (id, time, org_id, provider, provider_unknown, detection, model, response_model, endpoint,
         stream, status, error_code, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd,
-        latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens,
+        routed_provider, routed_model, rule_id, arm, route_skipped, attempts, baseline_cost_usd)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (org_id, id) DO NOTHING`,
     )
     this.upsertRollup = db.prepare(
@@ -447,7 +448,8 @@ export class EventWriter {
           e.id, time, e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
           e.endpoint, e.stream ? 1 : 0, e.status, e.errorCode, e.inputTokens, e.cachedInputTokens, e.outputTokens,
           e.reasoningTokens, e.costUsd, e.latencyMs, e.ttfbMs, e.feature, e.task, e.usageEstimated ? 1 : 0, e.registryVersion,
-          e.cacheWriteTokens ?? null, e.cacheWrite1hTokens ?? null,
+          e.cacheWriteTokens ?? null, e.cacheWrite1hTokens ?? null, e.routedProvider ?? null, e.routedModel ?? null,
+          e.ruleId ?? null, e.arm ?? null, e.routeSkipped ?? null, e.attempts ?? null, e.baselineCostUsd ?? null,
         )
         // Already in the log (the same id): its roll-up was counted when it was inserted.
         if (r.changes === 0) continue

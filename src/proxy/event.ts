@@ -3,7 +3,7 @@ import { versionFor } from '../registry/overlay'
 import { scrubKeys } from './scrub-keys'
 import type { Registry } from '../registry/schema'
 import type { LectrEvent } from '../events/types'
-import type { MeterResult } from '../usage/types'
+import type { MeterResult, Usage } from '../usage/types'
 
 /**
  * The cost of one request. Null only when pricing is unavailable: an unpriced model, or a successful answer whose
@@ -23,6 +23,17 @@ export function eventCost(
   const entry = priceModel(registry, e.provider, responseModel, e.model)
   const cost = entry?.price ? costUsd(entry.price, usage) : null
   return { costUsd: cost, responseModel, registryVersion: versionFor(registry, cost === null ? null : entry) }
+}
+
+/**
+ * What a routed request's tokens would have cost at the model it asked for, with the provider detection chose
+ * (SPEC section 9, `baselineCostUsd`). Null without usage or a price.
+ */
+export function baselineCost(registry: Registry, e: Pick<LectrEvent, 'provider' | 'model' | 'endpoint'>, usage: Usage | null): number | null {
+  if (e.endpoint === 'messages/count_tokens') return 0
+  if (!usage) return null
+  const entry = priceModel(registry, e.provider, null, e.model)
+  return entry?.price ? costUsd(entry.price, usage) : null
 }
 
 /**

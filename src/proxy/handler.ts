@@ -13,7 +13,7 @@ import { isMessagesEndpoint, type Meter, type MeterResult } from '../usage/types
 import { parseJsonObject, readBodyWithLimit } from './body'
 import { endpointOf, requiresJson } from './endpoint'
 import { errorBody, errorResponse, type LectrErrorCode } from './errors'
-import { eventCost, upstreamLabels } from './event'
+import { baselineCost, eventCost, upstreamLabels } from './event'
 import { clientKeys } from './scrub-keys'
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers'
 import { meteredBody, type BodyOutcome } from './metered-body'
@@ -28,6 +28,11 @@ import { createHttp2Origins, http2Refused, type UpstreamProtocol } from './http2
 import { featureTag, joinWarnings, modelTooLongMessage } from './client-strings'
 import { cutTo, LIMITS } from '../limits'
 import { azureNotConfiguredMessage, watchContentFilter } from '../providers/azure'
+import type { Provider } from '../providers/types'
+import { planRoute, providerKeyHeader, type Attempt } from '../routing/plan'
+import { withModel } from '../routing/body-model'
+import type { Rule } from '../routing/schema'
+import type { WaitingUpstream } from './upstream-watch'
 
 export interface ProxyDeps {
   config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'> & Partial<Pick<Config, 'streamIdleMs'>>
@@ -38,7 +43,31 @@ export interface ProxyDeps {
   fetch?: typeof fetch
   /** counts requests in flight so a drain can wait for them; `closing` once the drain cuts what is left */
   inflight?: { add(): void; done(): void; readonly closing?: boolean }
+  /** each org's routing rules in force (held in memory); absent: no routing */
+  routing?: { rulesOf(org: string): readonly Rule[] | null }
 }
+
+/** One upstream call, ready to go. */
+interface Prepared {
+  provider: Provider
+  targetUrl: string
+  fetchUrl: string
+  headers: Headers
+  body: Uint8Array | null
+  tls: { serverName: string } | undefined
+  stripUsageChunk: boolean
+}
+/** Why an upstream call could not be made: what the client is told when it was the last one to try. */
+interface Refusal {
+  status: number
+  code: LectrErrorCode
+  message: string
+  provider: ProviderId
+}
+/** A request no rule sent elsewhere: one call, as sent. */
+const AS_SENT: readonly null[] = [null]
+/** Headers a client's own provider key may travel in; removed when a routed attempt uses another provider's key. */
+const CLIENT_KEY_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key']
 
 /** fetch's options with Bun's own (`timeout`, `tls`, `protocol`) */
 type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string }; protocol?: UpstreamProtocol }
@@ -92,10 +121,14 @@ export function createProxyHandler(deps: ProxyDeps) {
       id, time, org: orgId, provider: 'openai', providerUnknown: true, detection: 'fallback', model: null, responseModel: null,
       endpoint, stream: false, status: 0, errorCode: null, inputTokens: null, cachedInputTokens: null, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: null,
       reasoningTokens: null, costUsd: null, latencyMs: 0, ttfbMs: null, feature: feature.value, task, usageEstimated: false,
-      registryVersion: registry.version,
+      registryVersion: registry.version, routedProvider: null, routedModel: null, ruleId: null, arm: null, routeSkipped: null,
+      attempts: 0, baselineCostUsd: null,
     }
+    /** keys from X-Lectr-Provider-Key-* a routed request uses: scrubbed from what upstreams said, like the client's own */
+    const routeKeys: string[] = []
     const lectrHeaders = (provider: ProviderId): Record<string, string> => {
       const h: Record<string, string> = { 'x-lectr-request-id': id, 'x-lectr-provider': provider }
+      if (base.arm) h['x-lectr-route'] = `${base.ruleId}; arm=${base.arm}`
       if (warning) h['x-lectr-warning'] = warning.replace(/[^\x20-\x7e]/g, '?')
       return h
     }
@@ -114,11 +147,15 @@ export function createProxyHandler(deps: ProxyDeps) {
       base.outputTokens = usage ? usage.outputTokens : null
       base.reasoningTokens = usage ? usage.reasoningTokens : null
       base.usageEstimated = result?.estimated ?? false
-      const { costUsd, responseModel, registryVersion } = eventCost(registry, base, result)
+      // A routed request is priced at the model that served it; its baseline at the model asked for.
+      const served = base.routedModel ? { ...base, provider: base.routedProvider!, model: base.routedModel } : base
+      const { costUsd, responseModel, registryVersion } = eventCost(registry, served, result)
       base.costUsd = costUsd
       base.registryVersion = registryVersion
+      if (base.routedModel) base.baselineCostUsd = baselineCost(registry, base, usage)
       // What the upstream said is stored scrubbed of keys: a provider may echo the client's key back.
-      const upstreamSaid = upstreamLabels(responseModel, errorCode ? null : result?.errorCode ?? null, () => clientKeys(incoming, url.search))
+      const keys = () => (routeKeys.length ? [...clientKeys(incoming, url.search), ...routeKeys] : clientKeys(incoming, url.search))
+      const upstreamSaid = upstreamLabels(responseModel, errorCode ? null : result?.errorCode ?? null, keys)
       base.errorCode = errorCode ?? upstreamSaid.errorCode
       base.responseModel = upstreamSaid.responseModel
     }
@@ -177,7 +214,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (!read.ok) {
         return refuse(413, 'lectr_body_too_large', `Request body is larger than the limit of ${deps.config.maxBodyBytes} bytes (LECTR_MAX_BODY_BYTES).`)
       }
-      let bodyBytes: Uint8Array | null = read.bytes
+      const bodyBytes: Uint8Array | null = read.bytes
       let json: Record<string, unknown> | null = null
       const isJson = (incoming.get('content-type') ?? '').includes('json')
       if (requiresJson(endpoint) && req.method === 'POST') {
@@ -194,98 +231,165 @@ export function createProxyHandler(deps: ProxyDeps) {
       // Anthropic's native Messages API is Anthropic's whatever the model or header says.
       const detected = isMessagesEndpoint(endpoint) ? BY_ENDPOINT : detectProvider(registry, model, headerProvider)
       if (!detected.ok) return refuse(400, 'lectr_invalid_provider', detected.message)
-      const provider = PROVIDERS[detected.provider]
+      const detectedProvider = PROVIDERS[detected.provider]
       base.provider = detected.provider
       base.detection = detected.detection as Detection
       base.providerUnknown = detected.providerUnknown
       if (model !== null && model.length > LIMITS.model) return refuse(400, 'lectr_model_too_long', modelTooLongMessage(model.length))
 
-      let baseUrl: string | undefined
-      let apiVersion: string | undefined
-      if (provider.id === 'azure') {
-        const azure = deps.orgs.getAzure(orgId)
-        if (!azure) {
-          return refuse(400, 'lectr_azure_not_configured', azureNotConfiguredMessage(orgId, new URL(req.url).origin))
+
+      // Routing (SPEC section 9): which rule applies and, for its canary, where the request goes. Without rules, one lookup.
+      const rules = deps.routing?.rulesOf(orgId) ?? null
+      let attempts: readonly (Attempt | null)[] = AS_SENT
+      if (rules && incoming.get('x-lectr-route')?.trim().toLowerCase() !== 'off') {
+        const route = planRoute(rules, { model, provider: detected.provider, feature: base.feature, task, endpoint, stream }, id, {
+          keyFor: (p) => incoming.get(providerKeyHeader(p)),
+          azureApiVersion: deps.orgs.getAzure(orgId)?.apiVersion ?? null,
+        })
+        if (route) {
+          base.ruleId = route.ruleId
+          base.arm = route.arm
+          if (route.arm === null) base.routeSkipped = route.skipped
+          else if (route.arm === 'canary') {
+            attempts = route.attempts
+            for (const a of route.attempts) if (a.key) routeKeys.push(a.key)
+          }
         }
-        baseUrl = azure.endpoint
-        apiVersion = azure.apiVersion
-      } else {
-        baseUrl = (deps.config.baseUrls as Record<string, string | null>)[provider.id] ?? registry.providers.get(provider.id)?.baseUrl
       }
-      if (!baseUrl) return refuse(502, 'lectr_upstream_unreachable', `No base URL is configured for provider ${provider.id}.`)
 
       const authorization = incoming.get('authorization')
-      const providerKey = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null
-      const target = provider.target({ baseUrl, path, search: url.search, model, providerKey, apiVersion })
-      if ('error' in target) return refuse(400, 'lectr_invalid_json', target.error, provider.id)
+      const clientKey = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null
+      // The client's headers less Lectr's own and hop-by-hop ones; each routed attempt gets a copy to edit.
+      const cleanHeaders = upstreamRequestHeaders(incoming)
+      /** Where and what one upstream call sends: the request as sent (`a` null), or a routed attempt. */
+      const prepare = async (a: Attempt | null): Promise<Prepared | Refusal> => {
+        const provider = a ? PROVIDERS[a.provider] : detectedProvider
+        let baseUrl: string | undefined
+        let apiVersion: string | undefined
+        if (provider.id === 'azure') {
+          const azure = deps.orgs.getAzure(orgId)
+          if (!azure) return { status: 400, code: 'lectr_azure_not_configured', message: azureNotConfiguredMessage(orgId, new URL(req.url).origin), provider: provider.id }
+          baseUrl = azure.endpoint
+          apiVersion = azure.apiVersion
+        } else {
+          baseUrl = (deps.config.baseUrls as Record<string, string | null>)[provider.id] ?? registry.providers.get(provider.id)?.baseUrl
+        }
+        if (!baseUrl) return { status: 502, code: 'lectr_upstream_unreachable', message: `No base URL is configured for provider ${provider.id}.`, provider: provider.id }
 
-      // Ask for usage in streams where the provider only sends it when asked, and hide it again from a client that did not ask.
+        const sentModel = a ? a.model : model
+        const providerKey = a?.key ?? clientKey
+        const target = provider.target({ baseUrl, path, search: url.search, model: sentModel, providerKey, apiVersion })
+        if ('error' in target) return { status: 400, code: 'lectr_invalid_json', message: target.error, provider: provider.id }
+
+        // A routed attempt changes the body's model and nothing else (see withModel).
+        let body: Uint8Array | null = read.bytes
+        if (a) {
+          body = read.bytes && withModel(read.bytes, a.model)
+          if (!body) return { status: 400, code: 'lectr_invalid_json', message: 'The body has no top-level "model" string a routing rule could replace.', provider: provider.id }
+        }
+        // Ask for usage in streams where the provider only sends it when asked, and hide it again from a client that did not ask.
+        let stripUsageChunk = false
+        if (stream && json && provider.asksForStreamUsage(endpoint, apiVersion)) {
+          const opts = json.stream_options
+          const asked = opts !== null && typeof opts === 'object' && (opts as Record<string, unknown>).include_usage === true
+          if (!asked) {
+            body =
+              opts === undefined && body
+                ? withStreamUsageOption(body)
+                : te.encode(JSON.stringify({ ...json, ...(a ? { model: a.model } : null), stream_options: { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true } }))
+            stripUsageChunk = true
+          }
+        }
+
+        const headers = a ? new Headers(cleanHeaders) : cleanHeaders
+        if (a?.key) {
+          // Another provider's key, from X-Lectr-Provider-Key-<Provider>: the client's own key must not go to it.
+          for (const h of CLIENT_KEY_HEADERS) headers.delete(h)
+          if (provider.id !== 'azure') headers.set('authorization', `Bearer ${a.key}`)
+        }
+        for (const h of target.removeHeaders) headers.delete(h)
+        for (const name in target.setHeaders) headers.set(name, target.setHeaders[name]!)
+
+        // Azure endpoints are org data: connect only to the public address that was checked (see checkUpstreamHost).
+        let fetchUrl = target.url
+        let tls: { serverName: string } | undefined
+        if (provider.id === 'azure' && !deps.config.allowPrivateUpstreams) {
+          const guard = await checkUpstreamHost(target.url)
+          if (!guard.ok) return { status: 502, code: guard.code, message: guard.reason, provider: provider.id }
+          fetchUrl = guard.pinned.url
+          headers.set('host', guard.pinned.host)
+          if (guard.pinned.serverName) tls = { serverName: guard.pinned.serverName }
+        }
+        return { provider, targetUrl: target.url, fetchUrl, headers, body, tls, stripUsageChunk }
+      }
+
+      let provider = detectedProvider
       let stripUsageChunk = false
-      if (stream && json && provider.asksForStreamUsage(endpoint, apiVersion)) {
-        const opts = json.stream_options
-        const asked = opts !== null && typeof opts === 'object' && (opts as Record<string, unknown>).include_usage === true
-        if (!asked) {
-          bodyBytes =
-            opts === undefined && bodyBytes
-              ? withStreamUsageOption(bodyBytes)
-              : te.encode(JSON.stringify({ ...json, stream_options: { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true } }))
-          stripUsageChunk = true
+      let waiting!: WaitingUpstream
+      let fetchStarted = 0
+      let upstream!: Response
+      let calls = 0
+      // Fallbacks (routed requests only): a 429, a 5xx or no answer before any byte reached the client tries the next.
+      for (let i = 0; i < attempts.length; i++) {
+        const a = attempts[i]!
+        const last = i === attempts.length - 1
+        const prepared = await prepare(a)
+        if ('code' in prepared) {
+          if (last) return refuse(prepared.status, prepared.code, prepared.message, prepared.provider)
+          continue
         }
-      }
-
-      const headers = upstreamRequestHeaders(incoming)
-      for (const h of target.removeHeaders) headers.delete(h)
-      for (const name in target.setHeaders) headers.set(name, target.setHeaders[name]!)
-
-      // Azure endpoints are org data: connect only to the public address that was checked (see checkUpstreamHost).
-      let fetchUrl = target.url
-      let tls: { serverName: string } | undefined
-      if (provider.id === 'azure' && !deps.config.allowPrivateUpstreams) {
-        const guard = await checkUpstreamHost(target.url)
-        if (!guard.ok) return refuse(502, guard.code, guard.reason, provider.id)
-        fetchUrl = guard.pinned.url
-        headers.set('host', guard.pinned.host)
-        if (guard.pinned.serverName) tls = { serverName: guard.pinned.serverName }
-      }
-
-      const waiting = watch.start(req, deps.config.upstreamTimeoutMs)
-      const abort = waiting.controller
-      const fetchStarted = (fetchAt = performance.now())
-      let upstream: Response
-      try {
-        const init: BunFetchInit = {
-          method: req.method,
-          headers,
-          body: bodyBytes as Bun.BodyInit | null,
-          signal: abort.signal,
-          redirect: 'manual',
-          // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
-          timeout: false,
+        provider = prepared.provider
+        stripUsageChunk = prepared.stripUsageChunk
+        if (a) {
+          base.routedProvider = a.provider
+          base.routedModel = a.model
         }
-        if (tls) init.tls = tls
-        const protocol = http2?.protocolFor(fetchUrl, tls?.serverName)
-        if (protocol) init.protocol = protocol
+        base.attempts = ++calls
+        waiting = watch.start(req, deps.config.upstreamTimeoutMs)
+        const abort = waiting.controller
+        fetchStarted = performance.now()
+        // Lectr's own time ends where the first upstream call starts; fallbacks are time spent on upstreams.
+        if (!fetchAt) fetchAt = fetchStarted
         try {
-          upstream = await doFetch(fetchUrl, init)
+          const init: BunFetchInit = {
+            method: req.method,
+            headers: prepared.headers,
+            body: prepared.body as Bun.BodyInit | null,
+            signal: abort.signal,
+            redirect: 'manual',
+            // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
+            timeout: false,
+          }
+          const { fetchUrl, tls } = prepared
+          if (tls) init.tls = tls
+          const protocol = http2?.protocolFor(fetchUrl, tls?.serverName)
+          if (protocol) init.protocol = protocol
+          try {
+            upstream = await doFetch(fetchUrl, init)
+          } catch (err) {
+            if (protocol !== 'h2' || !http2Refused(err)) throw err
+            // The upstream would not speak HTTP/2, which showed at the TLS handshake, before the request went out:
+            // sent again as HTTP/1.1, and remembered once that worked.
+            init.protocol = 'http1.1'
+            upstream = await doFetch(fetchUrl, init)
+            http2!.refused(fetchUrl, tls?.serverName)
+          }
         } catch (err) {
-          if (protocol !== 'h2' || !http2Refused(err)) throw err
-          // The upstream would not speak HTTP/2, which showed at the TLS handshake, before the request went out:
-          // sent again as HTTP/1.1, and remembered once that worked.
-          init.protocol = 'http1.1'
-          upstream = await doFetch(fetchUrl, init)
-          http2!.refused(fetchUrl, tls?.serverName)
+          watch.stop(waiting)
+          if (req.signal.aborted) {
+            // Cut by the drain's deadline while the provider was still working: no status came, the code says why.
+            finish(499, null, deps.inflight?.closing ? 'lectr_shutdown' : 'lectr_client_gone', null)
+            return new Response(null, { status: 499 })
+          }
+          if (!last) continue
+          if (abort.signal.reason instanceof UpstreamTimeout) {
+            return refuse(504, 'lectr_upstream_timeout', `${provider.id} sent no answer within ${deps.config.upstreamTimeoutMs} ms (LECTR_UPSTREAM_TIMEOUT_MS).`, provider.id)
+          }
+          return refuse(502, 'lectr_upstream_unreachable', `Could not reach ${provider.id} at ${new URL(prepared.targetUrl).host}: ${safeReason(err)}.`, provider.id)
         }
-      } catch (err) {
-        watch.stop(waiting)
-        if (req.signal.aborted) {
-          // Cut by the drain's deadline while the provider was still working: no status came, the code says why.
-          finish(499, null, deps.inflight?.closing ? 'lectr_shutdown' : 'lectr_client_gone', null)
-          return new Response(null, { status: 499 })
-        }
-        if (abort.signal.reason instanceof UpstreamTimeout) {
-          return refuse(504, 'lectr_upstream_timeout', `${provider.id} sent no answer within ${deps.config.upstreamTimeoutMs} ms (LECTR_UPSTREAM_TIMEOUT_MS).`, provider.id)
-        }
-        return refuse(502, 'lectr_upstream_unreachable', `Could not reach ${provider.id} at ${new URL(target.url).host}: ${safeReason(err)}.`, provider.id)
+        if (last || (upstream.status !== 429 && upstream.status < 500)) break
+        // Nothing of this answer has reached the client: dropped, and the next fallback asked.
+        watch.abort(waiting)
       }
       const ttfb = performance.now() - fetchStarted
       const status = upstream.status

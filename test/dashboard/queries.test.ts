@@ -266,7 +266,8 @@ describe('the events list', () => {
     id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: 'default', provider: 'openai', providerUnknown: false,
     detection: 'exact', model: 'gpt-4o-mini', responseModel: null, endpoint: 'chat/completions' as LectrEvent['endpoint'], stream: false,
     status: 200, errorCode: null, inputTokens: 10, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 5, reasoningTokens: 0, costUsd: 0.001 * i,
-    latencyMs: 100, ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 'test', ...over,
+    latencyMs: 100, ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 'test',
+    routedProvider: null, routedModel: null, ruleId: null, arm: null, routeSkipped: null, attempts: null, baselineCostUsd: null, ...over,
   })
 
   beforeAll(() => {

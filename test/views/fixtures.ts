@@ -134,6 +134,13 @@ export function event(i: number, overrides: Partial<LectrEvent> = {}): LectrEven
     task: c.task,
     usageEstimated: i === 6,
     registryVersion: '2025-03-01',
+    routedProvider: null,
+    routedModel: null,
+    ruleId: null,
+    arm: null,
+    routeSkipped: null,
+    attempts: 1,
+    baselineCostUsd: null,
     ...overrides,
   }
 }

@@ -1,0 +1,51 @@
+import type { ProviderId, Task } from '../registry/schema'
+import type { Endpoint } from '../usage/types'
+import type { Rule } from './schema'
+
+/** What rules are matched against: the request as detected. */
+export interface RouteRequest {
+  model: string | null
+  provider: ProviderId
+  feature: string | null
+  task: Task | null
+  endpoint: Endpoint
+  stream: boolean
+}
+
+export interface TraceStep {
+  ruleId: string
+  matched: boolean
+  reason: string
+}
+
+/**
+ * The first enabled rule whose `match` holds (every field given must hold; a list is any-of; an empty match holds
+ * for everything), or null. With `trace`, why each rule up to that one did or did not apply.
+ */
+export function firstMatch(rules: readonly Rule[], req: RouteRequest, trace?: TraceStep[]): Rule | null {
+  for (const rule of rules) {
+    const why = rule.enabled ? mismatch(rule, req) : 'disabled'
+    trace?.push({ ruleId: rule.id, matched: why === null, reason: why ?? 'every condition holds' })
+    if (why === null) return rule
+  }
+  return null
+}
+
+/** Why a rule's match does not hold for `req`, or null when it does. */
+function mismatch(rule: Rule, req: RouteRequest): string | null {
+  const m = rule.match
+  if (m.provider && !m.provider.includes(req.provider)) return `provider ${req.provider} is not one of ${m.provider.join(', ')}`
+  if (m.endpoint && !m.endpoint.includes(req.endpoint)) return `endpoint ${req.endpoint} is not one of ${m.endpoint.join(', ')}`
+  if (m.stream !== undefined && m.stream !== req.stream) return `stream is ${req.stream}, the rule wants ${m.stream}`
+  if (m.model && !(req.model !== null && m.model.some((p) => modelMatches(p, req.model!)))) {
+    return `model ${req.model ?? '(none)'} matches none of ${m.model.join(', ')}`
+  }
+  if (m.feature && !(req.feature !== null && m.feature.includes(req.feature))) return `feature ${req.feature ?? '(none)'} is not one of ${m.feature.join(', ')}`
+  if (m.task && !(req.task !== null && (m.task as string[]).includes(req.task))) return `task ${req.task ?? '(none)'} is not one of ${m.task.join(', ')}`
+  return null
+}
+
+/** @example modelMatches('gpt-4o-2024-*', 'gpt-4o-2024-08-06') // true */
+export function modelMatches(pattern: string, model: string): boolean {
+  return pattern.endsWith('*') ? model.startsWith(pattern.slice(0, -1)) : model === pattern
+}
