@@ -5,7 +5,13 @@ export const EVENT_FIELDS = [
   'id', 'time', 'org', 'provider', 'providerUnknown', 'detection', 'model', 'responseModel', 'endpoint', 'stream', 'status',
   'errorCode', 'inputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens',
   'costUsd', 'latencyMs', 'ttfbMs', 'feature', 'task', 'usageEstimated', 'registryVersion',
+  'routedProvider', 'routedModel', 'ruleId', 'arm', 'routeSkipped', 'attempts', 'baselineCostUsd',
 ] as const satisfies readonly (keyof LectrEvent)[]
+
+// Every field of the event, none twice: a field added to LectrEvent and not here fails to compile.
+type Missing = Exclude<keyof LectrEvent, (typeof EVENT_FIELDS)[number]>
+const everyField: [Missing] extends [never] ? true : { missing: Missing } = true
+void everyField
 
 /** A spreadsheet runs a cell that starts with one of these as a formula (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/
@@ -24,5 +30,5 @@ export function csvCell(value: string | number | boolean | null): string {
 export const CSV_HEADER = `${EVENT_FIELDS.join(',')}\r\n`
 
 export function csvLine(e: LectrEvent): string {
-  return `${EVENT_FIELDS.map((f) => csvCell(e[f])).join(',')}\r\n`
+  return `${EVENT_FIELDS.map((f) => csvCell(e[f] ?? null)).join(',')}\r\n`
 }
