@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeUpstream, chatJson, openaiChatStream, sse } from '../helpers/fake-upstream'
 import { lectrBinary, spawnLectr, type LectrProcess } from './binary'
+import { answerOf } from '../helpers/json'
 
 const ADMIN = 'crash-test-admin-token-0123456789'
 let bin: string
@@ -192,7 +193,7 @@ test('SIGKILL under load: after restart the database is consistent and holds eve
     body: JSON.stringify({ label: 'crash' }),
   })
   expect(keyRes.status).toBe(201)
-  const key: string = (await keyRes.json()).key
+  const key = (await answerOf(keyRes, 'createdKey')).key
   const earlier = readEvents()
 
   const l = load(c.url, key)

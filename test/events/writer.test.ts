@@ -16,6 +16,7 @@ import type { LectrEvent } from '../../src/events/types'
 import { EventWriter } from '../../src/events/writer'
 import { startServer } from '../../src/server'
 import { eventually } from '../helpers/lectr'
+import { answerOf } from '../helpers/json'
 
 const dirs: string[] = []
 function tempDb(): { db: Database; path: string } {
@@ -454,8 +455,8 @@ describe('retention', () => {
       const res = await fetch(`${running.url}/api/orgs/default/models?since=${new Date(now - 200 * DAY).toISOString()}`, {
         headers: { authorization: 'Bearer test-admin-token-0123456789' },
       })
-      const { rows } = await res.json()
-      expect(rows.find((r: any) => r.model === 'm-old')?.requests).toBe(2500)
+      const { rows } = await answerOf(res, 'models')
+      expect(rows.find((r) => r.model === 'm-old')?.requests).toBe(2500)
     } finally {
       await running.stop()
     }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream, chatJson, openaiChatStream, sse } from '../helpers/fake-upstream'
 import { eventually, postAndLeaveBeforeAnswer, startLectr, type TestLectr } from '../helpers/lectr'
+import { errorOf, openaiAnswerOf } from '../helpers/json'
 
 let up: FakeUpstream
 let lectr: TestLectr
@@ -20,7 +21,7 @@ describe('body limit', () => {
     const big = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(70 * 1024) }] })
     const res = await lectr.post('chat/completions', big)
     expect(res.status).toBe(413)
-    expect((await res.json()).error.code).toBe('lectr_body_too_large')
+    expect((await errorOf(res)).error.code).toBe('lectr_body_too_large')
     expect(up.received.length).toBe(before)
     expect(lectr.events().at(-1).status).toBe(413)
   })
@@ -69,7 +70,7 @@ describe('upstream failures', () => {
     }
     const res = await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] })
     expect(res.status).toBe(504)
-    expect((await res.json()).error.code).toBe('lectr_upstream_timeout')
+    expect((await errorOf(res)).error.code).toBe('lectr_upstream_timeout')
     expect(lectr.events().at(-1).status).toBe(504)
   })
 
@@ -128,7 +129,7 @@ describe('reused abort controllers (see createUpstreamWatch)', () => {
       up.script = () => chatJson()
       const next = await local.post('chat/completions', { model: 'gpt-4o', messages: [] })
       expect(next.status).toBe(200)
-      expect((await next.json()).choices[0].message.content).toBe('Hello!')
+      expect((await openaiAnswerOf(next, 'chat')).choices[0].message.content).toBe('Hello!')
 
       const abortedMid = up.aborted
       up.script = () => sse(openaiChatStream(200, { prompt_tokens: 3, completion_tokens: 200, total_tokens: 203 }), { delayMs: 20 })
