@@ -188,14 +188,16 @@ describe('no answer from upstream', () => {
 
   test('no first byte within the timeout: 504 lectr_upstream_timeout, the upstream request cancelled', async () => {
     const aborted = up.aborted
+    let upstreamReady = false
     up.script = async () => {
       await Bun.sleep(1500)
+      upstreamReady = true
       return chatJson()
     }
-    const t0 = performance.now()
     const res = await post('chat/completions', { model: 'gpt-4o', messages: [] })
     expect(res.status).toBe(504)
-    expect(performance.now() - t0).toBeLessThan(1400)
+    // Lectr answered at its own timeout, not once the upstream had its answer ready
+    expect(upstreamReady).toBe(false)
     expect((await errorOf(res)).error.code).toBe('lectr_upstream_timeout')
     const e = await eventOf(res)
     expect(e).toMatchObject({ status: 504, error_code: 'lectr_upstream_timeout', provider: 'openai' })

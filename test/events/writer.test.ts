@@ -234,7 +234,10 @@ describe('failed writes are retried, never dropped, never a crash', () => {
     await Bun.sleep(300)
     clearInterval(ticker)
     expect(writer.written).toBe(0)
-    expect(worst).toBeLessThan(250)
+    // Not a speed check: a write waiting on the lock with the connection's own busy timeout (5 s, see the end) would
+    // stop the event loop that long on each attempt; with the short one each wait is tens of ms. Half of 5 s tells
+    // the two apart however loaded the machine is.
+    expect(worst).toBeLessThan(2500)
     other.exec('COMMIT')
     other.close()
     await eventually(() => writer.pending === 0, 8000)
