@@ -1,11 +1,11 @@
-# Lectr. The README's two commands: `make run` and `make test`.
+# Lectr. The README's two commands: `make run` and `make test`; `make check` type-checks everything.
 # Bun comes from the npm registry (pinned) when none is on PATH; nothing is downloaded from anywhere else.
 BUN_VERSION := 1.4.5
 LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
 BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
 export PATH := $(dir $(BUN)):$(PATH)
 
-.PHONY: run test unit smoke build bench bench-soak browser deps clean
+.PHONY: run test unit check smoke build bench bench-soak browser deps clean
 
 run: deps
 	$(BUN) run src/main.ts
@@ -16,6 +16,10 @@ test: deps browser
 
 unit: deps
 	$(BUN) test --timeout 30000
+
+# tsc, strict, over src, views, test and bench (tsconfig.json's include): tests are code too.
+check: deps
+	$(BUN) x tsc --noEmit -p .
 
 build: dist/lectr
 

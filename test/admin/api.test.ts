@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { fetchFrom } from '../helpers/from-address'
+import { answerOf, errorOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 
 let up: FakeUpstream
@@ -19,7 +20,7 @@ describe('admin auth', () => {
   test('/api/health needs no token', async () => {
     const res = await fetch(`${lectr.url}/api/health`)
     expect(res.status).toBe(200)
-    const body = await res.json()
+    const body = await answerOf(res, 'health')
     expect(body.status).toBe('ok')
     expect(body.version).toBeString()
   })
@@ -35,7 +36,7 @@ describe('admin auth', () => {
       for (const auth of [undefined, 'Bearer wrong-token', 'test-admin-token-0123456789x']) {
         const res = await fetchFrom(`127.0.0.${from}`, `${lectr.url}/api/${path}`, { method, headers: auth ? { authorization: auth } : {} })
         expect(res.status).toBe(401)
-        expect((await res.json()).error.code).toBe('lectr_unauthorized')
+        expect((await errorOf(res)).error.code).toBe('lectr_unauthorized')
       }
     }
   })
@@ -43,36 +44,36 @@ describe('admin auth', () => {
 
 describe('orgs and keys', () => {
   test('the default org exists; create an org: 201 with its key once; the key works on /v1', async () => {
-    const list = await (await lectr.api('orgs')).json()
-    expect(list.orgs.map((o: { id: string }) => o.id)).toContain('default')
+    const list = await answerOf(await lectr.api('orgs'), 'orgs')
+    expect(list.orgs.map((o) => o.id)).toContain('default')
     const res = await lectr.api('orgs', { method: 'POST', body: JSON.stringify({ name: 'Team Search' }) })
     expect(res.status).toBe(201)
-    const org = await res.json()
+    const org = await answerOf(res, 'createdOrg')
     expect(org).toMatchObject({ id: 'team-search', name: 'Team Search' })
     expect(org.key).toStartWith('lectr_org_')
     const proxied = await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] }, { 'x-lectr-key': org.key })
     expect(proxied.status).toBe(200)
     expect(lectr.events().at(-1).org_id).toBe('team-search')
     // the key is never shown again
-    const keys = await (await lectr.api('orgs/team-search/keys')).json()
+    const keys = await answerOf(await lectr.api('orgs/team-search/keys'), 'keys')
     expect(JSON.stringify(keys)).not.toContain(org.key)
     const dup = await lectr.api('orgs', { method: 'POST', body: JSON.stringify({ name: 'team search' }) })
     expect(dup.status).toBe(409)
   })
 
   test('a bad org body: 400 listing every problem, nothing created', async () => {
-    const before = (await (await lectr.api('orgs')).json()).orgs.length
+    const before = (await answerOf(await lectr.api('orgs'), 'orgs')).orgs.length
     for (const body of ['{', '[]', '{"name": 5}', '{"name": ""}', '{"name": "ok", "extra": 1}', '']) {
       const res = await lectr.api('orgs', { method: 'POST', body })
       expect(res.status).toBe(400)
-      const err = await res.json()
-      expect(err.error.problems.length).toBeGreaterThan(0)
+      const err = await errorOf(res)
+      expect(err.error.problems?.length).toBeGreaterThan(0)
     }
-    expect((await (await lectr.api('orgs')).json()).orgs.length).toBe(before)
+    expect((await answerOf(await lectr.api('orgs'), 'orgs')).orgs.length).toBe(before)
   })
 
   test('add a key, use it, revoke it: it stops working', async () => {
-    const created = await (await lectr.api('orgs/default/keys', { method: 'POST', body: JSON.stringify({ label: 'ci' }) })).json()
+    const created = await answerOf(await lectr.api('orgs/default/keys', { method: 'POST', body: JSON.stringify({ label: 'ci' }) }), 'createdKey')
     expect(created.key).toStartWith('lectr_org_')
     expect((await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] }, { 'x-lectr-key': created.key })).status).toBe(200)
     const del = await lectr.api(`orgs/default/keys/${created.id}`, { method: 'DELETE' })
@@ -83,7 +84,7 @@ describe('orgs and keys', () => {
   })
 
   test('keys and the admin token are stored only hashed', async () => {
-    const created = await (await lectr.api('orgs/default/keys', { method: 'POST', body: '{}' })).json()
+    const created = await answerOf(await lectr.api('orgs/default/keys', { method: 'POST', body: '{}' }), 'createdKey')
     lectr.running.writer.flush()
     const bytes = await Bun.file(lectr.dbPath).text()
     const wal = await Bun.file(lectr.dbPath + '-wal').exists() ? await Bun.file(lectr.dbPath + '-wal').text() : ''
@@ -96,7 +97,7 @@ describe('orgs and keys', () => {
 
 describe('registry', () => {
   test('GET /api/registry: the registry in force in its file format plus status', async () => {
-    const body = await (await lectr.api('registry')).json()
+    const body = await answerOf(await lectr.api('registry'), 'registry')
     expect(body.version).toBeString()
     expect(body.models.length).toBeGreaterThan(20)
     expect(body.providers.length).toBe(5)
@@ -108,15 +109,15 @@ describe('registry', () => {
 describe('events and models routes', () => {
   test('events: newest first, filters, cursor pagination; bad queries 400', async () => {
     for (let i = 0; i < 5; i++) await (await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] }, { 'x-lectr-feature': `f${i % 2}` })).text()
-    const page1 = await (await lectr.api('orgs/default/events?limit=2')).json()
+    const page1 = await answerOf(await lectr.api('orgs/default/events?limit=2'), 'events')
     expect(page1.events.length).toBe(2)
     expect(page1.next).toBeString()
     expect(page1.events[0].id > page1.events[1].id).toBe(true)
-    const page2 = await (await lectr.api(`orgs/default/events?limit=2&cursor=${page1.next}`)).json()
+    const page2 = await answerOf(await lectr.api(`orgs/default/events?limit=2&cursor=${page1.next}`), 'events')
     expect(page2.events[0].id < page1.events[1].id).toBe(true)
-    const f1 = await (await lectr.api('orgs/default/events?feature=f1&limit=100')).json()
+    const f1 = await answerOf(await lectr.api('orgs/default/events?feature=f1&limit=100'), 'events')
     expect(f1.events.length).toBeGreaterThan(0)
-    expect(f1.events.every((e: { feature: string }) => e.feature === 'f1')).toBe(true)
+    expect(f1.events.every((e) => e.feature === 'f1')).toBe(true)
     const e = page1.events[0]
     for (const field of ['id', 'time', 'org', 'provider', 'providerUnknown', 'detection', 'model', 'responseModel', 'endpoint', 'stream',
       'status', 'errorCode', 'inputTokens', 'cachedInputTokens', 'outputTokens', 'reasoningTokens', 'costUsd', 'latencyMs', 'ttfbMs', 'feature', 'task']) {
@@ -130,13 +131,13 @@ describe('events and models routes', () => {
   })
 
   test('models: the distribution per model and provider', async () => {
-    const body = await (await lectr.api('orgs/default/models')).json()
-    const row = body.rows.find((r: { model: string }) => r.model === 'gpt-4o')
+    const body = await answerOf(await lectr.api('orgs/default/models'), 'models')
+    const row = body.rows.find((r) => r.model === 'gpt-4o')!
     expect(row).toMatchObject({ provider: 'openai' })
     expect(row.requests).toBeGreaterThan(0)
     expect(row.costUsd).toBeGreaterThan(0)
     for (const f of ['avgLatencyMs', 'inputTokens', 'outputTokens', 'unpricedRequests']) expect(row).toHaveProperty(f)
-    const groq = await (await lectr.api('orgs/default/models?provider=groq')).json()
-    expect(groq.rows.every((r: { provider: string }) => r.provider === 'groq')).toBe(true)
+    const groq = await answerOf(await lectr.api('orgs/default/models?provider=groq'), 'models')
+    expect(groq.rows.every((r) => r.provider === 'groq')).toBe(true)
   })
 })

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { fetchFrom } from '../helpers/from-address'
+import { answerOf, errorOf } from '../helpers/json'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
 
 describe('wrong admin tokens at /api', () => {
@@ -26,10 +27,10 @@ describe('wrong admin tokens at /api', () => {
     const limited = answers.find((r) => r.status === 429)!
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(limited.headers.get('content-type')).toBe('application/json')
-    const body = await limited.json()
+    const body = await errorOf(limited)
     expect(body).toEqual({ error: { message: expect.stringContaining('Too many wrong admin tokens'), type: 'invalid_request_error', code: 'lectr_too_many_attempts' } })
     expect(JSON.stringify(body)).not.toContain('wrong-admin-token')
-    const unauthorized = await answers.find((r) => r.status === 401)!.json()
+    const unauthorized = await errorOf(answers.find((r) => r.status === 401)!)
     expect(unauthorized.error.code).toBe('lectr_unauthorized')
 
     // The right token from the same address is held off until the wait passes...
@@ -40,7 +41,7 @@ describe('wrong admin tokens at /api', () => {
     // ... while the real admin, elsewhere, is not locked out at all.
     const elsewhere = await orgs(ADMIN_TOKEN, '127.0.0.2')
     expect(elsewhere.status).toBe(200)
-    expect((await elsewhere.json()).orgs.map((o: { id: string }) => o.id)).toContain('default')
+    expect((await answerOf(elsewhere, 'orgs')).orgs.map((o) => o.id)).toContain('default')
 
     await Bun.sleep(wait * 1000 + 50)
     const after = await orgs(ADMIN_TOKEN)

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import { answerOf, errorOf } from '../helpers/json'
 import { Client } from '../dashboard/_client'
 import { openDatabase } from '../../src/db/open'
 import { OrgStore } from '../../src/orgs/store'
@@ -18,10 +19,10 @@ afterAll(async () => {
 })
 
 async function orgs(): Promise<{ id: string; name: string }[]> {
-  return (await (await lectr.api('orgs')).json()).orgs
+  return (await answerOf(await lectr.api('orgs'), 'orgs')).orgs
 }
 async function keys(org = 'default'): Promise<unknown[]> {
-  return (await (await lectr.api(`orgs/${org}/keys`)).json()).keys
+  return (await answerOf(await lectr.api(`orgs/${org}/keys`), 'keys')).keys
 }
 
 describe('org names', () => {
@@ -29,7 +30,7 @@ describe('org names', () => {
     const before = await orgs()
     const res = await lectr.api('orgs', { method: 'POST', body: JSON.stringify({ name: 'a'.repeat(65) }) })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = await errorOf(res)
     expect(body.error.code).toBe('lectr_invalid_body')
     expect(body.error.type).toBe('invalid_request_error')
     expect(body.error.problems).toEqual(['/name: Expected string length less or equal to 64'])
@@ -61,7 +62,7 @@ describe('key labels', () => {
     const before = await keys()
     const res = await lectr.api('orgs/default/keys', { method: 'POST', body: JSON.stringify({ label: 'k'.repeat(101) }) })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = await errorOf(res)
     expect(body.error.code).toBe('lectr_invalid_body')
     expect(body.error.problems).toEqual(['/label: Expected string length less or equal to 100'])
     expect(await keys()).toEqual(before)
@@ -86,7 +87,7 @@ describe('Azure endpoint', () => {
     const endpoint = `https://${'a'.repeat(3000)}.openai.azure.com`
     const res = await lectr.api('orgs/default/providers/azure', { method: 'PUT', body: JSON.stringify({ endpoint, apiVersion: '2024-10-21' }) })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = await errorOf(res)
     expect(body.error.problems).toEqual(['/endpoint: Expected string length less or equal to 2048'])
     expect((await lectr.api('orgs/default/providers/azure')).status).toBe(404)
   })

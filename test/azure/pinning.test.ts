@@ -27,7 +27,7 @@ const fetched: { url: string; host: string | null; serverName: string | undefine
 beforeAll(async () => {
   tls = new TlsFake()
   const ca = await TEST_CERT.ca()
-  const internet = (async (input: RequestInfo | URL, init: RequestInit & { tls?: { serverName?: string } } = {}) => {
+  const internet = (async (input: Parameters<typeof fetch>[0], init: RequestInit & { tls?: { serverName?: string } } = {}) => {
     const url = new URL(String(input))
     fetched.push({ url: url.toString(), host: new Headers(init.headers).get('host'), serverName: init.tls?.serverName })
     if (url.hostname !== PUBLIC) throw Object.assign(new Error('no route to host'), { code: 'EHOSTUNREACH' })

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { FakeUpstream, openaiChatStream, sse } from '../helpers/fake-upstream'
+import { answerOf } from '../helpers/json'
 
 const dir = mkdtempSync(join(tmpdir(), 'lectr-signals-'))
 const up = new FakeUpstream()
@@ -84,9 +85,9 @@ describe('signals', () => {
     const deadline = Date.now() + 5000
     while (!l.output().includes('SIGHUP') && Date.now() < deadline) await Bun.sleep(20)
     expect(l.output()).toContain('SIGHUP: registry has problems')
-    const reg = await (await fetch(`http://127.0.0.1:${l.port}/api/registry`, { headers: { authorization: 'Bearer signals-admin-token-123' } })).json()
+    const reg = await answerOf(await fetch(`http://127.0.0.1:${l.port}/api/registry`, { headers: { authorization: 'Bearer signals-admin-token-123' } }), 'registry')
     expect(reg.models.length).toBeGreaterThan(20)
-    expect(reg.status.lastError.length).toBeGreaterThan(0)
+    expect(reg.status.lastError?.length).toBeGreaterThan(0)
     l.proc.kill('SIGTERM')
     expect(await l.proc.exited).toBe(0)
   })

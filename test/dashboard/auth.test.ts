@@ -9,6 +9,7 @@ import { CONTENT_SECURITY_POLICY } from '../../src/dashboard/http'
 import { ADMIN_TOKEN } from '../helpers/lectr'
 import { memoryLectr } from './_app'
 import { Client } from './_client'
+import { errorOf } from '../helpers/json'
 
 const PAGES = ['/', '/?range=7d', '/models', '/models?provider=openai&range=30d', '/events', '/events?status=error', '/events/0190f3a2-0000-7000-8000-000000000000', '/recommendations', '/settings/azure', '/settings/keys', '/registry']
 const FRAGMENTS = ['/models?provider=openai', '/events?status=error']
@@ -351,7 +352,7 @@ describe('not found', () => {
     for (const path of ['/api/nope', '/v1']) {
       const res = await client.get(path)
       expect(res.status).toBe(404)
-      expect((await res.json()).error.code).toBe('lectr_not_found')
+      expect((await errorOf(res)).error.code).toBe('lectr_not_found')
     }
     const post = await client.request('/nope', { method: 'POST' })
     expect(post.status).toBe(404)

@@ -12,7 +12,12 @@ import type { Page } from 'playwright-core'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
 import { launchBrowser, type Tab, type TestBrowser } from '../helpers/browser'
+import type { PageDocument, PageWindow } from '../helpers/page-dom'
 import { HOSTILE_FEATURE, HOSTILE_MODEL, sendTraffic } from './_traffic'
+
+// the page's globals, for the functions page.evaluate and waitForFunction run in Chromium
+declare const window: PageWindow
+declare const document: PageDocument
 
 const OUT = join(import.meta.dir, '../../test-results/dashboard')
 /** Waiting for DOMContentLoaded is enough: the deferred scripts (htmx, app.js) have run by then. */

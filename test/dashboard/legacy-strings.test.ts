@@ -8,6 +8,7 @@ import { Database } from 'bun:sqlite'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 import { Client } from './_client'
+import { errorOf } from '../helpers/json'
 
 const MB = 1024 * 1024
 /** Characters that grow when escaped, the worst case for a page's size. */
@@ -133,7 +134,7 @@ describe('the admin API over huge legacy strings', () => {
   test('a page size over 1000 is refused', async () => {
     const res = await lectr.api('orgs/default/events?limit=1001')
     expect(res.status).toBe(400)
-    expect((await res.json()).error.problems).toEqual(['limit: expected a whole number from 1 to 1000'])
+    expect((await errorOf(res)).error.problems).toEqual(['limit: expected a whole number from 1 to 1000'])
   })
 
   test('the model distribution and recommendations: small', async () => {

@@ -132,7 +132,7 @@ describe('roll-up reads with ~200k events', () => {
     const w = rangeWindow(range, NOW)
     return rows.filter((r) => r.org === org && r.hour >= w.from && r.hour < w.to)
   }
-  const sum = (rs: Row[], f: (r: Row) => number) => rs.reduce((n, r) => n + f(r), 0)
+  const sum = <T>(rs: T[], f: (r: T) => number) => rs.reduce((n, r) => n + f(r), 0)
 
   for (const range of ['24h', '7d', '30d'] as const) {
     test(`overview ${range}: totals, p95 and every bucket`, () => {
@@ -212,7 +212,7 @@ describe('roll-up reads with ~200k events', () => {
     for (const range of ['24h', '7d', '30d'] as const) {
       const w = rangeWindow(range, NOW)
       const admin = modelDistribution(db, 'default', { provider: null, since: w.from, until: w.to - 1 })
-      const sort = (rows: { model: string; provider: string }[]) => [...rows].sort((a, b) => (a.provider + a.model).localeCompare(b.provider + b.model))
+      const sort = <T extends { model: string; provider: string }>(rows: T[]) => [...rows].sort((a, b) => (a.provider + a.model).localeCompare(b.provider + b.model))
       for (let pass = 0; pass < 2; pass++) {
         const mine = modelRows(days, 'default', null, range, NOW)
         expect(sort(mine).map((r) => ({ ...r, costUsd: Math.round(r.costUsd * 1e6) }))).toEqual(sort(admin).map((r) => ({ ...r, costUsd: Math.round(r.costUsd * 1e6) })))

@@ -31,7 +31,7 @@ function setup(opts: { maxDeltaScan?: number } = {}) {
     writer.enqueue({
       id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: 'default', provider: 'openai', providerUnknown: false,
       detection: 'exact', model: 'gpt-4o', responseModel: null, endpoint: 'chat/completions' as LectrEvent['endpoint'], stream: false,
-      status: 200, errorCode: null, inputTokens: 1, cachedInputTokens: 0, outputTokens: 1, reasoningTokens: 0, costUsd: 0.01, latencyMs: 100,
+      status: 200, errorCode: null, inputTokens: 1, cachedInputTokens: 0, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: 1, reasoningTokens: 0, costUsd: 0.01, latencyMs: 100,
       ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 't', ...over,
     })
   /** what a page does: write the queue, sync, read */

@@ -16,6 +16,7 @@ import { MIGRATIONS } from '../../src/db/migrations'
 import { openDatabase } from '../../src/db/open'
 import { startServer, type Running } from '../../src/server'
 import { Client } from './_client'
+import { errorOf } from '../helpers/json'
 
 const OLD_TOKEN = 'sessions-old-admin-token-0123456789'
 const NEW_TOKEN = 'sessions-new-admin-token-9876543210'
@@ -170,7 +171,7 @@ describe('sign out everywhere', () => {
     for (const auth of [null, 'Bearer wrong-token']) {
       const refused = await revoke(auth)
       expect(refused.status).toBe(401)
-      expect((await refused.json()).error.code).toBe('lectr_unauthorized')
+      expect((await errorOf(refused)).error.code).toBe('lectr_unauthorized')
     }
     expect((await a.get('/settings/keys')).status).toBe(200)
 

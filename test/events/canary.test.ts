@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeUpstream, chatJson, openaiChatStream, sse } from '../helpers/fake-upstream'
 import { lectrBinary, spawnLectr, type LectrProcess } from '../crash/binary'
+import { answerOf } from '../helpers/json'
 
 const CANARY = 'sk-canary-Z9Q8X7W6V5U4T3S2R1'
 const PIECES = Array.from({ length: CANARY.length - 7 }, (_, i) => CANARY.slice(i, i + 8))
@@ -106,7 +107,7 @@ function filesTraces(): string[] {
 
 test('a canary provider key through every path leaves no trace in the database, its WAL, or the output', async () => {
   const orgKey = lectr.orgKey!
-  const v1 = (path: string, init: { body?: BodyInit; headers?: Record<string, string>; signal?: AbortSignal; method?: string } = {}) =>
+  const v1 = (path: string, init: { body?: RequestInit['body']; headers?: Record<string, string>; signal?: AbortSignal; method?: string } = {}) =>
     fetch(`${lectr.url}/v1/${path}`, {
       method: init.method ?? 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${CANARY}`, 'x-lectr-key': orgKey, ...init.headers },
@@ -197,7 +198,7 @@ test('a canary provider key through every path leaves no trace in the database, 
 
   // every event is in (the events route flushes the writer; a client that left is noticed within 100 ms); all of
   // them searched while Lectr runs, WAL and all
-  const listEvents = async () => (await fetch(`${lectr.url}/api/orgs/default/events?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()
+  const listEvents = async () => answerOf(await fetch(`${lectr.url}/api/orgs/default/events?limit=1000`, { headers: { authorization: `Bearer ${ADMIN}` } }), 'events')
   let events = await listEvents()
   for (let i = 0; i < 50 && events.events.length < expectedEvents; i++) {
     await Bun.sleep(20)

@@ -72,7 +72,7 @@ function expectEstimated(e: any, body: string, text: string) {
   expect(inputTokens).toBeGreaterThan(30)
   expect(e).toMatchObject({ usage_estimated: 1, input_tokens: inputTokens, cached_input_tokens: 0, output_tokens: outputTokens, reasoning_tokens: 0 })
   expect(e.cost_usd).not.toBeNull()
-  expect(e.cost_usd).toBeCloseTo(costUsd(PRICE, { inputTokens, cachedInputTokens: 0, outputTokens, reasoningTokens: 0 }), 12)
+  expect(e.cost_usd).toBeCloseTo(costUsd(PRICE, { inputTokens, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens, reasoningTokens: 0 })!, 12)
   expect(e.cost_usd).toBeGreaterThan(0)
 }
 

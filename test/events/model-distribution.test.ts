@@ -14,7 +14,7 @@ function event(i: number, time: number): LectrEvent {
     id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: i % 5 === 0 ? 'other' : 'default',
     provider: model.startsWith('claude') ? 'anthropic' : 'openai', providerUnknown: false, detection: 'exact', model,
     responseModel: model, endpoint: 'chat/completions', stream: false, status: i % 7 === 0 ? 500 : 200, errorCode: null,
-    inputTokens: 100 + i, cachedInputTokens: 0, outputTokens: 10 + (i % 13), reasoningTokens: 0,
+    inputTokens: 100 + i, cachedInputTokens: 0, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: 10 + (i % 13), reasoningTokens: 0,
     costUsd: i % 11 === 0 ? null : (i % 17) / 1000, latencyMs: 50 + (i % 300), ttfbMs: 10, feature: `f${i % 4}`,
     task: null, usageEstimated: false, registryVersion: 't',
   }

@@ -31,7 +31,7 @@ function event(over: Partial<LectrEvent> = {}): LectrEvent {
   return {
     id: Bun.randomUUIDv7('hex', Date.parse(time)), time, org: 'default', provider: 'openai', providerUnknown: false,
     detection: 'exact', model: 'gpt-4o', responseModel: 'gpt-4o-2024-08-06', endpoint: 'chat/completions', stream: false,
-    status: 200, errorCode: null, inputTokens: 10, cachedInputTokens: 0, outputTokens: 5, reasoningTokens: 0,
+    status: 200, errorCode: null, inputTokens: 10, cachedInputTokens: 0, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: 5, reasoningTokens: 0,
     costUsd: 0.000075, latencyMs: 100 + (seq++ % 50), ttfbMs: 80, feature: null, task: null, usageEstimated: false,
     registryVersion: 'test-1', ...over,
   }

@@ -82,12 +82,15 @@ export async function startLectr(
   }
 }
 
+/** What `eventually` hands back: `check`'s value, never a falsy one (`cond && value` gives the value). */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>
+
 /** Polls until `check` returns a truthy value (or throws after `ms`). */
-export async function eventually<T>(check: () => T | Promise<T>, ms = 3000): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>, ms = 3000): Promise<Truthy<T>> {
   const until = Date.now() + ms
   for (;;) {
     const v = await check()
-    if (v) return v
+    if (v) return v as Truthy<T>
     if (Date.now() > until) throw new Error('condition not met in time')
     await Bun.sleep(20)
   }

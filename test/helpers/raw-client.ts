@@ -59,7 +59,7 @@ export function stalledRequest(url: string, method: string, path: string, header
 
 /** Reads an HTTP/1.1 answer as it streams in: head, then a body by Content-Length or chunked. */
 class AnswerParser {
-  private buf = Buffer.alloc(0)
+  private buf: Buffer = Buffer.alloc(0)
   private status = 0
   private headers: Record<string, string> = {}
   private inHead = true

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
 import { stalledRequest } from '../helpers/raw-client'
+import { openaiAnswerOf } from '../helpers/json'
 
 // A client that never reads must hold back the provider: Lectr pulls only what the sockets can hold, whatever the
 // answer's size (issue 15: 20 such clients took Lectr from 76 MiB to 2.1 GiB of memory in 20 s).
@@ -174,7 +175,7 @@ describe('whole JSON answers', () => {
     const res = await lectr.post('embeddings', { model: 'text-embedding-3-small', input: 'x' })
     expect(res.headers.get('content-length')).not.toBeNull()
     expect(res.headers.get('transfer-encoding')).toBeNull()
-    expect((await res.json()).usage.prompt_tokens).toBe(3)
+    expect((await openaiAnswerOf(res, 'chat')).usage?.prompt_tokens).toBe(3)
     const event = await eventually(() => lectr.events().find((e) => e.input_tokens === 3))
     expect(event).toMatchObject({ status: 200, error_code: null })
   })

@@ -7,6 +7,7 @@ import { statSync } from 'node:fs'
 import { Database } from 'bun:sqlite'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import { errorOf } from '../helpers/json'
 
 let up: FakeUpstream
 let lectr: TestLectr
@@ -52,7 +53,7 @@ describe('model', () => {
 
     const res = await lectr.post('chat/completions', { model, messages: [{ role: 'user', content: 'hi' }] })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = await errorOf(res)
     expect(body.error.code).toBe('lectr_model_too_long')
     expect(body.error.type).toBe('invalid_request_error')
     expect(body.error.message).toContain('at most 256 characters')
@@ -98,7 +99,7 @@ describe('model', () => {
     for (const stream of [false, true]) {
       const res = await lectr.post('chat/completions', { model, stream, messages: [] })
       expect(res.status).toBe(400)
-      expect((await res.json()).error.code).toBe('lectr_model_too_long')
+      expect((await errorOf(res)).error.code).toBe('lectr_model_too_long')
     }
     expect(up.received.length).toBe(sentBefore)
     expect(lectr.events().at(-1).model).toBe('z'.repeat(256))
@@ -107,7 +108,7 @@ describe('model', () => {
   test('a long model in an Azure request is refused before any Azure settings are looked at', async () => {
     const res = await lectr.post('chat/completions', { model: 'd'.repeat(300), messages: [] }, { 'x-lectr-provider': 'azure' })
     expect(res.status).toBe(400)
-    expect((await res.json()).error.code).toBe('lectr_model_too_long')
+    expect((await errorOf(res)).error.code).toBe('lectr_model_too_long')
     const e = lectr.events().at(-1)
     expect(e.provider).toBe('azure')
     expect(e.model.length).toBe(256)

@@ -1,6 +1,7 @@
 import { expect, test } from 'bun:test'
 import { chatJson, FakeUpstream, openaiChatStream, sse } from '../helpers/fake-upstream'
 import { startLectr } from '../helpers/lectr'
+import { openaiAnswerOf } from '../helpers/json'
 
 test('with the event log off (LECTR_EVENT_LOG=0) Lectr still proxies whole answers and streams, and records nothing', async () => {
   const up = new FakeUpstream()
@@ -9,7 +10,7 @@ test('with the event log off (LECTR_EVENT_LOG=0) Lectr still proxies whole answe
     up.script = () => chatJson()
     const res = await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] })
     expect(res.status).toBe(200)
-    expect((await res.json()).choices).toBeDefined()
+    expect((await openaiAnswerOf(res, 'chat')).choices).toBeDefined()
     up.script = () => sse(openaiChatStream(3, { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 }))
     const stream = await lectr.post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] })
     expect(await stream.text()).toContain('[DONE]')

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import { FakeUpstream, chatJson } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import { errorOf, openaiAnswerOf } from '../helpers/json'
 
 let up: FakeUpstream
 let lectr: TestLectr
@@ -22,7 +23,7 @@ describe('org key', () => {
     const before = up.received.length
     const res = await fetch(`${lectr.url}/v1/chat/completions`, { method: 'POST', body: '{"model":"gpt-4o"}' })
     expect(res.status).toBe(401)
-    const body = await res.json()
+    const body = await errorOf(res)
     expect(body.error.code).toBe('lectr_missing_org_key')
     expect(body.error.type).toBeString()
     expect(up.received.length).toBe(before)
@@ -32,7 +33,7 @@ describe('org key', () => {
     const events = lectr.events().length
     const res = await lectr.post('chat/completions', { model: 'gpt-4o' }, { 'x-lectr-key': 'lectr_org_wrong' })
     expect(res.status).toBe(401)
-    expect((await res.json()).error.code).toBe('lectr_invalid_org_key')
+    expect((await errorOf(res)).error.code).toBe('lectr_invalid_org_key')
     expect(up.received.length).toBe(before)
     expect(lectr.events().length).toBe(events)
   })
@@ -75,7 +76,7 @@ describe('forwarding', () => {
     expect(res.headers.get('retry-after')).toBe('7')
     expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('0')
     expect(res.headers.get('keep-alive')).toBeNull()
-    expect((await res.json()).error.code).toBe('rate_limit_exceeded')
+    expect((await errorOf(res)).error.code).toBe('rate_limit_exceeded')
     const e = lectr.events().at(-1)
     expect(e.status).toBe(429)
     expect(e.error_code).toBe('rate_limit_exceeded')
@@ -140,9 +141,9 @@ describe('forwarding', () => {
     const before = lectr.events().length
     const res = await fetch(`${lectr.url}/v1/models`, { headers: { 'x-lectr-key': lectr.orgKey } })
     expect(res.status).toBe(200)
-    const body = await res.json()
+    const body = await openaiAnswerOf(res, 'models')
     expect(body.object).toBe('list')
-    const ids = body.data.map((m: { id: string }) => m.id)
+    const ids = body.data.map((m) => m.id)
     for (const id of ['gpt-4o', 'claude-3-5-sonnet-20241022', 'llama-3.1-8b-instant', 'gemini-1.5-pro']) expect(ids).toContain(id)
     expect(body.data[0]).toMatchObject({ object: 'model', owned_by: expect.any(String) })
     expect(lectr.events().length).toBe(before)
@@ -155,7 +156,7 @@ describe('bad input', () => {
     const events = lectr.events().length
     const res = await lectr.post('chat/completions', { model: 'gpt-4o' }, { 'x-lectr-provider': 'openia' })
     expect(res.status).toBe(400)
-    const body = await res.json()
+    const body = await errorOf(res)
     expect(body.error.code).toBe('lectr_invalid_provider')
     for (const p of ['openai', 'anthropic', 'groq', 'gemini', 'azure']) expect(body.error.message).toContain(p)
     expect(up.received.length).toBe(before)
@@ -168,7 +169,7 @@ describe('bad input', () => {
     for (const body of ['{"model": "gpt-4o",', '[1,2]', '"text"', '']) {
       const res = await lectr.post('chat/completions', body)
       expect(res.status).toBe(400)
-      expect((await res.json()).error.code).toBe('lectr_invalid_json')
+      expect((await errorOf(res)).error.code).toBe('lectr_invalid_json')
     }
     expect(up.received.length).toBe(before)
   })

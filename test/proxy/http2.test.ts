@@ -40,7 +40,7 @@ class Http2Fake {
   port = 0
 
   constructor() {
-    this.server.on('stream', (stream) => {
+    this.server.on('stream', (stream: http2.ServerHttp2Stream) => {
       this.versions.push('2.0')
       stream.on('aborted', () => {
         this.cancelled++

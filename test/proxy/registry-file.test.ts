@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FakeUpstream, chatJson } from '../helpers/fake-upstream'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
+import { answerOf, errorOf } from '../helpers/json'
 
 const builtin = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
 let up: FakeUpstream
@@ -29,7 +30,7 @@ afterAll(async () => {
 
 describe('a registry file', () => {
   test('is in force: its models are detected and priced, its source and version shown', async () => {
-    const status = (await (await lectr.api('registry')).json()).status
+    const status = (await answerOf(await lectr.api('registry'), 'registry')).status
     expect(status).toMatchObject({ source: file, version: 'team-1', lastError: null })
     const res = await lectr.post('chat/completions', { model: 'acme-large', messages: [] })
     expect(res.headers.get('x-lectr-provider')).toBe('groq')
@@ -42,11 +43,11 @@ describe('a registry file', () => {
     const res = await lectr.api('registry/reload', { method: 'POST' })
     expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.status).toBeLessThan(500)
-    const body = await res.json()
-    expect(body.error.problems.length).toBeGreaterThan(0)
-    const reg = await (await lectr.api('registry')).json()
+    const body = await errorOf(res)
+    expect(body.error.problems?.length).toBeGreaterThan(0)
+    const reg = await answerOf(await lectr.api('registry'), 'registry')
     expect(reg.version).toBe('team-1')
-    expect(reg.status.lastError.length).toBeGreaterThan(0)
+    expect(reg.status.lastError?.length).toBeGreaterThan(0)
     const proxied = await lectr.post('chat/completions', { model: 'acme-large', messages: [] })
     expect(proxied.status).toBe(200)
     expect(proxied.headers.get('x-lectr-provider')).toBe('groq')
@@ -54,8 +55,8 @@ describe('a registry file', () => {
 
   test('a change to the file is picked up by the watcher', async () => {
     writeFileSync(file, registryWith('team-3', { id: 'acme-large', provider: 'groq', price: { input: 1, output: 1 } }))
-    await eventually(async () => (await (await lectr.api('registry')).json()).version === 'team-3', 5000)
-    const reg = await (await lectr.api('registry')).json()
+    await eventually(async () => (await answerOf(await lectr.api('registry'), 'registry')).version === 'team-3', 5000)
+    const reg = await answerOf(await lectr.api('registry'), 'registry')
     expect(reg.status.lastError).toBeNull()
     await (await lectr.post('chat/completions', { model: 'acme-large', messages: [] })).text()
     expect(lectr.events().at(-1)).toMatchObject({ cost_usd: 1, registry_version: 'team-3' })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream, chatJson } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import { answerOf } from '../helpers/json'
 
 // Tagged traffic through the proxy, then the recommendations API, against the seed's rules.
 let up: FakeUpstream
@@ -37,8 +38,8 @@ describe('recommendations API', () => {
     await traffic(19, 'gpt-4.1', 'extraction', 'too-few')
     const res = await lectr.api('orgs/default/recommendations')
     expect(res.status).toBe(200)
-    const { recommendations } = await res.json()
-    const find = (model: string, feature: string) => recommendations.find((r: any) => r.model === model && r.feature === feature)
+    const { recommendations } = await answerOf(res, 'recommendations')
+    const find = (model: string, feature: string) => recommendations.find((r) => r.model === model && r.feature === feature)
 
     expect(find('gpt-4o', 'triage')).toMatchObject({ provider: 'openai', task: 'classification', suggestedModel: 'gpt-4o-mini', aggressiveness: 'aggressive', requests: 25 })
     expect(find('claude-3-opus-20240229', 'digest')).toMatchObject({ suggestedModel: 'claude-3-5-sonnet-20241022', aggressiveness: 'conservative' })
@@ -46,7 +47,7 @@ describe('recommendations API', () => {
     expect(find('o3', 'planner')).toBeUndefined()
     expect(find('gpt-4.1', 'too-few')).toBeUndefined()
 
-    const r = find('gpt-4o', 'triage')
+    const r = find('gpt-4o', 'triage')!
     for (const f of ['currentCostUsd', 'projectedCostUsd', 'monthlySavingsUsd', 'reason']) expect(r).toHaveProperty(f)
     // 25 requests of 300 in / 20 out: gpt-4o 2.50/10.00 vs gpt-4o-mini 0.15/0.60 per 1M
     expect(r.currentCostUsd).toBeCloseTo(25 * (300 * 2.5 + 20 * 10) / 1e6, 10)

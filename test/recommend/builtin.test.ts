@@ -34,6 +34,8 @@ const groups: UsageGroup[] = served.flatMap(([model, provider]) =>
       requests: 25,
       inputTokens: 25 * input,
       cachedInputTokens: 25 * cached,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
       outputTokens: 25 * output,
       costUsd: 0,
       unpricedRequests: 0,
@@ -105,7 +107,7 @@ describe('newer models of prices.md and the current families', () => {
 
 test('mostly cached gemini-2.5-flash classification goes to gemini-2.5-flash-lite, not the retired gemini-2.0-flash', () => {
   const [rec] = recommend(
-    [{ provider: 'gemini', model: 'gemini-2.5-flash', task: 'classification', feature: null, requests: 100, inputTokens: 600_000, cachedInputTokens: 580_000, outputTokens: 5000, costUsd: 0, unpricedRequests: 0 }],
+    [{ provider: 'gemini', model: 'gemini-2.5-flash', task: 'classification', feature: null, requests: 100, inputTokens: 600_000, cachedInputTokens: 580_000, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 5000, costUsd: 0, unpricedRequests: 0 }],
     registry,
     30,
   )

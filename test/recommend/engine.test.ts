@@ -97,6 +97,8 @@ function group(over: Partial<UsageGroup> & Pick<UsageGroup, 'model'>): UsageGrou
     requests: 40,
     inputTokens: 40 * 1000,
     cachedInputTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     outputTokens: 40 * 100,
     costUsd: 0,
     unpricedRequests: 0,

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
 import { anthropicScript, messageStreamBlocks, type AnthropicPlan, type AnthropicSent, type AnthropicTokens } from './fake-anthropic'
+import { answerOf } from '../helpers/json'
 
 const builtin = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
 const priceOf = (id: string) => builtin.models.find((m: any) => m.id === id).price
@@ -32,7 +33,7 @@ let client: Anthropic
 const sent: AnthropicSent[] = []
 /** the headers the SDK put on the wire, newest last */
 const sdkHeaders: Headers[] = []
-const recordingFetch = (async (url: RequestInfo | URL, init?: RequestInit) => {
+const recordingFetch = (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
   sdkHeaders.push(new Headers(init?.headers))
   return fetch(url, init)
 }) as typeof fetch
@@ -183,12 +184,12 @@ describe('the Anthropic SDK pointed at Lectr without /v1', () => {
     const { response } = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'x' }] }).withResponse()
     const id = response.headers.get('x-lectr-request-id')
     await eventFor(id)
-    const { events } = await (await lectr.api('orgs/default/events?limit=50')).json()
-    const e = events.find((x: any) => x.id === id)
+    const { events } = await answerOf(await lectr.api('orgs/default/events?limit=50'), 'events')
+    const e = events.find((x) => x.id === id)!
     expect([e.inputTokens, e.cachedInputTokens, e.cacheWriteTokens, e.cacheWrite1hTokens, e.endpoint]).toEqual([13_025, 10_000, 1_000, 2_000, 'messages'])
-    const { rows } = await (await lectr.api('orgs/default/models?provider=anthropic')).json()
+    const { rows } = await answerOf(await lectr.api('orgs/default/models?provider=anthropic'), 'models')
     const sums = lectr.events().filter((x) => x.provider === 'anthropic' && x.model === 'claude-sonnet-4-5')
-    const row = rows.find((r: any) => r.model === 'claude-sonnet-4-5')
+    const row = rows.find((r) => r.model === 'claude-sonnet-4-5')!
     const total = (k: string) => sums.reduce((n: number, x: any) => n + (x[k] ?? 0), 0)
     expect([row.cachedInputTokens, row.cacheWriteTokens, row.cacheWrite1hTokens]).toEqual([
       total('cached_input_tokens'), total('cache_write_tokens'), total('cache_write_1h_tokens'),

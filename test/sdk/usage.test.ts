@@ -8,6 +8,7 @@ import OpenAI from 'openai'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
 import { expectedCost, providerScript, type Kind, type Sent, type Tokens } from './fake-providers'
+import { answerOf } from '../helpers/json'
 
 const fakes = {} as Record<Kind, FakeUpstream>
 const sent: Sent[] = []
@@ -18,7 +19,7 @@ let legacyClient: OpenAI
 const sdkBodies: string[] = []
 let registryVersion: string
 
-const recordingFetch = (async (url: RequestInfo | URL, init?: RequestInit) => {
+const recordingFetch = (async (url: Parameters<typeof fetch>[0], init?: RequestInit) => {
   if (typeof init?.body === 'string') sdkBodies.push(init.body)
   return fetch(url, init)
 }) as typeof fetch
@@ -38,7 +39,7 @@ beforeAll(async () => {
   // A second org on an Azure API version without usage in streams.
   const org = await lectr.api('orgs', { method: 'POST', body: JSON.stringify({ name: 'legacy' }) })
   expect(org.status).toBe(201)
-  const { id: legacyId, key: legacyKey } = await org.json()
+  const { id: legacyId, key: legacyKey } = await answerOf(org, 'createdOrg')
   const put2 = await lectr.api(`orgs/${legacyId}/providers/azure`, {
     method: 'PUT',
     body: JSON.stringify({ endpoint: fakes.azure.origin, apiVersion: '2024-06-01' }),
@@ -47,7 +48,7 @@ beforeAll(async () => {
   const opts = { baseURL: `${lectr.url}/v1`, apiKey: 'sk-test-provider-key', fetch: recordingFetch, maxRetries: 0 }
   client = new OpenAI({ ...opts, defaultHeaders: { 'X-Lectr-Key': lectr.orgKey } })
   legacyClient = new OpenAI({ ...opts, defaultHeaders: { 'X-Lectr-Key': legacyKey } })
-  registryVersion = (await (await fetch(`${lectr.url}/api/health`)).json()).registryVersion
+  registryVersion = (await answerOf(await fetch(`${lectr.url}/api/health`), 'health')).registryVersion
   expect(registryVersion).toBeTruthy()
 })
 afterAll(async () => {
@@ -400,7 +401,7 @@ describe('gemini', () => {
     const r2 = await client.embeddings.create({ model: 'text-embedding-004', input: 'x' }).withResponse()
     expect(fakes.gemini.last.url.pathname).toBe('/v1beta/openai/embeddings')
     // not in prices.md: priced only if the registry in force has a price for it, else null
-    const registry = await (await lectr.api('registry')).json()
+    const registry = await answerOf(await lectr.api('registry'), 'registry')
     const listed = registry.models.find((m: any) => m.id === 'text-embedding-004' && m.provider === 'gemini')
     await expectEvent(r2.response.headers.get('x-lectr-request-id'), {
       provider: 'gemini', endpoint: 'embeddings', stream: false, input: 6, cached: 0, output: 0, reasoning: 0,
@@ -472,18 +473,18 @@ describe('pricing', () => {
     expect(e.cost_usd).toBeNull()
     expect(e.registry_version).toBe(registryVersion)
 
-    const { rows } = await (await lectr.api('orgs/default/models')).json()
-    const row = rows.find((r: any) => r.model === 'mystery-model-x')
+    const { rows } = await answerOf(await lectr.api('orgs/default/models'), 'models')
+    const row = rows.find((r) => r.model === 'mystery-model-x')!
     expect(row).toMatchObject({ provider: 'openai', requests: 1, unpricedRequests: 1, inputTokens: 100, outputTokens: 50 })
     expect(row.costUsd).toBe(0)
     // a priced model's row carries its summed cost and no unpriced requests
-    const sonnet = rows.find((r: any) => r.model === 'claude-sonnet-4-5-20250929')
+    const sonnet = rows.find((r) => r.model === 'claude-sonnet-4-5-20250929')!
     expect(sonnet.unpricedRequests).toBe(0)
     expect(sonnet.costUsd).toBeCloseTo(expectedCost('claude-sonnet-4-5-20250929', 25, 0, 9) + expectedCost('claude-sonnet-4-5-20250929', 310, 0, 57), 8)
 
     // the event route names the same fields, camelCase
     const id = response.headers.get('x-lectr-request-id')
-    const { events } = await (await lectr.api('orgs/default/events?limit=1')).json()
+    const { events } = await answerOf(await lectr.api('orgs/default/events?limit=1'), 'events')
     expect(events[0]).toMatchObject({ id, costUsd: null, inputTokens: 100, outputTokens: 50, registryVersion, usageEstimated: false })
   })
 

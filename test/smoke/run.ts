@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Database } from 'bun:sqlite'
+import { answerOf } from '../helpers/json'
 
 const binary = resolve(process.argv[2] ?? 'dist/lectr')
 const dir = mkdtempSync(join(tmpdir(), 'lectr-smoke-'))
@@ -65,7 +66,7 @@ const base = `http://127.0.0.1:${port}`
 check(adminToken, 'first start prints an admin token')
 
 const health = await fetch(`${base}/api/health`)
-check(health.status === 200 && (await health.json()).status === 'ok', 'GET /api/health')
+check(health.status === 200 && (await answerOf(health, 'health')).status === 'ok', 'GET /api/health')
 
 const proxied = await fetch(`${base}/v1/chat/completions`, {
   method: 'POST',

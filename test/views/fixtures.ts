@@ -82,14 +82,14 @@ export function overview(bucketList: UsageBucket[], range: OverviewData['range']
 export function models(overrides: Partial<ModelsData> = {}): ModelsData {
   return {
     rows: [
-      { model: 'gpt-4o', provider: 'openai', requests: 1204, costUsd: 142, avgLatencyMs: 1380, inputTokens: 1_500_000, outputTokens: 300_000, unpricedRequests: 0 },
-      { model: 'claude-3-5-sonnet', provider: 'anthropic', requests: 856, costUsd: 89, avgLatencyMs: 1120, inputTokens: 900_000, outputTokens: 200_000, unpricedRequests: 0, cachedInputTokens: 300_000, cacheWriteTokens: 40_000, cacheWrite1hTokens: 10_000 },
-      { model: 'gpt-4o-mini', provider: 'openai', requests: 401, costUsd: 8, avgLatencyMs: 940, inputTokens: 400_000, outputTokens: 90_000, unpricedRequests: 0 },
-      { model: 'llama-3.1-70b-versatile', provider: 'groq', requests: 214, costUsd: 2.1, avgLatencyMs: 780, inputTokens: 200_000, outputTokens: 60_000, unpricedRequests: 0 },
-      { model: 'my-gpt4o-deployment', provider: 'azure', requests: 96, costUsd: 11.52, avgLatencyMs: 1510, inputTokens: 100_000, outputTokens: 20_000, unpricedRequests: 14 },
-      { model: 'gemini-9-ultra-preview', provider: 'gemini', requests: 37, costUsd: 0, avgLatencyMs: 2050, inputTokens: 30_000, outputTokens: 9_000, unpricedRequests: 37 },
-      { model: 'acme-internal-llm', provider: 'openai', requests: 12, costUsd: 0, avgLatencyMs: 8.4, inputTokens: 5_000, outputTokens: 1_000, unpricedRequests: 12, providerUnknown: true },
-      { model: '', provider: 'openai', requests: 3, costUsd: 0, avgLatencyMs: 120, inputTokens: 0, outputTokens: 0, unpricedRequests: 3, providerUnknown: true },
+      { model: 'gpt-4o', provider: 'openai', requests: 1204, costUsd: 142, avgLatencyMs: 1380, inputTokens: 1_500_000, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 300_000, unpricedRequests: 0 },
+      { model: 'claude-3-5-sonnet', provider: 'anthropic', requests: 856, costUsd: 89, avgLatencyMs: 1120, inputTokens: 900_000, cachedInputTokens: 300_000, cacheWriteTokens: 40_000, cacheWrite1hTokens: 10_000, outputTokens: 200_000, unpricedRequests: 0 },
+      { model: 'gpt-4o-mini', provider: 'openai', requests: 401, costUsd: 8, avgLatencyMs: 940, inputTokens: 400_000, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 90_000, unpricedRequests: 0 },
+      { model: 'llama-3.1-70b-versatile', provider: 'groq', requests: 214, costUsd: 2.1, avgLatencyMs: 780, inputTokens: 200_000, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 60_000, unpricedRequests: 0 },
+      { model: 'my-gpt4o-deployment', provider: 'azure', requests: 96, costUsd: 11.52, avgLatencyMs: 1510, inputTokens: 100_000, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 20_000, unpricedRequests: 14 },
+      { model: 'gemini-9-ultra-preview', provider: 'gemini', requests: 37, costUsd: 0, avgLatencyMs: 2050, inputTokens: 30_000, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 9_000, unpricedRequests: 37 },
+      { model: 'acme-internal-llm', provider: 'openai', requests: 12, costUsd: 0, avgLatencyMs: 8.4, inputTokens: 5_000, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 1_000, unpricedRequests: 12, providerUnknown: true },
+      { model: '', provider: 'openai', requests: 3, costUsd: 0, avgLatencyMs: 120, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, unpricedRequests: 3, providerUnknown: true },
     ],
     provider: null,
     range: '7d',

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import * as fx from './fixtures'
 import { HOSTILE } from './fixtures'
+import type { RecommendationRow } from '../../views/types'
 import { layout } from '../../views/layout'
 import { html } from '../../views/html'
 import { azurePage, KNOWN_AZURE_API_VERSIONS } from '../../views/pages/azure'
@@ -87,7 +88,11 @@ describe('every string from a request is escaped', () => {
   })
 
   test('recommendations: models, tags, reason', () => {
-    const row = fx.recommendation({ model: HOSTILE, suggestedModel: HOSTILE, feature: HOSTILE, task: HOSTILE, reason: HOSTILE, provider: HOSTILE })
+    // task and provider are typed as known names; a hostile string there is deliberate: the page escapes whatever it gets
+    const row = fx.recommendation({
+      model: HOSTILE, suggestedModel: HOSTILE, feature: HOSTILE, reason: HOSTILE,
+      task: HOSTILE as RecommendationRow['task'], provider: HOSTILE as RecommendationRow['provider'],
+    })
     expectEscaped(recommendationsPage(fx.frame(), fx.recommendations({ rows: [row] })))
   })
 

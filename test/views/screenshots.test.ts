@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { launchBrowser, type Tab, type TestBrowser } from '../helpers/browser'
+import type { PageDocument, PageElement, PageStyle, PageWindow } from '../helpers/page-dom'
 import * as fx from './fixtures'
 import { azurePage } from '../../views/pages/azure'
 import { eventDetailPage } from '../../views/pages/event-detail'
@@ -19,6 +20,11 @@ import { recommendationsPage } from '../../views/pages/recommendations'
 import { registryPage } from '../../views/pages/registry'
 import { signinPage } from '../../views/pages/signin'
 import { MODEL_SORTS, RANGES, type EventsData, type ModelSort, type ModelsData, type Range } from '../../views/types'
+
+// the page's globals, for the functions page.evaluate and waitForFunction run in Chromium
+declare const window: PageWindow
+declare const document: PageDocument
+declare function getComputedStyle(el: PageElement): PageStyle
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -123,14 +129,14 @@ const SCREENSHOT_PATHS = Object.keys(PAGES)
 const OFF_SCREEN_CHECK = () => {
   const limit = window.innerWidth
   const offScreen: string[] = []
-  const scrolls = (el: Element) => {
+  const scrolls = (el: PageElement) => {
     const s = getComputedStyle(el).overflowX
     return (s === 'auto' || s === 'scroll') && el.getBoundingClientRect().right <= limit + 0.5
   }
   for (const el of Array.from(document.body.querySelectorAll('*'))) {
     const r = el.getBoundingClientRect()
     if (r.width === 0 || r.height === 0 || r.right <= limit + 0.5) continue
-    let a: Element | null = el.parentElement
+    let a: PageElement | null = el.parentElement
     let inside = false
     while (a && a !== document.body) {
       if (scrolls(a)) { inside = true; break }
