@@ -1,5 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { BASE_URL_SETTINGS, PROVIDER_LIST } from './providers'
+import { baseUrlsSchema } from './providers/derive'
 import { registryUrlProblem } from './registry/url'
 
 /** Every setting Lectr has. Each is both a flag and an environment variable (see SETTINGS). */
@@ -13,12 +15,8 @@ export const Config = Type.Object({
   // Fractions let a test (or an impatient admin) refresh every few seconds; a week at most keeps the timer in range.
   registryRefreshMinutes: Type.Number({ minimum: 0.01, maximum: 10080 }),
   adminToken: Type.Union([Type.String({ minLength: 16 }), Type.Null()]),
-  baseUrls: Type.Object({
-    openai: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
-    anthropic: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
-    groq: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
-    gemini: Type.Union([Type.String({ pattern: '^https?://' }), Type.Null()]),
-  }),
+  // One per provider whose base URL a setting can replace (src/providers), rows in SETTINGS below.
+  baseUrls: baseUrlsSchema(PROVIDER_LIST),
   allowPrivateUpstreams: Type.Boolean(),
   drainSeconds: Type.Number({ minimum: 0, maximum: 3600 }),
   maxBodyBytes: Type.Integer({ minimum: 1024 }),
@@ -59,10 +57,7 @@ export const SETTINGS: Setting[] = [
   { key: 'registryUrl', flag: '--registry-url', env: 'LECTR_REGISTRY_URL', kind: 'string', default: null, help: 'registry document at an https URL (exclusive with --registry), fetched at start, every --registry-refresh-minutes and on reload; the last good one stays on any failure' },
   { key: 'registryRefreshMinutes', flag: '--registry-refresh-minutes', env: 'LECTR_REGISTRY_REFRESH_MINUTES', kind: 'number', default: '360', help: 'how often --registry-url is checked (conditional requests)' },
   { key: 'adminToken', flag: '--admin-token', env: 'LECTR_ADMIN_TOKEN', kind: 'string', default: null, help: 'admin token for /api and the dashboard (default: generated once, printed once, stored hashed)', secret: true },
-  { key: 'baseUrls.openai', flag: '--openai-base-url', env: 'LECTR_OPENAI_BASE_URL', kind: 'string', default: null, help: "override OpenAI's upstream base URL (with /v1)" },
-  { key: 'baseUrls.anthropic', flag: '--anthropic-base-url', env: 'LECTR_ANTHROPIC_BASE_URL', kind: 'string', default: null, help: "override Anthropic's upstream base URL" },
-  { key: 'baseUrls.groq', flag: '--groq-base-url', env: 'LECTR_GROQ_BASE_URL', kind: 'string', default: null, help: "override Groq's upstream base URL" },
-  { key: 'baseUrls.gemini', flag: '--gemini-base-url', env: 'LECTR_GEMINI_BASE_URL', kind: 'string', default: null, help: "override Gemini's upstream base URL" },
+  ...BASE_URL_SETTINGS,
   { key: 'allowPrivateUpstreams', flag: '--allow-private-upstreams', env: 'LECTR_ALLOW_PRIVATE_UPSTREAMS', kind: 'bool', default: '0', help: 'let Azure endpoints be loopback, private or plain http' },
   { key: 'drainSeconds', flag: '--drain-seconds', env: 'LECTR_DRAIN_SECONDS', kind: 'number', default: '30', help: 'on SIGTERM, how long in-flight requests may take to finish' },
   { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'LECTR_MAX_BODY_BYTES', kind: 'int', default: String(32 * 1024 * 1024), help: 'largest request body accepted (413 above)' },

@@ -3,6 +3,8 @@
  * Times are shown in UTC: the server renders them and does not know the viewer's time zone.
  */
 
+import { PROVIDER_BY_NAME } from '../src/providers'
+
 const DASH = '—'
 const counts = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 const dollars = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
@@ -108,17 +110,9 @@ export function formatRelative(iso: string, now: Date | string | number): string
   return days === 1 ? '1 day ago' : `${days} days ago`
 }
 
-const PROVIDER_LABELS: Record<string, string> = {
-  openai: 'OpenAI',
-  anthropic: 'Anthropic',
-  groq: 'Groq',
-  gemini: 'Google Gemini',
-  azure: 'Azure OpenAI',
-}
-
-/** "openai" -> "OpenAI"; an unknown id is shown as it is (and escaped by the template). */
+/** "openai" -> "OpenAI" (each provider module's `label`); an unknown id is shown as it is (and escaped by the template). */
 export function providerLabel(id: string): string {
-  return PROVIDER_LABELS[id] ?? id
+  return PROVIDER_BY_NAME.get(id)?.label ?? id
 }
 
 /** "7d" -> "Last 7 days" */

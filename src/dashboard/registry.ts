@@ -7,26 +7,20 @@ import { overrideProblems } from '../registry/overrides'
 import { formatUsd, plural } from '../../views/format'
 import { htmlResponse, redirect } from './http'
 import type { Config } from '../config'
-import type { Price, ProviderEntry, ProviderId } from '../registry/schema'
+import type { Price, ProviderId, ResolvedProvider } from '../registry/schema'
 import type { ProviderInForce } from '../../views/types'
-
-/** The environment variable behind each `baseUrls` setting, named on the page when it overrides the registry. */
-const OVERRIDE_ENV: Record<string, string> = {
-  openai: 'LECTR_OPENAI_BASE_URL',
-  anthropic: 'LECTR_ANTHROPIC_BASE_URL',
-  groq: 'LECTR_GROQ_BASE_URL',
-  gemini: 'LECTR_GEMINI_BASE_URL',
-}
+import { OVERRIDE_ENV } from '../providers'
 
 /**
- * Each provider with the base URL Lectr sends to: the override setting when one is set, else the registry's. Azure's
- * endpoint is the org's own (Settings → Azure), so it has none here.
- * @example providersInForce(registry.file.providers, { ...baseUrls, openai: 'http://egress:3128/v1' })[0].overriddenBy // 'LECTR_OPENAI_BASE_URL'
+ * Each provider with the base URL Lectr sends to: the override setting when one is set, else the registry's (the
+ * file's entry, else the provider module's). The environment variable is named when it overrides the registry.
+ * Azure's endpoint is the org's own (Settings → Azure), so it has none here.
+ * @example providersInForce(registry.providers.values(), { ...baseUrls, openai: 'http://egress:3128/v1' })[0].overriddenBy // 'LECTR_OPENAI_BASE_URL'
  */
-export function providersInForce(providers: readonly ProviderEntry[], baseUrls: Config['baseUrls']): ProviderInForce[] {
-  return providers.map((p) => {
-    const override = (baseUrls as Record<string, string | null>)[p.id] ?? null
-    const env = override ? OVERRIDE_ENV[p.id] ?? null : null
+export function providersInForce(providers: Iterable<ResolvedProvider>, baseUrls: Config['baseUrls']): ProviderInForce[] {
+  return [...providers].map((p) => {
+    const override = baseUrls[p.id] ?? null
+    const env = override ? OVERRIDE_ENV.get(p.id) ?? null : null
     return { id: p.id, baseUrl: p.id === 'azure' ? null : (override ?? p.baseUrl ?? null), overriddenBy: env, prefixes: [...p.prefixes] }
   })
 }
@@ -84,7 +78,7 @@ export function registryRoutes(d: Dashboard) {
     return htmlResponse(
       registryPage(s.frame('Registry', 'registry'), {
         status: { ...json.status, source: json.status.source === 'builtin' ? 'built-in' : json.status.source },
-        providers: providersInForce(d.deps.registry.current().file.providers, d.deps.config.baseUrls),
+        providers: providersInForce(d.deps.registry.current().providers.values(), d.deps.config.baseUrls),
         models: d.deps.registry.current().file.models,
         notice: notice ?? doneNotice(s.url.searchParams, json.status.source, json.status.url),
         noticeKind,

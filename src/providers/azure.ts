@@ -49,8 +49,14 @@ function clientQuery(search: string): URLSearchParams {
  * azure.target({ baseUrl: 'https://contoso.openai.azure.com', path: '/chat/completions', search: '', model: 'prod', providerKey: 'k', apiVersion: '2024-10-21' })
  * // { url: 'https://contoso.openai.azure.com/openai/deployments/prod/chat/completions?api-version=2024-10-21', setHeaders: { 'api-key': 'k' }, removeHeaders: ['authorization'] }
  */
-export const azure: Provider = {
+export const azure: Provider<'azure'> = {
   id: 'azure',
+  label: 'Azure OpenAI',
+  // The endpoint is the org's own (Settings → Azure); models are detected as OpenAI's, or by X-Lectr-Provider.
+  baseUrl: null,
+  prefixes: [],
+  baseUrlOverride: null,
+  serves: new Set(['chat/completions', 'completions', 'embeddings', 'responses']),
   asksForStreamUsage: (endpoint, apiVersion) =>
     (endpoint === 'chat/completions' || endpoint === 'completions') && azureSupportsStreamUsage(apiVersion),
   target(input: TargetInput) {

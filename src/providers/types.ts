@@ -1,5 +1,5 @@
-import type { ProviderId } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
+import type { ProviderId } from './index'
 
 /** Where and how one request goes upstream. */
 export interface UpstreamTarget {
@@ -24,9 +24,33 @@ export interface TargetInput {
   apiVersion?: string
 }
 
-/** A provider is data plus pure functions; only src/proxy talks to upstreams. */
-export interface Provider {
-  id: ProviderId
+/** The setting (flag and environment variable) that replaces a provider's base URL; its config key is `baseUrls.<id>`. */
+export interface BaseUrlOverride {
+  flag: string
+  env: string
+  help: string
+}
+
+/** Endpoints a request can be routed to (`other` paths never are: their bodies are not known to hold a model). */
+export type RoutableEndpoint = Exclude<Endpoint, 'other'>
+
+/**
+ * A provider is data plus pure functions; only src/proxy talks to upstreams. Everything else Lectr knows about a
+ * provider (its id in the registry schema, settings, labels, routing) is derived from these fields. `Provider`
+ * alone is one of src/providers' list; `Provider<string>`, any provider (a test's list can hold one more).
+ */
+export interface Provider<Id extends string = ProviderId> {
+  id: Id
+  /** how the dashboard names it */
+  label: string
+  /** the upstream base URL, `/v1` included, unless the registry file or the override setting gives one; null: per org (azure) */
+  baseUrl: string | null
+  /** model-id prefixes that detect it, unless the registry file lists its own */
+  prefixes: readonly string[]
+  /** null: the base URL cannot be overridden by a setting (azure's endpoint is per org) */
+  baseUrlOverride: BaseUrlOverride | null
+  /** the endpoints a routing rule may send to it */
+  serves: ReadonlySet<RoutableEndpoint>
   /**
    * Whether a stream reports usage only when asked (`stream_options.include_usage`). Those that send it anyway
    * (Groq, Gemini) are not asked, so the client's bytes stay as they were.

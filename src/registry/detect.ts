@@ -1,12 +1,10 @@
 import type { Detection } from '../events/types'
-import { PROVIDER_IDS, type ProviderId, type Registry } from './schema'
+import type { ProviderId, Registry } from './schema'
 
 export type DetectResult =
   | { ok: true; provider: ProviderId; detection: Detection; providerUnknown: boolean }
   | { ok: false; message: string }
 
-const PROVIDER_BY_NAME: ReadonlyMap<string, ProviderId> = new Map(PROVIDER_IDS.map((id) => [id, id]))
-const VALID_VALUES = PROVIDER_IDS.join(' ')
 const FALLBACK = Object.freeze({ ok: true, provider: 'openai', detection: 'fallback', providerUnknown: true } as const)
 
 /**
@@ -22,11 +20,12 @@ const FALLBACK = Object.freeze({ ok: true, provider: 'openai', detection: 'fallb
 export function detectProvider(registry: Registry, model: string | null, headerValue: string | null): DetectResult {
   // An empty header is what some clients send for "not set"; treat it as absent rather than as a bad value.
   if (headerValue) {
-    const provider = PROVIDER_BY_NAME.get(headerValue) ?? PROVIDER_BY_NAME.get(headerValue.trim().toLowerCase())
-    if (!provider) {
-      return { ok: false, message: `X-Lectr-Provider ${quote(headerValue)} is not a provider; valid values: ${VALID_VALUES}` }
+    // registry.providers holds every provider of src/providers, whether or not the file names it.
+    const named = registry.providers.get(headerValue as ProviderId) ?? registry.providers.get(headerValue.trim().toLowerCase() as ProviderId)
+    if (!named) {
+      return { ok: false, message: `X-Lectr-Provider ${quote(headerValue)} is not a provider; valid values: ${[...registry.providers.keys()].join(' ')}` }
     }
-    return { ok: true, provider, detection: 'header', providerUnknown: false }
+    return { ok: true, provider: named.id, detection: 'header', providerUnknown: false }
   }
   if (!model) return FALLBACK
   const listed = registry.models.get(model)

@@ -1,7 +1,10 @@
 import type { TSchema } from '@sinclair/typebox'
 import { Value, type ValueError } from '@sinclair/typebox/value'
+import { PROVIDER_LIST } from '../providers'
+import type { Provider } from '../providers/types'
 import builtinData from './builtin.json'
-import { PROVIDER_IDS, RegistryFile, type ModelEntry, type ProviderEntry, type ProviderId, type Registry } from './schema'
+import { prefixTable, resolveProviders } from './resolve-providers'
+import { RegistryFile, registrySchemas, type ModelEntry, type ProviderEntry, type Registry } from './schema'
 
 export type ParseResult = { ok: true; registry: Registry } | { ok: false; errors: string[] }
 
@@ -29,12 +32,22 @@ export function parseRegistry(text: string, source: string): ParseResult {
 
 /**
  * Validates already-parsed registry data: the TypeBox schema, then the cross-references the schema cannot
- * express. Both kinds are reported together.
+ * express. Both kinds are reported together. `providers` is src/providers' list; a test passes a longer one.
  */
-export function validateRegistry(data: unknown, source: string): ParseResult {
-  const problems = [...schemaProblems(RegistryFile, data), ...semanticProblems(data)]
+export function validateRegistry(data: unknown, source: string, providers: readonly Provider<string>[] = PROVIDER_LIST): ParseResult {
+  const ids: ReadonlySet<unknown> = new Set(providers.map((p) => p.id))
+  const problems = [...schemaProblems(fileSchemaFor(providers), data), ...semanticProblems(data, ids)]
   if (problems.length > 0) return { ok: false, errors: problems.map((problem) => `${source}: ${problem}`) }
-  return { ok: true, registry: buildRegistry(data as RegistryFile) }
+  return { ok: true, registry: buildRegistry(data as RegistryFile, providers) }
+}
+
+const otherSchemas = new WeakMap<readonly Provider<string>[], TSchema>()
+
+function fileSchemaFor(providers: readonly Provider<string>[]): TSchema {
+  if (providers === PROVIDER_LIST) return RegistryFile
+  let schema = otherSchemas.get(providers)
+  if (!schema) otherSchemas.set(providers, (schema = registrySchemas(providers.map((p) => p.id)).RegistryFile))
+  return schema
 }
 
 let builtin: Registry | null = null
@@ -48,19 +61,16 @@ export function builtinRegistry(): Registry {
   return builtin
 }
 
-function buildRegistry(file: RegistryFile): Registry {
-  const prefixes = file.providers
-    .flatMap((provider) => provider.prefixes.map((prefix) => ({ prefix, provider: provider.id })))
-    // Longest first so detection can stop at the first match; ties cannot collide (duplicates are rejected).
-    .sort((a, b) => b.prefix.length - a.prefix.length || (a.prefix < b.prefix ? -1 : 1))
+function buildRegistry(file: RegistryFile, list: readonly Provider<string>[]): Registry {
+  const providers = resolveProviders(list, file.providers)
   return Object.freeze({
     file,
     version: file.version,
     longPromptTokens: file.settings?.longPromptTokens ?? DEFAULT_LONG_PROMPT_TOKENS,
     minRequests: file.settings?.minRequests ?? DEFAULT_MIN_REQUESTS,
     models: new Map(file.models.map((model) => [model.id, model])),
-    providers: new Map(file.providers.map((provider) => [provider.id, provider])),
-    prefixes,
+    providers: new Map(providers.map((provider) => [provider.id, provider])),
+    prefixes: prefixTable(providers),
   })
 }
 
@@ -99,36 +109,18 @@ type Indexed<T> = { at: string; value: Partial<T> }
  * Cross-reference checks. They read the data defensively so that they still run, and still report, when the
  * schema check has already found entries of the wrong shape.
  */
-function semanticProblems(data: unknown): string[] {
+function semanticProblems(data: unknown, ids: ReadonlySet<unknown>): string[] {
   if (!isRecord(data)) return []
   const providers = entries<ProviderEntry>(data.providers, '/providers')
   const models = entries<ModelEntry>(data.models, '/models')
   return [
-    ...providerProblems(providers, models),
+    // A provider without an entry keeps its module's base URL and prefixes (src/providers), so none is required.
+    ...duplicates(providers, 'provider'),
     ...prefixProblems(providers),
     ...modelProblems(models),
-    ...downgradeProblems(models),
+    ...downgradeProblems(models, ids),
     ...cycleProblems(models),
   ]
-}
-
-function providerProblems(providers: Indexed<ProviderEntry>[], models: Indexed<ModelEntry>[]): string[] {
-  const problems = duplicates(providers, 'provider')
-  const present = new Set(providers.map(({ value }) => value.id))
-  for (const id of PROVIDER_IDS) {
-    if (present.has(id)) continue
-    // Detection and the X-Lectr-Provider header can name any provider, so each one needs an entry.
-    const users = models.filter(({ value }) => value.provider === id).map(({ at }) => at)
-    const shown = `${users.slice(0, 3).join(', ')}${users.length > 3 ? ', ...' : ''}`
-    const used = users.length === 0 ? '' : `, which ${users.length} model${users.length === 1 ? ' uses' : 's use'} (${shown})`
-    problems.push(`/providers: no entry for "${id}"${used}; every provider needs one`)
-  }
-  for (const { at, value } of providers) {
-    if (value.id !== 'azure' && isProviderId(value.id) && value.baseUrl === undefined) {
-      problems.push(`${at}: "${value.id}" needs a baseUrl (only azure's is per org)`)
-    }
-  }
-  return problems
 }
 
 function prefixProblems(providers: Indexed<ProviderEntry>[]): string[] {
@@ -146,7 +138,6 @@ function prefixProblems(providers: Indexed<ProviderEntry>[]): string[] {
   return problems
 }
 
-/** A model's provider missing from /providers is reported once per provider, by providerProblems. */
 function modelProblems(models: Indexed<ModelEntry>[]): string[] {
   const problems = duplicates(models, 'model')
   for (const { at, value } of models) {
@@ -168,7 +159,7 @@ function modelProblems(models: Indexed<ModelEntry>[]): string[] {
 
 const DOWNGRADE_KINDS = ['conservative', 'aggressive'] as const
 
-function downgradeProblems(models: Indexed<ModelEntry>[]): string[] {
+function downgradeProblems(models: Indexed<ModelEntry>[], ids: ReadonlySet<unknown>): string[] {
   const problems: string[] = []
   const byId = new Map(models.map(({ value }) => [value.id, value]))
   for (const { at, value } of models) {
@@ -178,7 +169,7 @@ function downgradeProblems(models: Indexed<ModelEntry>[]): string[] {
       const entry = byId.get(target)
       if (!entry) problems.push(`${at}/downgrade/${kind}: "${target}" is not a model in this registry`)
       // A provider that is not a provider at all has its own schema error; a second message would be noise.
-      else if (entry.provider !== value.provider && isProviderId(entry.provider) && isProviderId(value.provider)) {
+      else if (entry.provider !== value.provider && ids.has(entry.provider) && ids.has(value.provider)) {
         problems.push(`${at}/downgrade/${kind}: "${target}" belongs to ${entry.provider}; downgrades stay within ${value.provider}`)
       }
     }
@@ -236,10 +227,6 @@ function duplicates(items: Indexed<{ id: string }>[], what: string): string[] {
 function entries<T>(list: unknown, at: string): Indexed<T>[] {
   if (!Array.isArray(list)) return []
   return list.flatMap((value, index) => (isRecord(value) ? [{ at: `${at}/${index}`, value: value as Partial<T> }] : []))
-}
-
-function isProviderId(value: unknown): value is ProviderId {
-  return (PROVIDER_IDS as readonly unknown[]).includes(value)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { PROVIDER_IDS, type ProviderId } from '../providers'
 
-/** Providers Lectr can forward to. A new OpenAI-compatible provider is one file in src/providers and one entry here. */
-export const PROVIDER_IDS = ['openai', 'anthropic', 'groq', 'gemini', 'azure'] as const
-export type ProviderId = (typeof PROVIDER_IDS)[number]
+/** Providers Lectr can forward to: src/providers/index.ts is the only list. Re-exported for the many that read them here. */
+export { PROVIDER_IDS, type ProviderId }
 
 export const TASKS = ['classification', 'extraction', 'summarisation', 'generation', 'reasoning'] as const
 export type Task = (typeof TASKS)[number]
@@ -40,64 +40,83 @@ export const Price = Type.Object(
 )
 export type Price = Static<typeof Price>
 
-export const ModelEntry = Type.Object(
-  {
-    id: Type.String({ minLength: 1 }),
-    provider: Type.Union(PROVIDER_IDS.map((p) => Type.Literal(p))),
-    price: Type.Union([Price, Type.Null()]),
-    downgrade: Type.Optional(
-      Type.Object(
-        {
-          conservative: Type.Optional(Type.String({ minLength: 1 })),
-          aggressive: Type.Optional(Type.String({ minLength: 1 })),
-        },
-        { additionalProperties: false },
+/**
+ * The registry file's schema for a list of provider ids: a provider id anywhere in a file must be one of them.
+ * Lectr uses it for PROVIDER_IDS; a test can build it for a list with one more provider.
+ */
+export function registrySchemas<const Id extends string>(ids: readonly Id[]) {
+  const ProviderName = Type.Union(ids.map((p) => Type.Literal(p)))
+  const ModelEntry = Type.Object(
+    {
+      id: Type.String({ minLength: 1 }),
+      provider: ProviderName,
+      price: Type.Union([Price, Type.Null()]),
+      downgrade: Type.Optional(
+        Type.Object(
+          {
+            conservative: Type.Optional(Type.String({ minLength: 1 })),
+            aggressive: Type.Optional(Type.String({ minLength: 1 })),
+          },
+          { additionalProperties: false },
+        ),
       ),
-    ),
-    routingTarget: Type.Optional(Type.Boolean()),
-    /** The provider's official page the price was read from. */
-    source: Type.Optional(Type.String({ pattern: '^https?://', description: 'official page the price came from' })),
-    /** The day the price was last checked against `source`. */
-    checked: Type.Optional(Type.String({ pattern: CALENDAR_DATE, description: 'YYYY-MM-DD' })),
-    /** The provider no longer serves the model; kept so old traffic and events stay priced. */
-    retired: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-)
+      routingTarget: Type.Optional(Type.Boolean()),
+      /** The provider's official page the price was read from. */
+      source: Type.Optional(Type.String({ pattern: '^https?://', description: 'official page the price came from' })),
+      /** The day the price was last checked against `source`. */
+      checked: Type.Optional(Type.String({ pattern: CALENDAR_DATE, description: 'YYYY-MM-DD' })),
+      /** The provider no longer serves the model; kept so old traffic and events stay priced. */
+      retired: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  )
+
+  const ProviderEntry = Type.Object(
+    {
+      id: ProviderName,
+      /** Everything before the OpenAI path, `/v1` included. Absent: the provider module's (azure: per org). */
+      baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      /** Model-id prefixes for detection of models not listed in `models`. Absent: the provider module's. */
+      prefixes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    },
+    { additionalProperties: false },
+  )
+
+  const RegistryFile = Type.Object(
+    {
+      version: Type.String({ minLength: 1 }),
+      settings: Type.Optional(
+        Type.Object(
+          {
+            /** Average input tokens per request above which a prompt is "long" for recommendations. */
+            longPromptTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+            /** Requests a group needs in the window before anything is recommended. */
+            minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+      /** Overrides of the providers' own base URLs and prefixes (src/providers); any or all may be left out. */
+      providers: Type.Optional(Type.Array(ProviderEntry)),
+      models: Type.Array(ModelEntry),
+    },
+    { additionalProperties: false },
+  )
+  return { ModelEntry, ProviderEntry, RegistryFile }
+}
+
+export const { ModelEntry, ProviderEntry, RegistryFile } = registrySchemas(PROVIDER_IDS)
 export type ModelEntry = Static<typeof ModelEntry>
-
-export const ProviderEntry = Type.Object(
-  {
-    id: Type.Union(PROVIDER_IDS.map((p) => Type.Literal(p))),
-    /** Everything before the OpenAI path, `/v1` included. Absent for azure (per org). */
-    baseUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
-    /** Model-id prefixes for detection of models not listed in `models`. */
-    prefixes: Type.Array(Type.String({ minLength: 1 })),
-  },
-  { additionalProperties: false },
-)
 export type ProviderEntry = Static<typeof ProviderEntry>
-
-export const RegistryFile = Type.Object(
-  {
-    version: Type.String({ minLength: 1 }),
-    settings: Type.Optional(
-      Type.Object(
-        {
-          /** Average input tokens per request above which a prompt is "long" for recommendations. */
-          longPromptTokens: Type.Optional(Type.Integer({ minimum: 1 })),
-          /** Requests a group needs in the window before anything is recommended. */
-          minRequests: Type.Optional(Type.Integer({ minimum: 1 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    providers: Type.Array(ProviderEntry),
-    models: Type.Array(ModelEntry),
-  },
-  { additionalProperties: false },
-)
 export type RegistryFile = Static<typeof RegistryFile>
+
+/** A provider as the registry in force has it: the module's defaults, with the file's entry (if any) over them. */
+export interface ResolvedProvider {
+  readonly id: ProviderId
+  /** absent only for azure, whose endpoint is per org */
+  readonly baseUrl?: string
+  readonly prefixes: readonly string[]
+}
 
 /** A validated registry with its lookup tables, as the proxy uses it. */
 export interface Registry {
@@ -107,7 +126,8 @@ export interface Registry {
   readonly minRequests: number
   /** model id -> entry (ids are unique across providers in a valid file) */
   readonly models: ReadonlyMap<string, ModelEntry>
-  readonly providers: ReadonlyMap<ProviderId, ProviderEntry>
+  /** every provider of src/providers, in its order, with the file's overrides applied */
+  readonly providers: ReadonlyMap<ProviderId, ResolvedProvider>
   /** every (prefix, provider), longest prefix first */
   readonly prefixes: ReadonlyArray<{ prefix: string; provider: ProviderId }>
   /** prices added by an admin, looked up before `models` (src/registry/overlay.ts); absent: none */

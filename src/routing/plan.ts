@@ -1,3 +1,4 @@
+import { PROVIDERS } from '../providers'
 import type { ProviderId } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
 import { inCanary } from './canary'
@@ -26,15 +27,6 @@ export interface RouteContext {
   azureApiVersion: string | null
 }
 
-/** Endpoints each provider serves; `other` paths are never routed (their bodies are not known to hold a model). */
-const SERVED: Record<Exclude<Endpoint, 'other'>, readonly ProviderId[]> = {
-  'chat/completions': ['openai', 'anthropic', 'groq', 'gemini', 'azure'],
-  completions: ['openai', 'azure'],
-  embeddings: ['openai', 'gemini', 'azure'],
-  responses: ['openai', 'azure'],
-  messages: ['anthropic'],
-  'messages/count_tokens': ['anthropic'],
-}
 const AZURE_CLASSIC: ReadonlySet<Endpoint> = new Set(['chat/completions', 'completions', 'embeddings'])
 
 /**
@@ -58,7 +50,7 @@ export function planRoute(rules: readonly Rule[], req: RouteRequest, eventId: st
 }
 
 function attemptFor(t: RouteTarget, req: RouteRequest, ctx: RouteContext): Attempt | { skipped: SkipReason } {
-  if (req.endpoint === 'other' || req.model === null || !SERVED[req.endpoint].includes(t.provider)) return { skipped: 'unsupported_endpoint' }
+  if (req.endpoint === 'other' || req.model === null || !PROVIDERS[t.provider].serves.has(req.endpoint)) return { skipped: 'unsupported_endpoint' }
   if (t.provider === 'azure') {
     if (ctx.azureApiVersion === null) return { skipped: 'azure_not_configured' }
     if (ctx.azureApiVersion !== 'v1' && !AZURE_CLASSIC.has(req.endpoint)) return { skipped: 'unsupported_endpoint' }

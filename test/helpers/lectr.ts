@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { parseConfig, type Config } from '../../src/config'
+import { BASE_URL_SETTINGS } from '../../src/providers'
 import { startServer, type Running } from '../../src/server'
 import type { FakeUpstream } from './fake-upstream'
 
@@ -41,10 +42,8 @@ export async function startLectr(
     LECTR_PORT: '0',
     LECTR_DB: dbPath,
     LECTR_ADMIN_TOKEN: ADMIN_TOKEN,
-    LECTR_OPENAI_BASE_URL: base,
-    LECTR_ANTHROPIC_BASE_URL: base,
-    LECTR_GROQ_BASE_URL: base,
-    LECTR_GEMINI_BASE_URL: base,
+    // LECTR_OPENAI_BASE_URL … : every provider with a base-URL setting, a new one included
+    ...Object.fromEntries(BASE_URL_SETTINGS.map((s) => [s.env, base])),
     LECTR_ALLOW_PRIVATE_UPSTREAMS: '1',
     ...env,
   })
