@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { eventExportStream, type ExportFilter } from '../../src/admin/export'
 import { csvCell } from '../../src/events/csv'
+import type { LectrEvent } from '../../src/events/types'
 import { Client } from '../dashboard/_client'
 import { chatJson, FakeUpstream } from '../helpers/fake-upstream'
+import { answerOf, errorOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 
 let up: FakeUpstream
@@ -34,13 +36,13 @@ afterAll(async () => {
 })
 
 /** Every event the events API lists for these filters, page by page. */
-async function apiEvents(query: string): Promise<any[]> {
-  const all: any[] = []
+async function apiEvents(query: string): Promise<LectrEvent[]> {
+  const all: LectrEvent[] = []
   let cursor = ''
   for (;;) {
     const res = await lectr.api(`orgs/default/events?limit=7${query}${cursor ? `&cursor=${cursor}` : ''}`)
     expect(res.status).toBe(200)
-    const page = await res.json()
+    const page = await answerOf(res, 'events')
     all.push(...page.events)
     if (!page.next) return all
     cursor = page.next
@@ -117,11 +119,11 @@ describe('GET /api/orgs/:org/events/export', () => {
   test('bad input: 400 naming each problem, 404 for an unknown org, 401 without the admin token', async () => {
     const bad = await lectr.api('orgs/default/events/export?format=xlsx&provider=nope&since=yesterday')
     expect(bad.status).toBe(400)
-    const body = await bad.json()
+    const body = await errorOf(bad)
     expect(body.error.code).toBe('lectr_invalid_query')
-    expect(body.error.problems.join('\n')).toContain('format')
-    expect(body.error.problems.join('\n')).toContain('provider')
-    expect(body.error.problems.join('\n')).toContain('since')
+    expect(body.error.problems?.join('\n')).toContain('format')
+    expect(body.error.problems?.join('\n')).toContain('provider')
+    expect(body.error.problems?.join('\n')).toContain('since')
     const missing = await lectr.api('orgs/nobody/events/export?format=csv')
     expect(missing.status).toBe(404)
     const anon = await fetch(`${lectr.url}/api/orgs/default/events/export?format=csv`)

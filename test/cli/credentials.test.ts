@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Client } from '../dashboard/_client'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { fetchFrom } from '../helpers/from-address'
+import { answerOf } from '../helpers/json'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
 
 const main = join(import.meta.dir, '../../src/main.ts')
@@ -51,8 +52,8 @@ describe('lost credentials, recovered from a shell while the server runs', () =>
     expect(key).toMatch(/^\S+$/)
     expect(r.err).toContain('shown once, stored hashed')
     await within(2000, async () => (await chat(key)).status === 200)
-    const keys = await (await lectr.api('orgs/default/keys')).json()
-    expect(keys.keys.map((k: { label: string }) => k.label)).toContain('from the shell')
+    const keys = await answerOf(await lectr.api('orgs/default/keys'), 'keys')
+    expect(keys.keys.map((k) => k.label)).toContain('from the shell')
     // the org's name works as well as its id
     const byName = await cli(['keys', 'create', '--org=default', '--db', lectr.dbPath])
     expect(byName.code).toBe(0)

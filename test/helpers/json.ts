@@ -3,10 +3,14 @@ import type { Model } from 'openai/resources/models'
 import type { Health } from '../../src/admin/health'
 import type { LectrEvent } from '../../src/events/types'
 import type { ModelRow } from '../../src/events/queries'
+import type { RepriceResult } from '../../src/events/reprice'
 import type { Org, OrgKey } from '../../src/orgs/store'
 import type { Recommendation } from '../../src/recommend/types'
-import type { RegistryFile } from '../../src/registry/schema'
+import type { PriceOverride } from '../../src/registry/overlay'
+import type { ProviderId, RegistryFile } from '../../src/registry/schema'
 import type { RegistryStatus } from '../../src/registry/store'
+import type { TraceStep } from '../../src/routing/match'
+import type { RouteTarget, RoutingVersion } from '../../src/routing/schema'
 
 /**
  * The JSON body of `res`, typed as what the test expects Lectr to have answered. Bun types `Response.json()` as
@@ -33,7 +37,46 @@ export interface AdminAnswers {
   events: { events: LectrEvent[]; next: string | null }
   models: { rows: ModelRow[] }
   registry: RegistryFile & { status: RegistryStatus }
+  /** `POST /api/registry/reload` that succeeded (a failure is an `ErrorBody` with the same `status`) */
+  registryReload: { reloaded: true; status: RegistryStatus }
+  /** `GET /api/registry/overrides`: `registryVersion` is null while there are none */
+  overrides: { overrides: PriceOverride[]; registryVersion: string | null }
+  /** `PUT /api/registry/overrides/:provider/:model` */
+  override: PriceOverride
+  /** `POST /api/orgs/:org/reprice`: the window as ISO 8601 times */
+  reprice: RepriceResult & { since: string; until: string }
   recommendations: { recommendations: Recommendation[] }
+  /** `GET /api/orgs/:org/routing`: an org that never saved rules is version 0 with no rules and no `updatedAt` */
+  routing: Omit<RoutingVersion, 'updatedAt'> & { updatedAt: string | null }
+  /** `PUT /api/orgs/:org/routing` */
+  savedRouting: { version: number }
+  /** `POST /api/orgs/:org/routing/restore` */
+  restoredRouting: { version: number; restoredFrom: number }
+  routingVersions: { versions: (RoutingVersion & { inForce: boolean })[] }
+  routingExplain: RoutingExplain
+  routingArms: { arms: RoutingArm[] }
+}
+
+/**
+ * `POST /api/orgs/:org/routing/explain` (src/admin/routing.ts): the rule a described request gets and why each
+ * earlier one did not apply. `arm` is there only at 100%, where the draw is certain; no rule: no target.
+ */
+export type RoutingExplain =
+  | { ruleId: string; arm?: 'canary'; percent: number; provider: ProviderId; target: RouteTarget; fallbacks: RouteTarget[]; trace: TraceStep[] }
+  | { ruleId: null; arm?: never; percent?: never; provider: ProviderId; target?: never; fallbacks?: never; trace: TraceStep[] }
+
+/** One rule's arm in `GET /api/orgs/:org/routing/arms`, its events summed over the time range. */
+export interface RoutingArm {
+  ruleId: string
+  arm: 'canary' | 'control'
+  requests: number
+  errors: number
+  avgLatencyMs: number
+  /** null when no event of the arm has output tokens */
+  avgOutputTokens: number | null
+  costUsd: number
+  costPerRequestUsd: number
+  baselineCostUsd: number
 }
 
 /** The JSON answer of an admin API route, typed by which answer it is. */

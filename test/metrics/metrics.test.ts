@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { chatJson, FakeUpstream, openaiChatStream, sse } from '../helpers/fake-upstream'
+import { errorOf } from '../helpers/json'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
 import { parseExposition, select, total, type Exposition } from './_prom'
 
@@ -160,7 +161,7 @@ describe('GET /metrics after known traffic', () => {
   test('a wrong or missing token is 401 in the OpenAI error shape; the admin token opens it', async () => {
     const none = await fetch(`${l.url}/metrics`)
     expect(none.status).toBe(401)
-    expect((await none.json()).error.code).toBe('lectr_unauthorized')
+    expect((await errorOf(none)).error.code).toBe('lectr_unauthorized')
     const wrong = await scrape(l, 'not-the-admin-token-at-all')
     expect(wrong.status).toBe(401)
     expect(await wrong.text()).not.toContain('lectr_requests_total')

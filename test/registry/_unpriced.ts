@@ -29,7 +29,7 @@ export function pastEvent(daysAgo: number, fields: Partial<LectrEvent> = {}): Le
   const now = Date.now()
   const noon = now - (now % DAY_MS) - daysAgo * DAY_MS + 12 * 3_600_000
   return {
-    id: Bun.randomUUIDv7(noon),
+    id: Bun.randomUUIDv7('hex', noon),
     time: new Date(noon).toISOString(), org: 'default', provider: 'groq', providerUnknown: false, detection: 'header',
     model: MODEL, responseModel: MODEL, endpoint: 'chat/completions', stream: false, status: 200, errorCode: null,
     inputTokens: 50_000, cachedInputTokens: 0, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: 10_000,

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { chatJson, FakeUpstream } from '../helpers/fake-upstream'
+import { answerOf, errorOf } from '../helpers/json'
 import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
 import { Client } from '../dashboard/_client'
 import { RegistryServer, registryDoc } from './registry-server'
@@ -28,7 +29,7 @@ afterAll(async () => {
 })
 
 const shownUrl = () => reg.url('/registry.json?token=***')
-const registry = async () => (await lectr.api('registry')).json() as Promise<any>
+const registry = async () => answerOf(await lectr.api('registry'), 'registry')
 const reload = () => lectr.api('registry/reload', { method: 'POST' })
 
 /** One proxied request for `acme-large`; its event's cost and registry version. */
@@ -87,7 +88,7 @@ describe('a registry at a URL, served over loopback', () => {
     reg.publish(registryDoc('remote-2', 3))
     const res = await reload()
     expect(res.status).toBe(200)
-    expect((await res.json()).status).toMatchObject({ version: 'remote-2', lastError: null })
+    expect((await answerOf(res, 'registryReload')).status).toMatchObject({ version: 'remote-2', lastError: null })
     expect(await priced()).toEqual({ status: 200, cost: 3, version: 'remote-2' })
   })
 
@@ -103,14 +104,14 @@ describe('a registry at a URL, served over loopback', () => {
       breakIt(reg)
       const res = await reload()
       expect(res.status).toBe(422)
-      const answer = await res.json()
+      const answer = await errorOf(res)
       expect(answer.error.code).toBe('lectr_registry_invalid')
-      expect(answer.error.problems.join('\n')).toContain(reason)
+      expect(answer.error.problems?.join('\n')).toContain(reason)
       const body = await registry()
       expect(body.version).toBe('remote-2')
       expect(body.status.source).toBe(shownUrl())
-      expect(body.status.lastError.join('\n')).toContain(reason)
-      expect(body.status.lastError[0]).toStartWith(`${shownUrl()}: `)
+      expect(body.status.lastError?.join('\n')).toContain(reason)
+      expect(body.status.lastError?.[0]).toStartWith(`${shownUrl()}: `)
       expect(JSON.stringify(body)).not.toContain(TOKEN)
       await eventually(() => flow.statuses.length >= 3)
       const statuses = await flow.stop()
@@ -158,7 +159,7 @@ describe('a registry URL checked on a timer', () => {
     try {
       const flow = traffic(timed)
       server.publish(registryDoc('timed-2', 1))
-      await eventually(async () => (await (await timed.api('registry')).json()).version === 'timed-2', 10_000)
+      await eventually(async () => (await answerOf(await timed.api('registry'), 'registry')).version === 'timed-2', 10_000)
       const statuses = await flow.stop()
       expect(statuses.length).toBeGreaterThan(0)
       expect(statuses.every((s) => s === 200)).toBe(true)
@@ -183,9 +184,9 @@ describe('a registry URL that cannot be fetched at start', () => {
     const upstream = new FakeUpstream()
     const down = await startLectr(upstream, {}, { LECTR_REGISTRY_URL: url })
     try {
-      const body = await (await down.api('registry')).json()
+      const body = await answerOf(await down.api('registry'), 'registry')
       expect(body.status).toMatchObject({ source: 'builtin', url })
-      expect(body.status.lastError[0]).toStartWith(`${url}: cannot fetch`)
+      expect(body.status.lastError?.[0]).toStartWith(`${url}: cannot fetch`)
       const res = await down.post('chat/completions', { model: 'gpt-4o-mini', messages: [] })
       expect(res.status).toBe(200)
       await res.text()

@@ -1,11 +1,13 @@
 /** The routing admin API (SPEC section 9): validation listing every problem, versions, restore, explain. */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream } from '../helpers/fake-upstream'
+import { answerOf, errorOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 import { putRules } from './_setup'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { validateRegistry } from '../../src/registry/load'
+import type { RegistryFile } from '../../src/registry/schema'
 import { validateRuleSet } from '../../src/routing/validate'
 
 let upstream: FakeUpstream
@@ -20,19 +22,19 @@ afterAll(async () => {
 })
 
 const mini = { id: 'to-mini', enabled: true, match: { model: ['gpt-4o'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
-const get = async (path: string) => (await lectr.api(path)).json()
+const routing = async () => answerOf(await lectr.api('orgs/default/routing'), 'routing')
 
 describe('validation', () => {
   test('a bad rule set is refused with every problem listed, and changes nothing', async () => {
     expect((await putRules(lectr, [mini])).status).toBe(200)
-    const before = await get('orgs/default/routing')
+    const before = await routing()
     const res = await putRules(lectr, [
       { id: 'a', enabled: true, match: {}, target: { provider: 'openai', model: 'gpt-nope' } },
       { id: 'a', enabled: true, match: {}, target: { provider: 'groq', model: 'gpt-4o' }, percent: 0 },
       { id: 'b', enabled: true, match: {}, target: { provider: 'openai', model: 'gpt-4o-mini' }, percent: 101, fallbacks: [{ provider: 'openai', model: 'gpt-4o-mini' }] },
     ])
     expect(res.status).toBe(400)
-    const err = (await res.json()).error
+    const err = (await errorOf(res)).error
     expect(err.code).toBe('lectr_invalid_rules')
     expect(err.problems).toEqual([
       'rules[0] (a): target openai/gpt-nope is not a model in the registry',
@@ -42,13 +44,13 @@ describe('validation', () => {
       'rules[2] (b): percent 101 is out of range (1 to 100)',
       'rules[2] (b): fallbacks[0] openai/gpt-4o-mini is the rule\'s own target',
     ])
-    expect(await get('orgs/default/routing')).toEqual(before)
+    expect(await routing()).toEqual(before)
   })
 
   test('structure problems (bad id, unknown field, bad provider) are listed too', async () => {
     const res = await putRules(lectr, [{ id: 'Bad Id', enabled: 'yes', match: { colour: ['red'] }, target: { provider: 'nope', model: 'x' } }])
     expect(res.status).toBe(400)
-    const problems: string[] = (await res.json()).error.problems
+    const problems = (await errorOf(res)).error.problems ?? []
     expect(problems.some((p) => p.startsWith('/rules/0/id'))).toBe(true)
     expect(problems.some((p) => p.startsWith('/rules/0/enabled'))).toBe(true)
     expect(problems.some((p) => p.startsWith('/rules/0/match'))).toBe(true)
@@ -56,8 +58,8 @@ describe('validation', () => {
   })
 
   test('a target that is not a routing target is refused; an Azure deployment is never looked up', () => {
-    const file = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
-    file.models.find((m: any) => m.id === 'gpt-4').routingTarget = false
+    const file: RegistryFile = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
+    file.models.find((m) => m.id === 'gpt-4')!.routingTarget = false
     const parsed = validateRegistry(file, 'test')
     if (!parsed.ok) throw new Error('registry')
     const r = validateRuleSet({ rules: [{ ...mini, target: { provider: 'openai', model: 'gpt-4' }, fallbacks: [{ provider: 'azure', model: 'any-deployment' }] }] }, parsed.registry)
@@ -72,20 +74,20 @@ describe('validation', () => {
 })
 
 test('versions: every save is a new number, all listed; restore makes an old one the newest', async () => {
-  const start = (await get('orgs/default/routing')).version
-  const v1 = (await (await putRules(lectr, [mini])).json()).version
-  const v2 = (await (await putRules(lectr, [{ ...mini, percent: 10 }])).json()).version
+  const start = (await routing()).version
+  const v1 = (await answerOf(await putRules(lectr, [mini]), 'savedRouting')).version
+  const v2 = (await answerOf(await putRules(lectr, [{ ...mini, percent: 10 }]), 'savedRouting')).version
   expect([v1, v2]).toEqual([start + 1, start + 2])
-  const inForce = await get('orgs/default/routing')
+  const inForce = await routing()
   expect(inForce.version).toBe(v2)
   expect(inForce.rules[0].percent).toBe(10)
   expect(typeof inForce.updatedAt).toBe('string')
-  const listed = (await get('orgs/default/routing/versions')).versions
-  expect(listed.map((v: any) => v.version)).toEqual(Array.from({ length: v2 }, (_, i) => v2 - i))
+  const listed = (await answerOf(await lectr.api('orgs/default/routing/versions'), 'routingVersions')).versions
+  expect(listed.map((v) => v.version)).toEqual(Array.from({ length: v2 }, (_, i) => v2 - i))
   expect(listed[0].inForce).toBe(true)
   const restored = await lectr.api('orgs/default/routing/restore', { method: 'POST', body: JSON.stringify({ version: v1 }) })
-  expect(await restored.json()).toEqual({ version: v2 + 1, restoredFrom: v1 })
-  const now = await get('orgs/default/routing')
+  expect(await answerOf(restored, 'restoredRouting')).toEqual({ version: v2 + 1, restoredFrom: v1 })
+  const now = await routing()
   expect([now.version, now.rules[0].percent]).toEqual([v2 + 1, 100])
   expect((await lectr.api('orgs/default/routing/restore', { method: 'POST', body: JSON.stringify({ version: 999 }) })).status).toBe(404)
   expect((await lectr.api('orgs/default/routing/restore', { method: 'POST', body: JSON.stringify({ version: 'x' }) })).status).toBe(400)
@@ -114,7 +116,7 @@ test('explain: which rule applies and why each earlier one did not', async () =>
     { id: 'streams', enabled: true, match: { stream: true }, target: { provider: 'openai', model: 'gpt-4o-mini' } },
     { id: 'claude', enabled: true, match: { provider: ['anthropic'] }, target: { provider: 'anthropic', model: 'claude-haiku-4-5' }, percent: 10 },
   ])
-  const explain = async (body: unknown) => (await lectr.api('orgs/default/routing/explain', { method: 'POST', body: JSON.stringify(body) })).json()
+  const explain = async (body: unknown) => answerOf(await lectr.api('orgs/default/routing/explain', { method: 'POST', body: JSON.stringify(body) }), 'routingExplain')
   const r = await explain({ model: 'claude-sonnet-4-5', feature: 'chat' })
   expect(r.ruleId).toBe('claude')
   expect(r.arm).toBeUndefined()
@@ -129,8 +131,8 @@ test('explain: which rule applies and why each earlier one did not', async () =>
   expect([d.ruleId, d.arm, d.trace.length]).toEqual(['digest', 'canary', 2])
   const none = await explain({ model: 'gpt-4o' })
   expect(none.ruleId).toBeNull()
-  expect(none.trace.map((t: any) => t.matched)).toEqual([false, false, false, false])
+  expect(none.trace.map((t) => t.matched)).toEqual([false, false, false, false])
   const bad = await lectr.api('orgs/default/routing/explain', { method: 'POST', body: JSON.stringify({ provider: 'nope' }) })
   expect(bad.status).toBe(400)
-  expect((await bad.json()).error.problems.length).toBeGreaterThanOrEqual(2)
+  expect((await errorOf(bad)).error.problems?.length).toBeGreaterThanOrEqual(2)
 })

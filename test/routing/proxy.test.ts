@@ -4,7 +4,9 @@
  * routing field of the event, costs checked against the registry file's prices.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { FakeUpstream, openaiChatStream, sse } from '../helpers/fake-upstream'
+import { answerOf, openaiAnswerOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 import { inCanary } from '../../src/routing/canary'
 import { costAt, echoModel, eventOf, putRules, sdk, USAGE } from './_setup'
@@ -51,7 +53,7 @@ describe('canary to a model of the same provider', () => {
     const body = '{ "messages" : [{"role":"user","content":"héllo \\u00e9"}],\n "model":"gpt-4o", "seed": 12345678901234567890 }'
     const res = await raw(body, { 'x-lectr-feature': 'email-digest' })
     expect(res.status).toBe(200)
-    expect((await res.json()).model).toBe('gpt-4o-mini')
+    expect((await openaiAnswerOf(res, 'chat')).model).toBe('gpt-4o-mini')
     expect(res.headers.get('x-lectr-route')).toBe('digest-to-mini; arm=canary')
     expect(openai.received).toHaveLength(1)
     expect(openai.last.body).toBe(body.replace('"model":"gpt-4o"', '"model":"gpt-4o-mini"'))
@@ -65,17 +67,17 @@ describe('canary to a model of the same provider', () => {
       route_skipped: null, attempts: 1, cost_usd: costAt('gpt-4o-mini'), baseline_cost_usd: costAt('gpt-4o'),
     })
     // The events API carries the fields, and the model distribution counts the request under the model that served it.
-    const listed = (await (await lectr.api('orgs/default/events?limit=1')).json()).events[0]
+    const listed = (await answerOf(await lectr.api('orgs/default/events?limit=1'), 'events')).events[0]
     expect(listed).toMatchObject({ id: e.id, routedProvider: 'openai', routedModel: 'gpt-4o-mini', ruleId: 'digest-to-mini', arm: 'canary', routeSkipped: null, attempts: 1, baselineCostUsd: costAt('gpt-4o') })
-    const rows = (await (await lectr.api('orgs/default/models')).json()).rows
-    expect(rows.find((r: any) => r.model === 'gpt-4o-mini')?.requests).toBeGreaterThanOrEqual(1)
+    const rows = (await answerOf(await lectr.api('orgs/default/models'), 'models')).rows
+    expect(rows.find((r) => r.model === 'gpt-4o-mini')?.requests).toBeGreaterThanOrEqual(1)
   })
 
   test('through the SDK, streaming: model rewritten, usage still asked for and hidden, X-Lectr-Route on the answer', async () => {
     await putRules(lectr, [{ id: 'all-mini', enabled: true, match: { stream: true }, target: { provider: 'openai', model: 'gpt-4o-mini' } }])
     openai.script = () => sse(openaiChatStream(2, USAGE, 'gpt-4o-mini'))
     const { data, response } = await sdk(lectr).chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse()
-    const chunks: any[] = []
+    const chunks: ChatCompletionChunk[] = []
     for await (const c of data) chunks.push(c)
     expect(chunks.some((c) => c.usage)).toBe(false)
     expect(response.headers.get('x-lectr-route')).toBe('all-mini; arm=canary')
@@ -185,8 +187,8 @@ test('a 50% canary: both arms, about half each, decided by the event id; control
   // the control arm's bodies are the client's own bytes
   expect(openai.received.filter((r) => JSON.parse(r.body).model === 'gpt-4o').every((r) => r.body === body)).toBe(true)
   // The arms comparison API.
-  const arms = (await (await lectr.api('orgs/default/routing/arms')).json()).arms.filter((a: any) => a.ruleId === 'half')
-  expect(arms.map((a: any) => [a.arm, a.requests])).toEqual([['canary', seen.canary], ['control', seen.control]])
+  const arms = (await answerOf(await lectr.api('orgs/default/routing/arms'), 'routingArms')).arms.filter((a) => a.ruleId === 'half')
+  expect(arms.map((a) => [a.arm, a.requests])).toEqual([['canary', seen.canary], ['control', seen.control]])
   expect(arms[0].costPerRequestUsd).toBe(costAt('gpt-4o-mini'))
 })
 
@@ -204,7 +206,7 @@ describe('fallbacks before the first byte', () => {
       anthropic.script = echoModel(status)
       const res = await raw(JSON.stringify({ model: 'gpt-4o', messages: [] }), keys)
       expect(res.status).toBe(200)
-      expect((await res.json()).model).toBe('llama-3.1-8b-instant')
+      expect((await openaiAnswerOf(res, 'chat')).model).toBe('llama-3.1-8b-instant')
       expect(groq.last.headers.get('authorization')).toBe('Bearer gsk_groq_routing_key_0123456789')
       expect(openai.received).toHaveLength(0)
       const e = eventOf(lectr, res)
@@ -228,7 +230,7 @@ describe('fallbacks before the first byte', () => {
     await putRules(lectr, [rule])
     anthropic.script = echoModel(500)
     const res = await raw(JSON.stringify({ model: 'gpt-4o', messages: [] }), { 'x-lectr-feature': 'fb', 'x-lectr-provider-key-anthropic': ANT_KEY })
-    expect((await res.json()).model).toBe('gpt-4.1-mini')
+    expect((await openaiAnswerOf(res, 'chat')).model).toBe('gpt-4.1-mini')
     expect(groq.received).toHaveLength(0)
     expect(openai.last.headers.get('authorization')).toBe('Bearer sk-client-openai-key-000')
     expect(eventOf(lectr, res).attempts).toBe(2)
@@ -238,7 +240,7 @@ describe('fallbacks before the first byte', () => {
     await putRules(lectr, [{ id: 'unreachable', enabled: true, match: {}, target: { provider: 'gemini', model: 'gemini-2.0-flash' }, fallbacks: [{ provider: 'openai', model: 'gpt-4o-mini' }] }])
     const res = await raw(JSON.stringify({ model: 'gpt-4o', messages: [] }), { 'x-lectr-provider-key-gemini': 'AIza-gemini-routing-key' })
     expect(res.status).toBe(200)
-    expect((await res.json()).model).toBe('gpt-4o-mini')
+    expect((await openaiAnswerOf(res, 'chat')).model).toBe('gpt-4o-mini')
     const e = eventOf(lectr, res)
     expect([e.attempts, e.routed_provider, e.routed_model]).toEqual([2, 'openai', 'gpt-4o-mini'])
   })
