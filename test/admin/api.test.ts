@@ -100,7 +100,7 @@ describe('registry', () => {
     const body = await answerOf(await lectr.api('registry'), 'registry')
     expect(body.version).toBeString()
     expect(body.models.length).toBeGreaterThan(20)
-    expect(body.providers.length).toBe(5)
+    expect(body.providers?.length).toBe(5)
     expect(body.status).toMatchObject({ source: 'builtin', lastError: null })
     expect(body.status.loadedAt).toBeString()
   })

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeUpstream, chatJson } from '../helpers/fake-upstream'
+import { answerOf, errorOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 
 /**
@@ -41,7 +42,7 @@ async function send(model: string): Promise<Response> {
 
 describe('a registry file without a "providers" key', () => {
   test('is in force, without errors', async () => {
-    const body = await (await lectr.api('registry')).json()
+    const body = await answerOf(await lectr.api('registry'), 'registry')
     expect(body.status).toMatchObject({ source: file, version: 'bare-1', lastError: null })
     expect(body.providers).toBeUndefined()
   })
@@ -80,7 +81,7 @@ describe('a registry file without a "providers" key', () => {
     writeFileSync(file, JSON.stringify({ version: 'bare-3', providers: [{ id: 'mistral', baseUrl: 'https://api.mistral.ai/v1' }], models: [] }))
     const refused = await lectr.api('registry/reload', { method: 'POST' })
     expect(refused.status).toBe(422)
-    expect((await refused.json()).error.problems).toEqual([`${file}: /providers/0/id: Expected one of "openai", "anthropic", "groq", "gemini", "azure"`])
-    expect((await (await lectr.api('registry')).json()).version).toBe('bare-2')
+    expect((await errorOf(refused)).error.problems).toEqual([`${file}: /providers/0/id: Expected one of "openai", "anthropic", "groq", "gemini", "azure"`])
+    expect((await answerOf(await lectr.api('registry'), 'registry')).version).toBe('bare-2')
   })
 })

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'bun:test'
 import { recommend } from '../../src/recommend/engine'
+import { PROVIDER_LIST } from '../../src/providers'
 import { builtinRegistry, validateRegistry } from '../../src/registry/load'
 import { catalogueProvider } from '../../src/registry/lookup'
+import { resolveProviders } from '../../src/registry/resolve-providers'
 import type { Recommendation, UsageGroup } from '../../src/recommend/types'
 import {
   TASKS,
@@ -82,7 +84,7 @@ function toRegistry(file: RegistryFile): Registry {
     longPromptTokens: file.settings?.longPromptTokens ?? 4000,
     minRequests: file.settings?.minRequests ?? 20,
     models: new Map(file.models.map((m) => [m.id, m])),
-    providers: new Map(file.providers.map((p) => [p.id, p])),
+    providers: new Map(resolveProviders(PROVIDER_LIST, file.providers).map((p) => [p.id, p])),
     prefixes: [],
   }
 }
