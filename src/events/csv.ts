@@ -1,11 +1,11 @@
 import type { LectrEvent } from './types'
+import { EVENT_FIELD_COLUMNS } from './columns'
 
-/** The event's JSON field names, in the order the events API writes them: the CSV header and column order. */
-export const EVENT_FIELDS = [
-  'id', 'time', 'org', 'provider', 'providerUnknown', 'detection', 'model', 'responseModel', 'endpoint', 'stream', 'status',
-  'errorCode', 'inputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens',
-  'costUsd', 'latencyMs', 'ttfbMs', 'feature', 'task', 'usageEstimated', 'registryVersion',
-] as const satisfies readonly (keyof LectrEvent)[]
+/**
+ * The event's JSON field names, in the order the events API writes them (that of the table of event columns):
+ * the CSV header and column order.
+ */
+export const EVENT_FIELDS: readonly (keyof LectrEvent)[] = EVENT_FIELD_COLUMNS.map((c) => c.field)
 
 /** A spreadsheet runs a cell that starts with one of these as a formula (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/
@@ -24,5 +24,5 @@ export function csvCell(value: string | number | boolean | null): string {
 export const CSV_HEADER = `${EVENT_FIELDS.join(',')}\r\n`
 
 export function csvLine(e: LectrEvent): string {
-  return `${EVENT_FIELDS.map((f) => csvCell(e[f])).join(',')}\r\n`
+  return `${EVENT_FIELDS.map((f) => csvCell(e[f] ?? null)).join(',')}\r\n`
 }
