@@ -1,17 +1,11 @@
 import type { LectrEvent } from './types'
+import { EVENT_FIELD_COLUMNS } from './columns'
 
-/** The event's JSON field names, in the order the events API writes them: the CSV header and column order. */
-export const EVENT_FIELDS = [
-  'id', 'time', 'org', 'provider', 'providerUnknown', 'detection', 'model', 'responseModel', 'endpoint', 'stream', 'status',
-  'errorCode', 'inputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens', 'reasoningTokens',
-  'costUsd', 'latencyMs', 'ttfbMs', 'feature', 'task', 'usageEstimated', 'registryVersion',
-  'routedProvider', 'routedModel', 'ruleId', 'arm', 'routeSkipped', 'attempts', 'baselineCostUsd',
-] as const satisfies readonly (keyof LectrEvent)[]
-
-// Every field of the event, none twice: a field added to LectrEvent and not here fails to compile.
-type Missing = Exclude<keyof LectrEvent, (typeof EVENT_FIELDS)[number]>
-const everyField: [Missing] extends [never] ? true : { missing: Missing } = true
-void everyField
+/**
+ * The event's JSON field names, in the order the events API writes them (that of the table of event columns):
+ * the CSV header and column order.
+ */
+export const EVENT_FIELDS: readonly (keyof LectrEvent)[] = EVENT_FIELD_COLUMNS.map((c) => c.field)
 
 /** A spreadsheet runs a cell that starts with one of these as a formula (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import type { UsageGroup } from '../recommend/types'
 import type { LectrEvent } from './types'
 import { shownColumn, shownString } from '../limits'
+import { EVENT_COLUMNS, toEvent, type EventRow } from './columns'
 
 const HOUR_MS = 3_600_000
 
@@ -18,40 +19,7 @@ export interface EventFilter {
   until: number | null
 }
 
-export interface EventRow {
-  id: string; time: number; org_id: string; provider: string; provider_unknown: number; detection: string
-  model: string | null; response_model: string | null; endpoint: string; stream: number; status: number
-  error_code: string | null; input_tokens: number | null; cached_input_tokens: number | null; output_tokens: number | null
-  reasoning_tokens: number | null; cost_usd: number | null; latency_ms: number; ttfb_ms: number | null
-  feature: string | null; task: string | null; usage_estimated: number; registry_version: string
-  cache_write_tokens: number | null; cache_write_1h_tokens: number | null
-  routed_provider: string | null; routed_model: string | null; rule_id: string | null; arm: string | null
-  route_skipped: string | null; attempts: number | null; baseline_cost_usd: number | null
-}
-
-/**
- * Every column of `events`, the client's and upstreams' strings read cut (`shownColumn`): a database written before
- * the length limits may hold a 20 MB model name, which must never be copied out whole to list or show events.
- */
-export const EVENT_COLUMNS = `id, time, org_id, provider, provider_unknown, detection, ${shownColumn('model')} AS model,
-  ${shownColumn('response_model')} AS response_model, endpoint, stream, status, ${shownColumn('error_code')} AS error_code,
-  input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, latency_ms, ttfb_ms,
-  ${shownColumn('feature')} AS feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens,
-  routed_provider, ${shownColumn('routed_model')} AS routed_model, rule_id, arm, route_skipped, attempts, baseline_cost_usd`
-
-export function toEvent(r: EventRow): LectrEvent {
-  return {
-    id: r.id, time: new Date(r.time).toISOString(), org: r.org_id, provider: r.provider as LectrEvent['provider'],
-    providerUnknown: r.provider_unknown === 1, detection: r.detection as LectrEvent['detection'], model: shownString(r.model),
-    responseModel: shownString(r.response_model), endpoint: r.endpoint as LectrEvent['endpoint'], stream: r.stream === 1, status: r.status,
-    errorCode: shownString(r.error_code), inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens,
-    cacheWriteTokens: r.cache_write_tokens, cacheWrite1hTokens: r.cache_write_1h_tokens, outputTokens: r.output_tokens,
-    reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd, latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, feature: shownString(r.feature),
-    task: r.task as LectrEvent['task'], usageEstimated: r.usage_estimated === 1, registryVersion: r.registry_version,
-    routedProvider: r.routed_provider as LectrEvent['provider'] | null, routedModel: shownString(r.routed_model), ruleId: r.rule_id,
-    arm: r.arm as LectrEvent['arm'], routeSkipped: r.route_skipped, attempts: r.attempts, baselineCostUsd: r.baseline_cost_usd,
-  }
-}
+export { EVENT_COLUMNS, toEvent, type EventRow } from './columns'
 
 /** Events newest first (ids are UUIDv7, so id order is time order), one page at a time. */
 export function listEvents(db: Database, org: string, f: EventFilter): { events: LectrEvent[]; next: string | null } {

@@ -1,5 +1,6 @@
-import type { Database, Statement } from 'bun:sqlite'
+import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
 import type { LectrEvent } from './types'
+import { EVENT_INSERT, eventValues } from './columns'
 import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'
 import { SpillFile } from './spill'
@@ -147,14 +148,7 @@ export class EventWriter {
       this.log(`lectr: replaying ${this.spill.unread} events from ${this.spill.path}, left by an earlier run`)
       this.schedule(0)
     }
-    this.insertEvent = db.prepare(
-      `INSERT INTO events (id, time, org_id, provider, provider_unknown, detection, model, response_model, endpoint,
-        stream, status, error_code, input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd,
-        latency_ms, ttfb_ms, feature, task, usage_estimated, registry_version, cache_write_tokens, cache_write_1h_tokens,
-        routed_provider, routed_model, rule_id, arm, route_skipped, attempts, baseline_cost_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, id) DO NOTHING`,
-    )
+    this.insertEvent = db.prepare(`${EVENT_INSERT} ON CONFLICT (org_id, id) DO NOTHING`)
     this.upsertRollup = db.prepare(
       `INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens,
         cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum,
@@ -436,6 +430,8 @@ export class EventWriter {
       let roll: RollupDelta | null = null
       let counts: number[] = []
       let inserted = 0
+      // One array for every event's values: SQLite copies them when they are bound.
+      const values: SQLQueryBindings[] = []
       // Events recorded in the same millisecond share one time string (see isoNow): parse each only once.
       let timeText = ''
       let time = 0
@@ -444,13 +440,7 @@ export class EventWriter {
           timeText = e.time
           time = Date.parse(timeText)
         }
-        const r = this.insertEvent.run(
-          e.id, time, e.org, e.provider, e.providerUnknown ? 1 : 0, e.detection, e.model, e.responseModel,
-          e.endpoint, e.stream ? 1 : 0, e.status, e.errorCode, e.inputTokens, e.cachedInputTokens, e.outputTokens,
-          e.reasoningTokens, e.costUsd, e.latencyMs, e.ttfbMs, e.feature, e.task, e.usageEstimated ? 1 : 0, e.registryVersion,
-          e.cacheWriteTokens ?? null, e.cacheWrite1hTokens ?? null, e.routedProvider ?? null, e.routedModel ?? null,
-          e.ruleId ?? null, e.arm ?? null, e.routeSkipped ?? null, e.attempts ?? null, e.baselineCostUsd ?? null,
-        )
+        const r = this.insertEvent.run(eventValues(e, values))
         // Already in the log (the same id): its roll-up was counted when it was inserted.
         if (r.changes === 0) continue
         inserted++
