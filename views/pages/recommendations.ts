@@ -37,6 +37,7 @@ function recommendationRow(r: RecommendationRow, csrf: string): SafeHtml {
   <td class="cell-primary" data-label="">
     <div class="swap"><code class="model">${shownString(r.model)}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
     <div class="reason">${r.reason}</div>
+    <div class="canary-action">${canaryForm(r, csrf)}</div>
   </td>
   <td class="nowrap" data-label="Provider">${providerLabel(r.provider)}</td>
   <td class="cell-tags" data-label="Task · feature">${group(r)}</td>
@@ -46,7 +47,6 @@ function recommendationRow(r: RecommendationRow, csrf: string): SafeHtml {
   <td class="num" data-label="Current">${formatUsd(r.currentCostUsd)}</td>
   <td class="num" data-label="Projected">${formatUsd(r.projectedCostUsd)}</td>
   <td class="num savings" data-label="Savings/mo">${formatUsd(r.monthlySavingsUsd)}</td>
-  <td class="actions">${canaryForm(r, csrf)}</td>
 </tr>`
 }
 
@@ -70,7 +70,6 @@ function table(rows: RecommendationRow[], csrf: string): SafeHtml {
     <th scope="col" class="num">Current</th>
     <th scope="col" class="num">Projected</th>
     <th scope="col" class="num">Savings/mo</th>
-    <th scope="col" class="actions"><span class="visually-hidden">Actions</span></th>
   </tr></thead>
   <tbody>${rows.map((r) => recommendationRow(r, csrf))}</tbody>
 </table></div>`
