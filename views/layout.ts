@@ -39,6 +39,7 @@ const MAIN_NAV: NavItem[] = [
 const SETTINGS_NAV: NavItem[] = [
   { key: 'azure', label: 'Azure', href: '/settings/azure' },
   { key: 'keys', label: 'Keys', href: '/settings/keys' },
+  { key: 'routing', label: 'Routing', href: '/settings/routing' },
 ]
 const REGISTRY_NAV: NavItem = { key: 'registry', label: 'Registry', href: '/registry' }
 

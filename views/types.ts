@@ -14,7 +14,7 @@ export type Range = '24h' | '7d' | '30d'
 export const RANGES: readonly Range[] = ['24h', '7d', '30d']
 
 /** Which nav entry is highlighted. */
-export type NavKey = 'overview' | 'models' | 'events' | 'recommendations' | 'azure' | 'keys' | 'registry'
+export type NavKey = 'overview' | 'models' | 'events' | 'recommendations' | 'azure' | 'keys' | 'routing' | 'registry'
 
 export interface OrgOption {
   id: string
@@ -152,6 +152,8 @@ export interface RecommendationsData {
   minRequests: number
   /** the window the groups were measured over, in days (30 by default) */
   windowDays: number
+  /** why "Try as a canary" created nothing */
+  error?: string | null
 }
 
 export interface AzureSettings {
@@ -241,4 +243,47 @@ export interface RegistryData {
 export interface NotFoundData {
   /** what was not found, e.g. "No event with id evt_123." */
   message?: string | null
+}
+
+/** Routing rules (SPEC section 9): their types as the routing code has them. */
+import type { Rule } from '../src/routing/schema'
+import type { ArmRow } from '../src/admin/routing'
+import type { DryRunRuleResult } from '../src/routing/dry-run'
+export type { Rule, ArmRow, DryRunRuleResult }
+
+export interface RoutingVersionRow {
+  version: number
+  /** ISO 8601 */
+  updatedAt: string
+  ruleCount: number
+  inForce: boolean
+}
+
+/** A dry run of the editor's text: its figures, and the marker the Save button sends back. */
+export interface RoutingDryRun {
+  results: DryRunRuleResult[]
+  /** the proposed rules, in order (results may leave a rule out) */
+  rules: Rule[]
+  windowDays: number
+  /** names the rule set that was dry-run; Save is refused for any other */
+  checked: string
+}
+
+export interface RoutingData {
+  /** 0 when the org has never saved rules */
+  version: number
+  /** ISO 8601; null when never saved */
+  updatedAt: string | null
+  rules: Rule[]
+  /** newest first */
+  versions: RoutingVersionRow[]
+  /** each rule's arms over its lifetime, by rule then arm */
+  arms: ArmRow[]
+  /** the editor's text: the rules in force, or what was submitted */
+  editor: string
+  /** what is wrong with the submitted text (nothing was saved) */
+  problems?: string[]
+  dryRun?: RoutingDryRun | null
+  notice?: string | null
+  error?: string | null
 }

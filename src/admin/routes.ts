@@ -20,6 +20,7 @@ import { overrideRoutes } from './overrides'
 import type { PriceOverrideStore } from '../registry/overrides'
 import type { RollupChanges } from '../events/rollup-changes'
 import { routingRoutes } from './routing'
+import { canaryRoutes } from './canary'
 import type { RoutingStore } from '../routing/store'
 
 export interface AdminDeps {
@@ -141,4 +142,5 @@ export function adminRoutes(deps: AdminDeps) {
     .use(recommendationRoutes(deps))
     .use(overrideRoutes(deps))
     .use(routingRoutes(deps))
+    .use(canaryRoutes(deps))
 }

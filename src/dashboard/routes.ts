@@ -10,6 +10,7 @@ import { orgRoutes } from './orgs'
 import { overviewRoutes } from './overview'
 import { recommendationRoutes } from './recommendations'
 import { registryRoutes } from './registry'
+import { routingRoutes } from './routing'
 import { signinRoutes } from './signin'
 
 export type { DashboardDeps } from './context'
@@ -32,6 +33,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     .use(recommendationRoutes(d))
     .use(azureRoutes(d))
     .use(keyRoutes(d))
+    .use(routingRoutes(d))
     .use(registryRoutes(d))
     .use(notFoundRoutes(d))
 }

@@ -142,10 +142,10 @@ test(
 
     // Every nav link leads to its page.
     const nav = await page.locator('nav.tabs a').evaluateAll((links) => links.map((a) => [a.textContent, a.getAttribute('href')]))
-    expect(nav.map(([, href]) => href)).toEqual(['/', '/models', '/events', '/recommendations', '/settings/azure', '/settings/keys', '/registry'])
+    expect(nav.map(([, href]) => href)).toEqual(['/', '/models', '/events', '/recommendations', '/settings/azure', '/settings/keys', '/settings/routing', '/registry'])
     const headings: Record<string, string> = {
       '/': 'Overview', '/models': 'Models', '/events': 'Events', '/recommendations': 'Recommendations',
-      '/settings/azure': 'Azure OpenAI', '/settings/keys': 'Org keys', '/registry': 'Registry',
+      '/settings/azure': 'Azure OpenAI', '/settings/keys': 'Org keys', '/settings/routing': 'Routing', '/registry': 'Registry',
     }
     for (const [label, href] of nav) {
       await Promise.all([page.waitForURL(`${lectr.url}${href}`, DCL), page.click(`nav.tabs a:has-text("${label}")`)])

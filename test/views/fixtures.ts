@@ -11,6 +11,8 @@ import type {
   RecommendationRow,
   RecommendationsData,
   RegistryData,
+  RoutingData,
+  Rule,
   UsageBucket,
 } from '../../views/types'
 
@@ -228,4 +230,69 @@ export function registry(overrides: Partial<RegistryData> = {}): RegistryData {
     now: NOW,
     ...overrides,
   }
+}
+
+export const ROUTING_RULES: Rule[] = [
+  { id: 'canary-gpt-4o-classification-ticket-triage', enabled: true, match: { provider: ['openai'], model: ['gpt-4o'], task: ['classification'], feature: ['ticket-triage'] }, target: { provider: 'openai', model: 'gpt-4o-mini' }, percent: 10 },
+  { id: 'digest-to-haiku', enabled: true, match: { feature: ['email-digest', 'weekly-report'], model: ['claude-3-5-sonnet-*'], stream: false }, target: { provider: 'anthropic', model: 'claude-3-5-haiku-20241022' }, percent: 50, fallbacks: [{ provider: 'anthropic', model: 'claude-3-5-sonnet-20241022' }, { provider: 'openai', model: 'gpt-4o-mini' }] },
+  { id: 'summaries-old', enabled: false, match: { task: ['summarisation'] }, target: { provider: 'groq', model: 'llama-3.1-8b-instant' }, percent: 100 },
+]
+
+export function routing(overrides: Partial<RoutingData> = {}): RoutingData {
+  const arm = (ruleId: string, which: 'canary' | 'control', requests: number, errors: number, avgLatencyMs: number, avgOutputTokens: number, costUsd: number) => ({
+    ruleId, arm: which, requests, errors, avgLatencyMs, avgOutputTokens, costUsd, costPerRequestUsd: costUsd / requests, baselineCostUsd: costUsd,
+  })
+  return {
+    version: 4,
+    updatedAt: '2025-03-14T09:12:00Z',
+    rules: ROUTING_RULES,
+    versions: [
+      { version: 4, updatedAt: '2025-03-14T09:12:00Z', ruleCount: 3, inForce: true },
+      { version: 3, updatedAt: '2025-03-10T16:40:00Z', ruleCount: 2, inForce: false },
+      { version: 2, updatedAt: '2025-03-02T11:05:00Z', ruleCount: 2, inForce: false },
+      { version: 1, updatedAt: '2025-02-20T08:00:00Z', ruleCount: 1, inForce: false },
+    ],
+    arms: [
+      arm('canary-gpt-4o-classification-ticket-triage', 'canary', 121, 1, 412.5, 11.8, 0.0216),
+      arm('canary-gpt-4o-classification-ticket-triage', 'control', 1083, 9, 688.1, 12.2, 3.2491),
+      arm('digest-to-haiku', 'canary', 428, 6, 1840.2, 296.4, 1.2012),
+      arm('digest-to-haiku', 'control', 428, 3, 3122.9, 311.0, 4.5531),
+      arm('gpt4-to-mini-2024', 'canary', 64, 0, 301, 40.2, 0.0031),
+    ],
+    editor: JSON.stringify({ rules: ROUTING_RULES }, null, 2),
+    ...overrides,
+  }
+}
+
+/** The Routing page after a dry run of its own rules: the figures, and Save. */
+export function routingDryRun(): RoutingData {
+  const figures = (matched: number, costUsd: number, projectedCostUsd: number) => ({
+    matched, costUsd, projectedCostUsd, deltaUsd: projectedCostUsd - costUsd, monthlyDeltaUsd: projectedCostUsd - costUsd,
+  })
+  return routing({
+    dryRun: {
+      rules: ROUTING_RULES,
+      windowDays: 30,
+      checked: 'f'.repeat(64),
+      results: [
+        { ruleId: ROUTING_RULES[0]!.id, skipped: {}, ...figures(1204, 3.2707, 0.1962), atPercent: figures(120, 0.3271, 0.0196) },
+        { ruleId: ROUTING_RULES[1]!.id, skipped: { unsupported_endpoint: 12, no_key: 3 }, ...figures(856, 5.7543, 1.5344), atPercent: figures(428, 2.8771, 0.7672) },
+      ],
+    },
+  })
+}
+
+/** Every user-written string of the Routing page hostile: model names, features, skip reasons, problems, the editor. */
+export function routingHostile(): RoutingData {
+  const rule: Rule = { id: 'hostile', enabled: true, match: { model: [HOSTILE], feature: [HOSTILE] }, target: { provider: 'azure', model: HOSTILE }, fallbacks: [{ provider: 'azure', model: HOSTILE }] }
+  const fig = { matched: 1, costUsd: 1, projectedCostUsd: 1, deltaUsd: 0, monthlyDeltaUsd: 0 }
+  return routing({
+    rules: [rule],
+    arms: [{ ruleId: HOSTILE, arm: 'canary', requests: 1, errors: 0, avgLatencyMs: 1, avgOutputTokens: 1, costUsd: 0, costPerRequestUsd: 0, baselineCostUsd: 0 }],
+    editor: HOSTILE,
+    problems: [HOSTILE],
+    error: HOSTILE,
+    notice: HOSTILE,
+    dryRun: { rules: [rule], windowDays: 30, checked: HOSTILE, results: [{ ruleId: 'hostile', skipped: { [HOSTILE]: 2 }, ...fig, atPercent: fig }] },
+  })
 }

@@ -13,6 +13,7 @@ import { notFoundPage } from '../../views/pages/not-found'
 import { overviewPage } from '../../views/pages/overview'
 import { recommendationsPage } from '../../views/pages/recommendations'
 import { registryPage } from '../../views/pages/registry'
+import { routingPage } from '../../views/pages/routing'
 import { signinPage } from '../../views/pages/signin'
 
 /** A hostile string came through as text: escaped, never as markup, never breaking out of an attribute. */
@@ -94,6 +95,25 @@ describe('every string from a request is escaped', () => {
       task: HOSTILE as RecommendationRow['task'], provider: HOSTILE as RecommendationRow['provider'],
     })
     expectEscaped(recommendationsPage(fx.frame(), fx.recommendations({ rows: [row] })))
+  })
+
+  test('routing: rule ids, models, features, skip reasons, problems, the editor, notices', () => {
+    const page = routingPage(hostileFrame(), fx.routingHostile())
+    expectEscaped(page)
+    // The editor's text is the textarea's content, escaped, so it cannot close the textarea either.
+    expect(page).not.toContain('</textarea><')
+    expect(page).toContain('<textarea id="routing-rules" name="rules" rows="18" spellcheck="false" autocomplete="off" aria-invalid="true" aria-describedby="routing-problems">&lt;script&gt;')
+    const closing = routingPage(fx.frame(), fx.routing({ editor: '</textarea><script>alert(1)</script>' }))
+    expect(closing).toContain('&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>')
+  })
+
+  test('recommendations: the canary button carries the group, escaped', () => {
+    const row = fx.recommendation({ model: HOSTILE, feature: HOSTILE })
+    const page = recommendationsPage(fx.frame(), fx.recommendations({ rows: [row], error: HOSTILE }))
+    expectEscaped(page)
+    expect(page).toContain('action="/recommendations/canary"')
+    expect(page).toContain(`name="model" value="${Bun.escapeHTML(HOSTILE)}"`)
+    expect(page).toContain(`name="feature" value="${Bun.escapeHTML(HOSTILE)}"`)
   })
 
   test('azure: saved settings, submitted values, errors, notice', () => {

@@ -18,6 +18,7 @@ import { notFoundPage } from '../../views/pages/not-found'
 import { overviewPage } from '../../views/pages/overview'
 import { recommendationsPage } from '../../views/pages/recommendations'
 import { registryPage } from '../../views/pages/registry'
+import { routingPage } from '../../views/pages/routing'
 import { signinPage } from '../../views/pages/signin'
 import { MODEL_SORTS, RANGES, type EventsData, type ModelSort, type ModelsData, type Range } from '../../views/types'
 
@@ -107,6 +108,14 @@ const PAGES: Record<string, (q: URLSearchParams, htmx: boolean) => string> = {
         status: { ...fx.registry().status, source: '/etc/lectr/registry.json', lastError: ['models[3].price.output: Expected number', 'models[7].provider: Expected one of openai, anthropic, groq, gemini, azure'] },
       }),
     ),
+  '/settings/routing': () => routingPage(frame({ title: 'Routing', active: 'routing' }), fx.routing({ notice: 'Canary rule canary-gpt-4o-classification-ticket-triage created at 10% as version 4: it is in force now.' })),
+  '/routing-dry-run': () => routingPage(frame({ title: 'Routing', active: 'routing' }), fx.routingDryRun()),
+  '/routing-problems': () =>
+    routingPage(
+      frame({ title: 'Routing', active: 'routing' }),
+      fx.routing({ problems: ['rules[0] (a): target openai/gpt-nope is not a model in the registry', 'rules[1] (a): duplicate id "a"', 'rules[1] (a): percent 0 is out of range (1 to 100)'] }),
+    ),
+  '/routing-empty': () => routingPage(frame({ title: 'Routing', active: 'routing' }), fx.routing({ version: 0, updatedAt: null, rules: [], versions: [], arms: [], editor: '{\n  "rules": []\n}' })),
   '/nope': () => notFoundPage(frame({ title: 'Not found', active: null })),
 }
 
@@ -117,6 +126,7 @@ const HOSTILE_PAGES: Record<string, () => string> = {
       frame({ title: fx.HOSTILE, orgs: [{ id: fx.HOSTILE, name: fx.HOSTILE }], registryError: [fx.HOSTILE] }),
       fx.events({ rows: [fx.event(0, { model: fx.HOSTILE, feature: fx.HOSTILE })], filters: { provider: null, model: fx.HOSTILE, feature: fx.HOSTILE, task: null, status: null } }),
     ),
+  '/hostile/routing': () => routingPage(frame(), fx.routingHostile()),
   '/hostile/models': () => modelsPage(frame(), fx.models({ rows: [{ ...fx.models().rows[0]!, model: fx.HOSTILE }] })),
 }
 

@@ -1,6 +1,7 @@
 import { formatCount, formatUsd, providerLabel } from '../format'
 import { html, type SafeHtml } from '../html'
-import { layout } from '../layout'
+import { csrfField, layout } from '../layout'
+import { notice } from '../partials/notice'
 import { emptyState } from '../partials/empty-state'
 import { pageHeader } from '../partials/page-header'
 import type { LayoutData, RecommendationRow, RecommendationsData } from '../types'
@@ -17,11 +18,26 @@ function group(r: RecommendationRow): SafeHtml {
   return html`<div>${task}</div><div>${feature}</div>`
 }
 
-function recommendationRow(r: RecommendationRow): SafeHtml {
+/** One click from a recommendation to a 10% canary rule for its group (SPEC section 9). */
+function canaryForm(r: RecommendationRow, csrf: string): SafeHtml {
+  // An Azure target names a deployment the registry cannot know: such rules are written in the editor.
+  if (r.provider === 'azure') return html`<a class="btn btn-small btn-quiet" href="/settings/routing">Route in the editor</a>`
+  return html`<form class="canary-form" method="post" action="/recommendations/canary">
+    ${csrfField(csrf)}
+    <input type="hidden" name="provider" value="${r.provider}">
+    <input type="hidden" name="model" value="${r.model}">
+    <input type="hidden" name="task" value="${r.task ?? ''}">
+    <input type="hidden" name="feature" value="${r.feature ?? ''}">
+    <button type="submit" class="btn btn-small" title="Send 10% of this group's requests to ${r.suggestedModel}, the rest as sent, and compare">Try as a canary</button>
+  </form>`
+}
+
+function recommendationRow(r: RecommendationRow, csrf: string): SafeHtml {
   return html`<tr>
   <td class="cell-primary" data-label="">
     <div class="swap"><code class="model">${shownString(r.model)}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
     <div class="reason">${r.reason}</div>
+    <div class="canary-action">${canaryForm(r, csrf)}</div>
   </td>
   <td class="nowrap" data-label="Provider">${providerLabel(r.provider)}</td>
   <td class="cell-tags" data-label="Task · feature">${group(r)}</td>
@@ -42,7 +58,7 @@ function howItWorks(data: RecommendationsData): SafeHtml {
   Reasoning tasks are never downgraded.`
 }
 
-function table(rows: RecommendationRow[]): SafeHtml {
+function table(rows: RecommendationRow[], csrf: string): SafeHtml {
   return html`<div class="table-wrap"><table class="table table-compact table-recommendations table-stack">
   <thead><tr>
     <th scope="col">Model → suggested</th>
@@ -55,7 +71,7 @@ function table(rows: RecommendationRow[]): SafeHtml {
     <th scope="col" class="num">Projected</th>
     <th scope="col" class="num">Savings/mo</th>
   </tr></thead>
-  <tbody>${rows.map(recommendationRow)}</tbody>
+  <tbody>${rows.map((r) => recommendationRow(r, csrf))}</tbody>
 </table></div>`
 }
 
@@ -69,10 +85,11 @@ export function recommendationsPage(frame: LayoutData, data: RecommendationsData
   return layout(
     frame,
     html`${pageHeader('Recommendations', summary)}
+${notice(data.error, 'error')}
 ${
   rows.length === 0
     ? html`<section class="card">${emptyState('No recommendations yet', howItWorks(data))}</section>`
-    : html`<section class="card card-flush">${table(rows)}</section>
+    : html`<section class="card card-flush">${table(rows, frame.csrf)}</section>
 <p class="help">${howItWorks(data)}</p>`
 }`,
   )
