@@ -103,7 +103,7 @@ const schemaByName = new Map(schema.map((c) => [c.name, c]))
 const DECLARED = { text: 'TEXT', int: 'INTEGER', real: 'REAL', bool: 'INTEGER', time: 'INTEGER' } as const
 
 function roundTrip(db: Database, e: LectrEvent): LectrEvent {
-  db.query(EVENT_INSERT).run(eventValues(e))
+  db.query(EVENT_INSERT).run(...eventValues(e))
   return toEvent(db.query(`SELECT ${EVENT_COLUMNS} FROM events WHERE org_id = ? AND id = ?`).get(e.org, e.id) as EventRow)
 }
 
