@@ -7,9 +7,14 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { FakeUpstream } from '../helpers/fake-upstream'
+import { answerOf } from '../helpers/json'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
 import { launchBrowser, type TestBrowser } from '../helpers/browser'
+import type { PageDocument } from '../helpers/page-dom'
 import { echoModel } from '../routing/_setup'
+
+// the page's global, for the function page.evaluate runs in Chromium
+declare const document: PageDocument
 
 const OUT = join(import.meta.dir, '../../test-results/dashboard')
 const DCL = { waitUntil: 'domcontentloaded' } as const
@@ -56,8 +61,8 @@ test(
     await expect(page.locator('.notice-success').textContent()).resolves.toContain('Canary rule canary-gpt-4o-classification-ticket-triage created at 10%')
     await expect(page.locator('.table-routing tbody tr').count()).resolves.toBe(1)
     await expect(page.locator('.table-routing tbody').textContent()).resolves.toContain('gpt-4o-mini')
-    const rules = (await (await lectr.api('orgs/default/routing')).json()).rules
-    expect(rules.map((r: any) => [r.id, r.percent])).toEqual([['canary-gpt-4o-classification-ticket-triage', 10]])
+    const rules = (await answerOf(await lectr.api('orgs/default/routing'), 'routing')).rules
+    expect(rules.map((r) => [r.id, r.percent])).toEqual([['canary-gpt-4o-classification-ticket-triage', 10]])
 
     // Some traffic for the arms, then both widths.
     for (let i = 0; i < 30; i++) {
@@ -82,7 +87,7 @@ test(
     await expect(page.locator('#dry-run').count()).resolves.toBe(1)
     await Promise.all([page.waitForURL(/done=saved/), page.click('button:has-text("Save as version 2")')])
     await expect(page.locator('.notice-success').textContent()).resolves.toContain('Saved as version 2.')
-    expect((await (await lectr.api('orgs/default/routing')).json()).rules[0].percent).toBe(20)
+    expect((await answerOf(await lectr.api('orgs/default/routing'), 'routing')).rules[0]!.percent).toBe(20)
 
     expect({ console: tab.consoleErrors, csp: tab.cspViolations, offOrigin: tab.offOrigin, dialogs }).toEqual({ console: [], csp: [], offOrigin: [], dialogs: [] })
     await tab.close()

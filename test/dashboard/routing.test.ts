@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { FakeUpstream } from '../helpers/fake-upstream'
+import { answerOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import type { Rule } from '../../src/routing/schema'
 import { echoModel, putRules } from '../routing/_setup'
 import { Client } from './_client'
 
@@ -33,7 +35,7 @@ afterAll(async () => {
   up.stop()
 })
 
-const routing = async () => (await lectr.api('orgs/default/routing')).json()
+const routing = async () => answerOf(await lectr.api('orgs/default/routing'), 'routing')
 
 describe('Try as a canary', () => {
   test('the Recommendations page offers it; clicking creates the rule and shows it on the Routing page', async () => {
@@ -80,8 +82,8 @@ describe('Try as a canary', () => {
 })
 
 describe('the Routing page', () => {
-  const a = { id: 'rule-a', enabled: true, match: { feature: ['alpha'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
-  const b = { id: 'rule-b', enabled: false, match: { model: ['gpt-4o-2024-*'] }, target: { provider: 'openai', model: 'gpt-4.1-nano' }, percent: 25, fallbacks: [{ provider: 'openai', model: 'gpt-4o-mini' }] }
+  const a: Rule = { id: 'rule-a', enabled: true, match: { feature: ['alpha'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
+  const b: Rule = { id: 'rule-b', enabled: false, match: { model: ['gpt-4o-2024-*'] }, target: { provider: 'openai', model: 'gpt-4.1-nano' }, percent: 25, fallbacks: [{ provider: 'openai', model: 'gpt-4o-mini' }] }
 
   test('lists the rules in force with the version, and every version with Restore on the old ones', async () => {
     await putRules(lectr, [a])
@@ -107,9 +109,9 @@ describe('the Routing page', () => {
     for (let i = 0; i < 20; i++) await (await lectr.post('chat/completions', { model: 'gpt-4o', messages: [] }, { 'x-lectr-feature': 'arms' })).text()
     const { html } = await client.page('/settings/routing')
     const card = /<section class="arm-card">\s*<h3 class="arm-title"><code class="rule-id">all-canary<\/code>[\s\S]*?<\/section>/.exec(html)![0]
-    const arms = (await (await lectr.api('orgs/default/routing/arms')).json()).arms.filter((r: any) => r.ruleId === 'all-canary')
+    const arms = (await answerOf(await lectr.api('orgs/default/routing/arms'), 'routingArms')).arms.filter((r) => r.ruleId === 'all-canary')
     const requests = /<th scope="row">Requests<\/th><td class="num">(\d+|—)<\/td><td class="num">(\d+|—)<\/td>/.exec(card)!
-    const n = (arm: string) => arms.find((r: any) => r.arm === arm)?.requests ?? '—'
+    const n = (arm: string) => arms.find((r) => r.arm === arm)?.requests ?? '—'
     expect([requests[1], requests[2]]).toEqual([String(n('canary')), String(n('control'))])
     for (const metric of ['Error rate', 'Avg latency', 'Avg output tokens', 'Cost / request']) expect(card).toContain(`<th scope="row">${metric}</th>`)
   })

@@ -1,6 +1,7 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions'
 import type { Model } from 'openai/resources/models'
 import type { Health } from '../../src/admin/health'
+import type { ArmRow } from '../../src/admin/routing'
 import type { LectrEvent } from '../../src/events/types'
 import type { ModelRow } from '../../src/events/queries'
 import type { RepriceResult } from '../../src/events/reprice'
@@ -54,7 +55,9 @@ export interface AdminAnswers {
   restoredRouting: { version: number; restoredFrom: number }
   routingVersions: { versions: (RoutingVersion & { inForce: boolean })[] }
   routingExplain: RoutingExplain
-  routingArms: { arms: RoutingArm[] }
+  routingArms: { arms: ArmRow[] }
+  /** `POST /api/orgs/:org/recommendations/canary`: the new rule, saved as a new version */
+  canary: { version: number; ruleId: string; percent: number }
 }
 
 /**
@@ -64,20 +67,6 @@ export interface AdminAnswers {
 export type RoutingExplain =
   | { ruleId: string; arm?: 'canary'; percent: number; provider: ProviderId; target: RouteTarget; fallbacks: RouteTarget[]; trace: TraceStep[] }
   | { ruleId: null; arm?: never; percent?: never; provider: ProviderId; target?: never; fallbacks?: never; trace: TraceStep[] }
-
-/** One rule's arm in `GET /api/orgs/:org/routing/arms`, its events summed over the time range. */
-export interface RoutingArm {
-  ruleId: string
-  arm: 'canary' | 'control'
-  requests: number
-  errors: number
-  avgLatencyMs: number
-  /** null when no event of the arm has output tokens */
-  avgOutputTokens: number | null
-  costUsd: number
-  costPerRequestUsd: number
-  baselineCostUsd: number
-}
 
 /** The JSON answer of an admin API route, typed by which answer it is. */
 export function answerOf<K extends keyof AdminAnswers>(res: Response, _kind: K): Promise<AdminAnswers[K]> {

@@ -8,8 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeUpstream } from '../helpers/fake-upstream'
+import { answerOf, errorOf } from '../helpers/json'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import type { RegistryFile } from '../../src/registry/schema'
 import { canaryRuleId } from '../../src/routing/canary-rule'
+import type { Rule } from '../../src/routing/schema'
 import { echoModel, putRules } from './_setup'
 
 let up: FakeUpstream
@@ -41,22 +44,23 @@ async function traffic(l: TestLectr, n: number, model: string, task: string, fea
 
 const canary = (l: TestLectr, body: unknown, org = 'default') =>
   l.api(`orgs/${org}/recommendations/canary`, { method: 'POST', body: JSON.stringify(body) })
+const routing = async (l: TestLectr = lectr) => answerOf(await l.api('orgs/default/routing'), 'routing')
 
 describe('POST /api/orgs/:org/recommendations/canary', () => {
   test('creates an enabled 10% rule for the group as version n+1, after the rules in force; it then routes real traffic', async () => {
-    const existing = { id: 'keep-me', enabled: true, match: { feature: ['other'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
+    const existing: Rule = { id: 'keep-me', enabled: true, match: { feature: ['other'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
     expect((await putRules(lectr, [existing])).status).toBe(200)
-    const before = await (await lectr.api('orgs/default/routing')).json()
+    const before = await routing()
     await traffic(lectr, 25, 'gpt-4o', 'classification', 'Triage Bot')
-    const recs = (await (await lectr.api('orgs/default/recommendations')).json()).recommendations
-    expect(recs.find((r: any) => r.feature === 'Triage Bot')).toMatchObject({ model: 'gpt-4o', suggestedModel: 'gpt-4o-mini' })
+    const recs = (await answerOf(await lectr.api('orgs/default/recommendations'), 'recommendations')).recommendations
+    expect(recs.find((r) => r.feature === 'Triage Bot')).toMatchObject({ model: 'gpt-4o', suggestedModel: 'gpt-4o-mini' })
 
     const res = await canary(lectr, { model: 'gpt-4o', task: 'classification', feature: 'Triage Bot' })
     expect(res.status).toBe(201)
-    const made = await res.json()
+    const made = await answerOf(res, 'canary')
     expect(made).toEqual({ version: before.version + 1, ruleId: 'canary-gpt-4o-classification-triage-bot', percent: 10 })
 
-    const now = await (await lectr.api('orgs/default/routing')).json()
+    const now = await routing()
     expect(now.version).toBe(before.version + 1)
     expect(now.rules).toEqual([
       { ...existing, percent: 100 },
@@ -68,7 +72,7 @@ describe('POST /api/orgs/:org/recommendations/canary', () => {
         percent: 10,
       },
     ])
-    const versions = (await (await lectr.api('orgs/default/routing/versions')).json()).versions
+    const versions = (await answerOf(await lectr.api('orgs/default/routing/versions'), 'routingVersions')).versions
     expect(versions[0]).toMatchObject({ version: made.version, inForce: true })
 
     // The rule routes: each request of the group is in one arm; with 10% of 150, both arms get some (the chance
@@ -87,23 +91,23 @@ describe('POST /api/orgs/:org/recommendations/canary', () => {
     const [other] = await traffic(lectr, 1, 'gpt-4o', 'classification', 'something-else')
     expect(other!.headers.get('x-lectr-route')).toBeNull()
     // The arms compare: the canary's requests were recorded under it.
-    const arms = (await (await lectr.api('orgs/default/routing/arms')).json()).arms.filter((a: any) => a.ruleId === made.ruleId)
-    expect(Object.fromEntries(arms.map((a: any) => [a.arm, a.requests]))).toEqual({ canary: canaries, control: 150 - canaries })
+    const arms = (await answerOf(await lectr.api('orgs/default/routing/arms'), 'routingArms')).arms.filter((a) => a.ruleId === made.ruleId)
+    expect(Object.fromEntries(arms.map((a) => [a.arm, a.requests]))).toEqual({ canary: canaries, control: 150 - canaries })
   })
 
   test('the same canary twice is refused (409) and changes nothing', async () => {
-    const before = await (await lectr.api('orgs/default/routing')).json()
+    const before = await routing()
     const res = await canary(lectr, { model: 'gpt-4o', task: 'classification', feature: 'Triage Bot' })
     expect(res.status).toBe(409)
-    expect((await res.json()).error).toMatchObject({ code: 'lectr_rule_exists', message: expect.stringContaining('canary-gpt-4o-classification-triage-bot') })
-    expect(await (await lectr.api('orgs/default/routing')).json()).toEqual(before)
+    expect((await errorOf(res)).error).toMatchObject({ code: 'lectr_rule_exists', message: expect.stringContaining('canary-gpt-4o-classification-triage-bot') })
+    expect(await routing()).toEqual(before)
   })
 
   test('a group with no recommendation is a 404, a bad body a 400, an unknown org a 404; none changes anything', async () => {
-    const before = await (await lectr.api('orgs/default/routing')).json()
+    const before = await routing()
     const missing = await canary(lectr, { model: 'gpt-4o', task: 'classification', feature: 'no-such-feature' })
     expect(missing.status).toBe(404)
-    expect((await missing.json()).error).toEqual({
+    expect((await errorOf(missing)).error).toEqual({
       message: 'No recommendation for model "gpt-4o", task classification, feature "no-such-feature" in the last 30 days.',
       type: 'invalid_request_error',
       code: 'lectr_not_found',
@@ -112,16 +116,16 @@ describe('POST /api/orgs/:org/recommendations/canary', () => {
     expect((await canary(lectr, { model: 'gpt-4o', feature: 'Triage Bot' })).status).toBe(404)
     const bad = await canary(lectr, { task: 'dreaming', colour: 'red' })
     expect(bad.status).toBe(400)
-    expect((await bad.json()).error.problems.length).toBeGreaterThanOrEqual(3)
+    expect((await errorOf(bad)).error.problems?.length).toBeGreaterThanOrEqual(3)
     expect((await lectr.api('orgs/default/recommendations/canary', { method: 'POST', body: '{' })).status).toBe(400)
     expect((await canary(lectr, { model: 'gpt-4o', task: 'classification', feature: 'Triage Bot' }, 'ghost')).status).toBe(404)
-    expect(await (await lectr.api('orgs/default/routing')).json()).toEqual(before)
+    expect(await routing()).toEqual(before)
   })
 })
 
 test('a suggested model that is not a routing target is refused with a 400 saying so', async () => {
-  const file = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
-  file.models.find((m: any) => m.id === 'gpt-4o-mini').routingTarget = false
+  const file: RegistryFile = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
+  file.models.find((m) => m.id === 'gpt-4o-mini')!.routingTarget = false
   const dir = mkdtempSync(join(tmpdir(), 'lectr-canary-'))
   writeFileSync(join(dir, 'registry.json'), JSON.stringify(file))
   const other = await startLectr(up, {}, { LECTR_REGISTRY: join(dir, 'registry.json') })
@@ -129,11 +133,11 @@ test('a suggested model that is not a routing target is refused with a 400 sayin
     await traffic(other, 25, 'gpt-4o', 'classification', 'triage')
     const res = await canary(other, { model: 'gpt-4o', task: 'classification', feature: 'triage' })
     expect(res.status).toBe(400)
-    expect((await res.json()).error).toMatchObject({
+    expect((await errorOf(res)).error).toMatchObject({
       code: 'lectr_not_routable',
       message: 'The suggested model openai/gpt-4o-mini is not a routing target in the registry, so no rule can send traffic to it.',
     })
-    expect((await (await other.api('orgs/default/routing')).json()).version).toBe(0)
+    expect((await routing(other)).version).toBe(0)
   } finally {
     await other.stop()
     rmSync(dir, { recursive: true, force: true })
