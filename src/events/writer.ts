@@ -3,6 +3,7 @@ import type { LectrEvent } from './types'
 import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'
 import { SpillFile } from './spill'
+import { addToReplay, newReplay, REPLAY_UPSERT_SQL, replayKey, replayUpsertArgs, type ReplayDelta } from './replay-rollup'
 
 export interface WriterOptions {
   /** flush when this many events are waiting */
@@ -111,6 +112,7 @@ export class EventWriter {
   private upsertLatency: Statement
   private upsertModelRollup: Statement
   private upsertModelDaily: Statement
+  private upsertReplay: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
   /** events SQLite refused outright (see the class comment) */
@@ -173,6 +175,7 @@ export class EventWriter {
     )
     this.upsertModelRollup = db.prepare(modelRollupUpsert('model_rollups_hourly', 'hour'))
     this.upsertModelDaily = db.prepare(modelRollupUpsert('model_rollups_daily', 'day'))
+    this.upsertReplay = db.prepare(REPLAY_UPSERT_SQL)
     this.upsertLatency = db.prepare(
       `INSERT INTO latency_hourly (org_id, hour, provider, bucket, requests) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (org_id, hour, provider, bucket) DO UPDATE SET requests = requests + excluded.requests`,
@@ -435,6 +438,7 @@ export class EventWriter {
       // Consecutive events mostly share a roll-up row: the last one is checked before building a key.
       let roll: RollupDelta | null = null
       let counts: number[] = []
+      const replays = new Map<string, ReplayDelta>()
       let inserted = 0
       // Events recorded in the same millisecond share one time string (see isoNow): parse each only once.
       let timeText = ''
@@ -465,6 +469,10 @@ export class EventWriter {
           counts = latencyOf.get(roll)!
         }
         addToRollup(roll, e)
+        const rkey = replayKey(e, hour)
+        let replay = replays.get(rkey)
+        if (!replay) replays.set(rkey, (replay = newReplay(e, hour)))
+        addToReplay(replay, e)
         const bucket = latencyBucket(e.latencyMs)
         counts[bucket] = (counts[bucket] ?? 0) + 1
       }
@@ -499,6 +507,7 @@ export class EventWriter {
         this.upsertModelDaily.run(m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...sums)
       }
       for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
+      for (const r of replays.values()) this.upsertReplay.run(...replayUpsertArgs(r))
       return inserted
     })()
   }
