@@ -178,9 +178,9 @@ export const MIGRATIONS: string[] = [
   `,
   // 6: what a routing dry run replays (src/events/replay-rollup.ts), filled from the events already logged.
   `
-  CREATE TABLE replay_rollups_hourly (
+  CREATE TABLE replay_rollups_daily (
     org_id TEXT NOT NULL,
-    hour INTEGER NOT NULL,
+    day INTEGER NOT NULL,
     provider TEXT NOT NULL,
     model TEXT NOT NULL,
     feature TEXT NOT NULL,
@@ -196,7 +196,7 @@ export const MIGRATIONS: string[] = [
     cache_write_1h_tokens INTEGER NOT NULL,
     output_tokens INTEGER NOT NULL,
     cost_usd REAL NOT NULL,
-    PRIMARY KEY (org_id, hour, provider, model, feature, task, endpoint, stream, input_class)
+    PRIMARY KEY (org_id, day, provider, model, feature, task, endpoint, stream, input_class)
   ) STRICT, WITHOUT ROWID;
   ${REPLAY_BACKFILL_SQL};
   `,

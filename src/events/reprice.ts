@@ -79,10 +79,10 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
   )
   // The dry run's roll-up sums tokens of priced events only: a newly priced event's tokens join them.
   const updateReplay = db.query(
-    `UPDATE replay_rollups_hourly SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - 1, input_tokens = input_tokens + ?,
+    `UPDATE replay_rollups_daily SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - 1, input_tokens = input_tokens + ?,
        cached_input_tokens = cached_input_tokens + ?, cache_write_tokens = cache_write_tokens + ?, cache_write_1h_tokens = cache_write_1h_tokens + ?,
        output_tokens = output_tokens + ?
-     WHERE org_id = ? AND hour = ? AND provider = ? AND model = ? AND feature = ? AND task = ? AND endpoint = ? AND stream = ? AND input_class = ?`,
+     WHERE org_id = ? AND day = ? AND provider = ? AND model = ? AND feature = ? AND task = ? AND endpoint = ? AND stream = ? AND input_class = ?`,
   )
   return db.transaction(() => {
     let repriced = 0
@@ -109,7 +109,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
         added += cost
         updateReplay.run(
           cost, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens,
-          org, hourOf(r.time), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
+          org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
         )
         // Roll-ups store a missing model, feature or task as '' (src/events/rollup.ts).
         const key = JSON.stringify([hourOf(r.time), r.provider, r.model ?? '', r.feature ?? '', r.task ?? ''])

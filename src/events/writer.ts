@@ -469,9 +469,10 @@ export class EventWriter {
           counts = latencyOf.get(roll)!
         }
         addToRollup(roll, e)
-        const rkey = replayKey(e, hour)
+        const day = hour - (hour % DAY_MS)
+        const rkey = replayKey(e, day)
         let replay = replays.get(rkey)
-        if (!replay) replays.set(rkey, (replay = newReplay(e, hour)))
+        if (!replay) replays.set(rkey, (replay = newReplay(e, day)))
         addToReplay(replay, e)
         const bucket = latencyBucket(e.latencyMs)
         counts[bucket] = (counts[bucket] ?? 0) + 1

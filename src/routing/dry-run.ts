@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { idFloorOf } from '../events/queries'
-import { INPUT_CLASS_FLOOR, INPUT_CLASS_STEP, inputOfClass, replayGroupSql } from '../events/replay-rollup'
+import { DAY_MS, INPUT_CLASS_FLOOR, INPUT_CLASS_STEP, inputOfClass, replayGroupSql } from '../events/replay-rollup'
 import { costAtRates, priceFor, priceModel } from '../registry/pricing'
 import type { Price, ProviderId, Registry, Task } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
@@ -8,8 +8,6 @@ import { firstMatch, type RouteRequest } from './match'
 import { planRoute, type RouteContext } from './plan'
 import type { Rule, RuleSet } from './schema'
 
-const HOUR_MS = 3_600_000
-const DAY_MS = 86_400_000
 const COST_QUANTUM = 1e10
 
 export interface DryRunFigures {
@@ -73,15 +71,15 @@ interface Acc {
  * another provider is assumed to get its key (`no_key` never appears); `unsupported_endpoint` and
  * `azure_not_configured` come from the proxy's own plan (the endpoint as recorded, the org's Azure settings now).
  *
- * Reads `replay_rollups_hourly` (whole hours: the window widens to the hours `since` and `until` fall in), a few
- * thousand rows for a month however many events; when a target's price has a tier the roll-up's input classes
+ * Reads `replay_rollups_daily` (whole UTC days: the window widens to the days `since` and `until` fall in;
+ * the monthly scale uses the window as asked), rows per day and combination, not per event; when a target's price has a tier the roll-up's input classes
  * cannot separate, the raw events instead, grouped by their input tokens (exact, slower).
  *
  * @example dryRun(db, registry, 'default', rules, Date.now() - 30 * 86_400_000, Date.now()).results[0].monthlyDeltaUsd
  */
 export function dryRun(db: Database, registry: Registry, org: string, rules: RuleSet['rules'], since: number, until: number): { results: DryRunResult[] } {
-  const from = since - (since % HOUR_MS)
-  const to = until % HOUR_MS === 0 ? until : until - (until % HOUR_MS) + HOUR_MS
+  const from = since - (since % DAY_MS)
+  const to = until % DAY_MS === 0 ? until : until - (until % DAY_MS) + DAY_MS
   const priceOf = new Map<Rule, Price | null>()
   for (const r of rules) priceOf.set(r, priceModel(registry, r.target.provider, null, r.target.model)?.price ?? null)
   // Raw path: each row's `input_class` holds the input tokens themselves, so any tier applies exactly.
@@ -93,7 +91,7 @@ export function dryRun(db: Database, registry: Registry, org: string, rules: Rul
              SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens,
              SUM(cache_write_tokens) AS cache_write_tokens, SUM(cache_write_1h_tokens) AS cache_write_1h_tokens,
              SUM(output_tokens) AS output_tokens, TOTAL(cost_usd) AS cost_usd
-           FROM replay_rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ?
+           FROM replay_rollups_daily WHERE org_id = ? AND day >= ? AND day < ?
            GROUP BY provider, model, feature, task, endpoint, stream, input_class`,
         )
         .all(org, from, to) as ReplayRow[])
