@@ -198,9 +198,9 @@ test('a bad rule set or window is refused with every problem listed, and nothing
 test('the replay roll-up the writer keeps equals the same rows computed from the raw events (the migration backfill)', () => {
   const db = new Database(lectr.dbPath, { readonly: true })
   try {
-    const cols = 'org_id, hour, provider, model, feature, task, endpoint, stream, input_class, requests, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_usd'
-    const kept = db.query(`SELECT ${cols} FROM replay_rollups_hourly ORDER BY ${cols}`).all()
-    const fromEvents = db.query(`SELECT ${cols} FROM (${replayGroupSql('time - time % 3600000', '1')}) ORDER BY ${cols}`).all()
+    const cols = 'org_id, day, provider, model, feature, task, endpoint, stream, input_class, requests, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_usd'
+    const kept = db.query(`SELECT ${cols} FROM replay_rollups_daily ORDER BY ${cols}`).all()
+    const fromEvents = db.query(`SELECT ${cols} FROM (${replayGroupSql('time - time % 86400000', '1')}) ORDER BY ${cols}`).all()
     expect(kept.length).toBeGreaterThanOrEqual(7)
     expect(kept).toEqual(fromEvents)
     // the long prompt has an input class of its own (ceil(300000 / 1000))
