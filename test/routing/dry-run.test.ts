@@ -209,3 +209,29 @@ test('the replay roll-up the writer keeps equals the same rows computed from the
     db.close()
   }
 })
+
+test('an unpriced request is left out of the costs (counted in unpriced) until re-pricing prices it; the roll-up follows', async () => {
+  const res = await lectr.post('chat/completions', { model: 'gpt-4o-unlisted-x', user: '1000,100,0', messages: [] }, { 'x-lectr-feature': 'late-priced' })
+  expect(res.status).toBe(200)
+  await res.text()
+  const rule = { id: 'late', enabled: true, match: { feature: ['late-priced'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
+  const before = (await (await dryRun({ rules: [rule] })).json()).results[0]
+  expect(before).toMatchObject({ matched: 1, unpriced: 1, costUsd: 0, projectedCostUsd: 0 })
+  const put = await lectr.api('registry/overrides/openai/gpt-4o-unlisted-x', { method: 'PUT', body: JSON.stringify({ price: { input: 3, output: 12 } }) })
+  expect(put.status).toBeLessThan(300)
+  const re = await (await lectr.api('orgs/default/reprice', { method: 'POST', body: JSON.stringify({ since: t0 - DAY_MS }) })).json()
+  expect(re.repriced).toBe(1)
+  const after = (await (await dryRun({ rules: [rule] })).json()).results[0]
+  expect(after.unpriced).toBe(0)
+  expect(after.costUsd).toBeCloseTo((1000 * 3 + 100 * 12) / 1e6, 10)
+  expect(after.projectedCostUsd).toBeCloseTo((1000 * 0.15 + 100 * 0.6) / 1e6, 10)
+  const db = new Database(lectr.dbPath, { readonly: true })
+  try {
+    const cols = 'org_id, day, provider, model, feature, task, endpoint, stream, input_class, requests, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_usd'
+    expect(db.query(`SELECT ${cols} FROM replay_rollups_daily ORDER BY ${cols}`).all()).toEqual(
+      db.query(`SELECT ${cols} FROM (${replayGroupSql('time - time % 86400000', '1')}) ORDER BY ${cols}`).all(),
+    )
+  } finally {
+    db.close()
+  }
+})
