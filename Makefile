@@ -5,7 +5,7 @@ LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
 BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
 export PATH := $(dir $(BUN)):$(PATH)
 
-.PHONY: run test unit check smoke build bench bench-soak browser deps clean
+.PHONY: run test unit check smoke build bench bench-soak bench-routing browser deps clean
 
 run: deps
 	$(BUN) run src/main.ts
@@ -38,6 +38,10 @@ bench: deps dist/lectr
 # Five minutes of load, then RSS at idle compared with RSS after the first minute.
 bench-soak: deps dist/lectr
 	$(BUN) bench/soak.ts
+
+# Routing: 100 rules on the proxy path, and a dry run over the 10M-event log (BENCH_EVENTS).
+bench-routing: deps
+	$(BUN) bench/routing.ts
 
 deps: $(BUN) node_modules/.installed
 

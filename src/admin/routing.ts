@@ -3,6 +3,7 @@ import type { Elysia } from 'elysia'
 import { idFloorOf } from '../events/queries'
 import { detectProvider } from '../registry/detect'
 import { PROVIDER_IDS, TASKS, type ProviderId, type Task } from '../registry/schema'
+import { dryRun } from '../routing/dry-run'
 import { firstMatch, type TraceStep } from '../routing/match'
 import { validateRuleSet } from '../routing/validate'
 import type { Endpoint } from '../usage/types'
@@ -11,6 +12,11 @@ import { apiError, json, problemsOf, readJson } from './respond'
 import { parseTimeRange } from './time-range'
 
 const RestoreBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
+const Time = Type.Union([Type.String({ maxLength: 64 }), Type.Integer({ minimum: 0 })])
+/** The rules are checked by validateRuleSet, with the registry. */
+const DryRunBody = Type.Object({ rules: Type.Unknown(), since: Type.Optional(Time), until: Type.Optional(Time) }, { additionalProperties: false })
+const DRY_RUN_DEFAULT_DAYS = 30
+
 const ExplainBody = Type.Object(
   {
     model: Type.String({ minLength: 1, maxLength: 256 }),
@@ -59,6 +65,25 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       const out = restoreRouting(deps, params.org, version)
       if (!out.ok) return apiError(out.status, out.code, out.message, out.problems)
       return json({ version: out.version, restoredFrom: version })
+    }, { parse: 'none' })
+    .post('/orgs/:org/routing/dry-run', async ({ params, request }) => {
+      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      const body = await readJson(request)
+      if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
+      const problems = problemsOf(DryRunBody, body.value)
+      if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
+      const b = body.value as { rules: unknown; since?: string | number; until?: string | number }
+      const range = parseTimeRange(
+        { since: b.since === undefined ? undefined : String(b.since), until: b.until === undefined ? undefined : String(b.until) },
+        deps.clock(),
+        DRY_RUN_DEFAULT_DAYS,
+      )
+      const checked = validateRuleSet({ rules: b.rules }, deps.registry.current())
+      const all = [...(range.ok ? [] : range.problems), ...(checked.ok ? [] : checked.problems)]
+      if (!range.ok || !checked.ok) return apiError(400, 'lectr_invalid_rules', 'The dry run has problems; nothing was run or saved.', all)
+      deps.flushEvents()
+      const until = range.until ?? deps.clock().getTime()
+      return json(dryRun(deps.db, deps.registry.current(), params.org, checked.rules, range.since!, until))
     }, { parse: 'none' })
     .post('/orgs/:org/routing/explain', async ({ params, request }) => {
       if (!deps.orgs.get(params.org)) return notFound(params.org)

@@ -1,3 +1,5 @@
+import { REPLAY_BACKFILL_SQL } from '../events/replay-rollup'
+
 /**
  * Versioned schema. Each entry runs once, in order, inside a transaction; PRAGMA user_version records how far
  * a database has come. Never edit a shipped entry: add a new one.
@@ -173,5 +175,29 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE events ADD COLUMN route_skipped TEXT;
   ALTER TABLE events ADD COLUMN attempts INTEGER;
   ALTER TABLE events ADD COLUMN baseline_cost_usd REAL;
+  `,
+  // 6: what a routing dry run replays (src/events/replay-rollup.ts), filled from the events already logged.
+  `
+  CREATE TABLE replay_rollups_daily (
+    org_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    feature TEXT NOT NULL,
+    task TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    stream INTEGER NOT NULL,
+    input_class INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    unpriced_requests INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    cache_write_1h_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    PRIMARY KEY (org_id, day, provider, model, feature, task, endpoint, stream, input_class)
+  ) STRICT, WITHOUT ROWID;
+  ${REPLAY_BACKFILL_SQL};
   `,
 ]

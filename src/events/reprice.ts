@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite'
 import { versionFor } from '../registry/overlay'
 import { costUsd, priceModel } from '../registry/pricing'
 import type { ProviderId, Registry } from '../registry/schema'
+import { inputClassOf } from './replay-rollup'
 import { hourOf } from './rollup'
 
 const DAY_MS = 86_400_000
@@ -29,6 +30,8 @@ interface UnpricedRow {
   response_model: string | null
   feature: string | null
   task: string | null
+  endpoint: string
+  stream: number
   input_tokens: number
   cached_input_tokens: number | null
   cache_write_tokens: number | null
@@ -55,7 +58,7 @@ interface Delta {
  */
 export function repriceEvents(db: Database, org: string, since: number, until: number, registry: Registry): RepriceResult {
   const select = db.query(
-    `SELECT id, time, provider, model, response_model, feature, task, input_tokens, cached_input_tokens, cache_write_tokens,
+    `SELECT id, time, provider, model, response_model, feature, task, endpoint, stream, input_tokens, cached_input_tokens, cache_write_tokens,
       cache_write_1h_tokens, output_tokens, reasoning_tokens
      FROM events WHERE org_id = ? AND id > ? AND time >= ? AND time < ? AND cost_usd IS NULL
       AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
@@ -73,6 +76,13 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
   const updateModelDaily = db.query(
     `UPDATE model_rollups_daily SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
      WHERE org_id = ? AND day = ? AND provider = ? AND model = ?`,
+  )
+  // The dry run's roll-up sums tokens of priced events only: a newly priced event's tokens join them.
+  const updateReplay = db.query(
+    `UPDATE replay_rollups_daily SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - 1, input_tokens = input_tokens + ?,
+       cached_input_tokens = cached_input_tokens + ?, cache_write_tokens = cache_write_tokens + ?, cache_write_1h_tokens = cache_write_1h_tokens + ?,
+       output_tokens = output_tokens + ?
+     WHERE org_id = ? AND day = ? AND provider = ? AND model = ? AND feature = ? AND task = ? AND endpoint = ? AND stream = ? AND input_class = ?`,
   )
   return db.transaction(() => {
     let repriced = 0
@@ -97,6 +107,10 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
         if (updateEvent.run(cost, versionFor(registry, entry), org, r.id).changes === 0) continue
         repriced++
         added += cost
+        updateReplay.run(
+          cost, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens,
+          org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
+        )
         // Roll-ups store a missing model, feature or task as '' (src/events/rollup.ts).
         const key = JSON.stringify([hourOf(r.time), r.provider, r.model ?? '', r.feature ?? '', r.task ?? ''])
         const d = rollups.get(key)

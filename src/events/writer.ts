@@ -4,6 +4,7 @@ import { EVENT_INSERT, eventValues } from './columns'
 import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'
 import { SpillFile } from './spill'
+import { addToReplay, newReplay, REPLAY_UPSERT_SQL, replayKey, replayUpsertArgs, type ReplayDelta } from './replay-rollup'
 
 export interface WriterOptions {
   /** flush when this many events are waiting */
@@ -112,6 +113,7 @@ export class EventWriter {
   private upsertLatency: Statement
   private upsertModelRollup: Statement
   private upsertModelDaily: Statement
+  private upsertReplay: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
   /** events SQLite refused outright (see the class comment) */
@@ -167,6 +169,7 @@ export class EventWriter {
     )
     this.upsertModelRollup = db.prepare(modelRollupUpsert('model_rollups_hourly', 'hour'))
     this.upsertModelDaily = db.prepare(modelRollupUpsert('model_rollups_daily', 'day'))
+    this.upsertReplay = db.prepare(REPLAY_UPSERT_SQL)
     this.upsertLatency = db.prepare(
       `INSERT INTO latency_hourly (org_id, hour, provider, bucket, requests) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (org_id, hour, provider, bucket) DO UPDATE SET requests = requests + excluded.requests`,
@@ -429,6 +432,7 @@ export class EventWriter {
       // Consecutive events mostly share a roll-up row: the last one is checked before building a key.
       let roll: RollupDelta | null = null
       let counts: number[] = []
+      const replays = new Map<string, ReplayDelta>()
       let inserted = 0
       // One array for every event's values: SQLite copies them when they are bound.
       const values: SQLQueryBindings[] = []
@@ -455,6 +459,11 @@ export class EventWriter {
           counts = latencyOf.get(roll)!
         }
         addToRollup(roll, e)
+        const day = hour - (hour % DAY_MS)
+        const rkey = replayKey(e, day)
+        let replay = replays.get(rkey)
+        if (!replay) replays.set(rkey, (replay = newReplay(e, day)))
+        addToReplay(replay, e)
         const bucket = latencyBucket(e.latencyMs)
         counts[bucket] = (counts[bucket] ?? 0) + 1
       }
@@ -489,6 +498,7 @@ export class EventWriter {
         this.upsertModelDaily.run(m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...sums)
       }
       for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
+      for (const r of replays.values()) this.upsertReplay.run(...replayUpsertArgs(r))
       return inserted
     })()
   }

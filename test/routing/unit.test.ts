@@ -45,3 +45,29 @@ test('modelMatches: exact, or a prefix with a trailing *', () => {
   expect(modelMatches('gpt-4o-2024-*', 'gpt-4o-2024-08-06')).toBe(true)
   expect(modelMatches('gpt-4o-2024-*', 'gpt-4o')).toBe(false)
 })
+
+test('firstMatch: the proxy path (no trace) picks the same rule as the explained one, for every combination', () => {
+  const { firstMatch } = require('../../src/routing/match') as typeof import('../../src/routing/match')
+  const t = { provider: 'openai', model: 'gpt-4o-mini' } as const
+  const rules = [
+    { id: 'off', enabled: false, match: {}, target: t },
+    { id: 'stream-4o', enabled: true, match: { stream: true, model: ['gpt-4o-2024-*', 'gpt-4o'] }, target: t },
+    { id: 'emb', enabled: true, match: { endpoint: ['embeddings'], provider: ['openai', 'gemini'] }, target: t },
+    { id: 'digest', enabled: true, match: { feature: ['digest'], task: ['summarisation', 'extraction'] }, target: t },
+    { id: 'groq', enabled: true, match: { provider: ['groq'] }, target: t },
+  ] as any[]
+  const seen = new Set<string | null>()
+  for (const model of ['gpt-4o', 'gpt-4o-2024-08-06', 'gpt-4o-mini', null])
+    for (const provider of ['openai', 'groq', 'gemini'] as const)
+      for (const feature of ['digest', 'chat', null])
+        for (const task of ['summarisation', 'generation', null] as const)
+          for (const endpoint of ['chat/completions', 'embeddings'] as const)
+            for (const stream of [true, false]) {
+              const req = { model, provider, feature, task, endpoint, stream }
+              const trace: any[] = []
+              const explained = firstMatch(rules, req, trace)
+              expect(firstMatch(rules, req)).toBe(explained)
+              seen.add(explained?.id ?? null)
+            }
+  expect([...seen].sort()).toEqual(['digest', 'emb', 'groq', 'stream-4o', null].sort() as any)
+})
