@@ -10,6 +10,7 @@ import type { Recommendation } from '../../src/recommend/types'
 import type { PriceOverride } from '../../src/registry/overlay'
 import type { ProviderId, RegistryFile } from '../../src/registry/schema'
 import type { RegistryStatus } from '../../src/registry/store'
+import type { DryRunResult } from '../../src/routing/dry-run'
 import type { TraceStep } from '../../src/routing/match'
 import type { RouteTarget, RoutingVersion } from '../../src/routing/schema'
 
@@ -46,6 +47,8 @@ export interface AdminAnswers {
   override: PriceOverride
   /** `POST /api/orgs/:org/reprice`: the window as ISO 8601 times */
   reprice: RepriceResult & { since: string; until: string }
+  /** `POST /api/orgs/:org/routing/dry-run` */
+  dryRun: { results: DryRunResult[] }
   recommendations: { recommendations: Recommendation[] }
   /** `GET /api/orgs/:org/routing`: an org that never saved rules is version 0 with no rules and no `updatedAt` */
   routing: Omit<RoutingVersion, 'updatedAt'> & { updatedAt: string | null }

@@ -3,6 +3,7 @@
  * 503 to some requests, so its fallback is called. `lectr_routing_requests_total{rule,arm}`, `lectr_fallbacks_total`
  * and `lectr_requests_total{route}` must equal what the event log recorded.
  */
+import { openaiAnswerOf } from '../helpers/json'
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { chatJson, FakeUpstream } from '../helpers/fake-upstream'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
@@ -38,7 +39,7 @@ beforeAll(async () => {
     return res
   }
   for (let i = 0; i < 3; i++) expect((await send({ model: 'gpt-4o' })).headers.get('x-lectr-route')).toBe('to-mini; arm=canary')
-  for (let i = 0; i < 2; i++) expect((await (await send({ model: 'gpt-4o', temperature: 2 })).json()).model).toBe('gpt-4.1-mini')
+  for (let i = 0; i < 2; i++) expect((await openaiAnswerOf(await send({ model: 'gpt-4o', temperature: 2 }), 'chat')).model).toBe('gpt-4.1-mini')
   // not matched: no route
   await send({ model: 'gpt-4.1' })
   events = l.events()

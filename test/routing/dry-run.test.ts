@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { FakeUpstream, openaiChatStream, sse } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
+import { answerOf, errorOf } from '../helpers/json'
 import { replayGroupSql } from '../../src/events/replay-rollup'
 
 const builtin = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
@@ -105,8 +106,8 @@ test('per rule: matched requests, cost as recorded, cost at the target, the diff
   const until = Date.now() + 60_000
   const res = await dryRun({ rules, since, until: new Date(until).toISOString() })
   expect(res.status).toBe(200)
-  const { results } = await res.json()
-  expect(results.map((r: any) => r.ruleId)).toEqual(rules.map((r) => r.id))
+  const { results } = await answerOf(res, 'dryRun')
+  expect(results.map((r) => r.ruleId)).toEqual(rules.map((r) => r.id))
   const windowDays = (until - since) / DAY_MS
 
   const of = (id: string) => events.filter((e) => ruleOf(e) === id)
@@ -126,7 +127,7 @@ test('per rule: matched requests, cost as recorded, cost at the target, the diff
   expect(priceAt('gpt-6.1-terra', long)).toBeGreaterThan(((250000 * 1 + 50000 * 0.05 + 1000 * 5) / 1e6) * 1.5)
 
   for (const rule of rules) {
-    const r = results.find((x: any) => x.ruleId === rule.id)
+    const r = results.find((x) => x.ruleId === rule.id)!
     const x = expected[rule.id]!
     expect({ id: rule.id, matched: r.matched, skipped: r.skipped, unpriced: r.unpriced }).toEqual({ id: rule.id, matched: x.matched, skipped: x.skipped, unpriced: 0 })
     expect(r.costUsd).toBeCloseTo(x.cost, 9)
@@ -141,16 +142,16 @@ test('per rule: matched requests, cost as recorded, cost at the target, the diff
     expect(r.atPercent.monthlyDeltaUsd).toBeCloseTo(((x.projected - x.cost) * share * 30) / windowDays, 9)
   }
   // every recorded request fell to exactly one rule
-  expect(results.reduce((a: number, r: any) => a + r.matched, 0)).toBe(events.length)
-  expect(results.find((r: any) => r.ruleId === 'digest').atPercent.matched).toBe(0.3)
-  expect(results.find((r: any) => r.ruleId === 'big-4o').deltaUsd).not.toBe(0)
+  expect(results.reduce((a, r) => a + r.matched, 0)).toBe(events.length)
+  expect(results.find((r) => r.ruleId === 'digest')!.atPercent.matched).toBe(0.3)
+  expect(results.find((r) => r.ruleId === 'big-4o')!.deltaUsd).not.toBe(0)
 })
 
 test('first match wins: the same two overlapping rules in the other order give the requests they share to the other', async () => {
   const digest = rules[2]!
   const big = rules[3]!
-  const a = (await (await dryRun({ rules: [digest, big] })).json()).results
-  const b = (await (await dryRun({ rules: [big, digest] })).json()).results
+  const a = (await answerOf(await dryRun({ rules: [digest, big] }), 'dryRun')).results
+  const b = (await answerOf(await dryRun({ rules: [big, digest] }), 'dryRun')).results
   const gpt4oDigest = events.filter((e) => e.model === 'gpt-4o' && e.feature === 'digest').length
   expect(gpt4oDigest).toBe(2)
   // digest first: 4 digest requests (the stream one too, no stream rule here), 2 other gpt-4o
@@ -159,10 +160,10 @@ test('first match wins: the same two overlapping rules in the other order give t
 })
 
 test('the default window is 30 days (monthly = the difference); a window without traffic matches nothing', async () => {
-  const [r] = (await (await dryRun({ rules: [rules[3]] })).json()).results
+  const [r] = (await answerOf(await dryRun({ rules: [rules[3]] }), 'dryRun')).results
   expect(r.matched).toBe(4)
   expect(r.monthlyDeltaUsd).toBeCloseTo(r.deltaUsd, 9)
-  const past = (await (await dryRun({ rules: [rules[3]], since: t0 - 20 * DAY_MS, until: t0 - 10 * DAY_MS })).json()).results[0]
+  const past = (await answerOf(await dryRun({ rules: [rules[3]], since: t0 - 20 * DAY_MS, until: t0 - 10 * DAY_MS }), 'dryRun')).results[0]
   expect(past).toEqual({
     ruleId: 'big-4o', matched: 0, skipped: {}, unpriced: 0, costUsd: 0, projectedCostUsd: 0, deltaUsd: 0, monthlyDeltaUsd: 0,
     atPercent: { matched: 0, costUsd: 0, projectedCostUsd: 0, deltaUsd: 0, monthlyDeltaUsd: 0 },
@@ -170,7 +171,7 @@ test('the default window is 30 days (monthly = the difference); a window without
 })
 
 test('a bad rule set or window is refused with every problem listed, and nothing is saved', async () => {
-  const before = await (await lectr.api('orgs/default/routing')).json()
+  const before = await answerOf(await lectr.api('orgs/default/routing'), 'routing')
   const res = await dryRun({
     rules: [
       { id: 'a', enabled: true, match: {}, target: { provider: 'openai', model: 'gpt-nope' } },
@@ -179,7 +180,7 @@ test('a bad rule set or window is refused with every problem listed, and nothing
     since: 'yesterday-ish',
   })
   expect(res.status).toBe(400)
-  const err = (await res.json()).error
+  const err = (await errorOf(res)).error
   expect(err.code).toBe('lectr_invalid_rules')
   expect(err.problems).toEqual([
     'since: expected an ISO 8601 time or ms since the epoch, got "yesterday-ish"',
@@ -189,9 +190,9 @@ test('a bad rule set or window is refused with every problem listed, and nothing
   ])
   const shape = await dryRun({ rules: [], colour: 'red' })
   expect(shape.status).toBe(400)
-  expect((await shape.json()).error.code).toBe('lectr_invalid_body')
+  expect((await errorOf(shape)).error.code).toBe('lectr_invalid_body')
   expect((await lectr.api('orgs/nope/routing/dry-run', { method: 'POST', body: JSON.stringify({ rules: [] }) })).status).toBe(404)
-  expect(await (await lectr.api('orgs/default/routing')).json()).toEqual(before)
+  expect(await answerOf(await lectr.api('orgs/default/routing'), 'routing')).toEqual(before)
   expect(before.version).toBe(0)
 })
 
@@ -215,13 +216,13 @@ test('an unpriced request is left out of the costs (counted in unpriced) until r
   expect(res.status).toBe(200)
   await res.text()
   const rule = { id: 'late', enabled: true, match: { feature: ['late-priced'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
-  const before = (await (await dryRun({ rules: [rule] })).json()).results[0]
+  const before = (await answerOf(await dryRun({ rules: [rule] }), 'dryRun')).results[0]
   expect(before).toMatchObject({ matched: 1, unpriced: 1, costUsd: 0, projectedCostUsd: 0 })
   const put = await lectr.api('registry/overrides/openai/gpt-4o-unlisted-x', { method: 'PUT', body: JSON.stringify({ price: { input: 3, output: 12 } }) })
   expect(put.status).toBeLessThan(300)
-  const re = await (await lectr.api('orgs/default/reprice', { method: 'POST', body: JSON.stringify({ since: t0 - DAY_MS }) })).json()
+  const re = await answerOf(await lectr.api('orgs/default/reprice', { method: 'POST', body: JSON.stringify({ since: t0 - DAY_MS }) }), 'reprice')
   expect(re.repriced).toBe(1)
-  const after = (await (await dryRun({ rules: [rule] })).json()).results[0]
+  const after = (await answerOf(await dryRun({ rules: [rule] }), 'dryRun')).results[0]
   expect(after.unpriced).toBe(0)
   expect(after.costUsd).toBeCloseTo((1000 * 3 + 100 * 12) / 1e6, 10)
   expect(after.projectedCostUsd).toBeCloseTo((1000 * 0.15 + 100 * 0.6) / 1e6, 10)

@@ -275,8 +275,8 @@ export function routingDryRun(): RoutingData {
       windowDays: 30,
       checked: 'f'.repeat(64),
       results: [
-        { ruleId: ROUTING_RULES[0]!.id, skipped: {}, ...figures(1204, 3.2707, 0.1962), atPercent: figures(120, 0.3271, 0.0196) },
-        { ruleId: ROUTING_RULES[1]!.id, skipped: { unsupported_endpoint: 12, no_key: 3 }, ...figures(856, 5.7543, 1.5344), atPercent: figures(428, 2.8771, 0.7672) },
+        { ruleId: ROUTING_RULES[0]!.id, skipped: {}, unpriced: 0, ...figures(1204, 3.2707, 0.1962), atPercent: figures(120, 0.3271, 0.0196) },
+        { ruleId: ROUTING_RULES[1]!.id, skipped: { unsupported_endpoint: 12, no_key: 3 }, unpriced: 0, ...figures(856, 5.7543, 1.5344), atPercent: figures(428, 2.8771, 0.7672) },
       ],
     },
   })
@@ -293,6 +293,6 @@ export function routingHostile(): RoutingData {
     problems: [HOSTILE],
     error: HOSTILE,
     notice: HOSTILE,
-    dryRun: { rules: [rule], windowDays: 30, checked: HOSTILE, results: [{ ruleId: 'hostile', skipped: { [HOSTILE]: 2 }, ...fig, atPercent: fig }] },
+    dryRun: { rules: [rule], windowDays: 30, checked: HOSTILE, results: [{ ruleId: 'hostile', skipped: { [HOSTILE]: 2 }, unpriced: 0, ...fig, atPercent: fig }] },
   })
 }
