@@ -27,6 +27,8 @@ interface UnpricedRow {
   time: number
   provider: ProviderId
   model: string | null
+  routed_provider: ProviderId | null
+  routed_model: string | null
   response_model: string | null
   feature: string | null
   task: string | null
@@ -58,7 +60,7 @@ interface Delta {
  */
 export function repriceEvents(db: Database, org: string, since: number, until: number, registry: Registry): RepriceResult {
   const select = db.query(
-    `SELECT id, time, provider, model, response_model, feature, task, endpoint, stream, input_tokens, cached_input_tokens, cache_write_tokens,
+    `SELECT id, time, provider, model, routed_provider, routed_model, response_model, feature, task, endpoint, stream, input_tokens, cached_input_tokens, cache_write_tokens,
       cache_write_1h_tokens, output_tokens, reasoning_tokens
      FROM events WHERE org_id = ? AND id > ? AND time >= ? AND time < ? AND cost_usd IS NULL
       AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
@@ -93,7 +95,10 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
     for (;;) {
       const rows = select.all(org, after, since, until) as UnpricedRow[]
       for (const r of rows) {
-        const entry = priceModel(registry, r.provider, r.response_model, r.model)
+        // A routed request is priced, and counted in the roll-ups, under the model that served it (as the proxy does).
+        const servedProvider = r.routed_model ? (r.routed_provider ?? r.provider) : r.provider
+        const servedModel = r.routed_model ?? r.model
+        const entry = priceModel(registry, servedProvider, r.response_model, servedModel)
         const cost = entry?.price
           ? costUsd(entry.price, {
               inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens ?? 0, cacheWriteTokens: r.cache_write_tokens ?? 0,
@@ -112,7 +117,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
           org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
         )
         // Roll-ups store a missing model, feature or task as '' (src/events/rollup.ts).
-        const key = JSON.stringify([hourOf(r.time), r.provider, r.model ?? '', r.feature ?? '', r.task ?? ''])
+        const key = JSON.stringify([hourOf(r.time), servedProvider, servedModel ?? '', r.feature ?? '', r.task ?? ''])
         const d = rollups.get(key)
         if (d) (d.cost += cost, d.events++)
         else rollups.set(key, { cost, events: 1 })
