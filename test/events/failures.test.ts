@@ -206,11 +206,13 @@ describe('no answer from upstream', () => {
   })
 
   test('a stream that started in time is not cut by the first-byte timeout when it pauses longer', async () => {
+    // A first-byte timeout of its own with room for a loaded machine (400 ms was once not enough for the first chunk).
+    const patient = await startLectr(up, { upstreamTimeoutMs: 1500 })
     up.script = () => {
       const body = new ReadableStream<Uint8Array>({
         async start(c) {
           c.enqueue(enc.encode(data(chunk('gpt-4o-2024-08-06', 'a'))))
-          await Bun.sleep(700)
+          await Bun.sleep(2500)
           c.enqueue(enc.encode(data(chunk('gpt-4o-2024-08-06', null, { usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 } }))))
           c.enqueue(enc.encode('data: [DONE]\n\n'))
           c.close()
@@ -218,11 +220,16 @@ describe('no answer from upstream', () => {
       })
       return new Response(body, { headers: { 'content-type': 'text/event-stream' } })
     }
-    const res = await post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] })
-    expect(await res.text()).toContain('[DONE]')
-    const e = await eventOf(res)
-    expect(e).toMatchObject({ status: 200, error_code: null, input_tokens: 2, output_tokens: 1, usage_estimated: 0 })
-  })
+    try {
+      const res = await patient.post('chat/completions', { model: 'gpt-4o', stream: true, messages: [] })
+      expect(await res.text()).toContain('[DONE]')
+      const id = res.headers.get('x-lectr-request-id')
+      const e = await eventually(() => patient.events().find((x) => x.id === id))
+      expect(e).toMatchObject({ status: 200, error_code: null, input_tokens: 2, output_tokens: 1, usage_estimated: 0 })
+    } finally {
+      await patient.stop()
+    }
+  }, 30_000)
 })
 
 describe('clients that left mid-stream: 499 with the tokens seen so far', () => {
