@@ -4,7 +4,7 @@
 // bench/events/distribution.ts builds and caches (BENCH_EVENTS, default 10,000,000); target < 2 s.
 // The log is built directly, not through the writer, so the replay roll-up is filled here once from its raw
 // events with the migration's own backfill statement (timed: what upgrading a 10M-event database costs).
-// Prints one JSON line and writes it to bench/results-committed/routing-<date>.json. `make bench-routing`.
+// Prints one JSON line and writes it to bench/results/<date>-routing.json (dated results are kept in git). `make bench-routing`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -115,7 +115,7 @@ const out = {
 }
 console.log(JSON.stringify(out))
 if (!QUICK) {
-  const dir = join(import.meta.dir, 'results-committed')
+  const dir = join(import.meta.dir, 'results')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, `routing-${out.date.slice(0, 10)}.json`), JSON.stringify(out, null, 2) + '\n')
+  writeFileSync(join(dir, `${out.date.slice(0, 10)}-routing.json`), JSON.stringify(out, null, 2) + '\n')
 }
