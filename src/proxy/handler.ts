@@ -43,7 +43,7 @@ export function createProxyHandler(deps: ProxyDeps) {
       if (refused) return record.refuse(refused)
       route(ctx)
       const upstream = await forward(ctx)
-      if (upstream instanceof UpstreamError) return upstream.clientGone ? record.clientLeft(upstream.code as 'lectr_client_gone') : record.refuse(upstream)
+      if (upstream instanceof UpstreamError) return upstream.clientGone ? record.clientLeft(upstream.code) : record.refuse(upstream)
       return relay(ctx, upstream)
     } catch {
       return record.failed()

@@ -4,7 +4,7 @@ import type { ProviderId, Registry } from '../registry/schema'
 import type { MeterResult } from '../usage/types'
 import { IDLE_TIMEOUT_SECONDS } from './connection-timeouts'
 import type { ProxyDeps, Refusal } from './context'
-import { errorResponse } from './errors'
+import { errorResponse, type LectrErrorCode } from './errors'
 import { baselineCost, eventCost, upstreamLabels } from './event'
 import { clientKeys } from './scrub-keys'
 
@@ -53,7 +53,7 @@ export class RequestRecord {
   }
 
   /** The client left (or the drain's deadline cut the request) before any answer: recorded, answered with nothing. */
-  clientLeft(code: 'lectr_client_gone' | 'lectr_shutdown'): Response {
+  clientLeft(code: LectrErrorCode): Response {
     this.finish(499, null, code, null)
     return new Response(null, { status: 499 })
   }
