@@ -82,6 +82,11 @@ export const azure: Provider<'azure'> = {
       removeHeaders,
     }
   },
+  orgEndpoint: (orgs, org) => orgs.getAzure(org),
+  notConfiguredMessage: (org, origin) => azureNotConfiguredMessage(org, origin),
+  keyInTarget: true,
+  pinsAddress: true,
+  wrapMeter: (meter) => watchContentFilter(meter),
 }
 
 /** `"finish_reason": "content_filter"` as JSON writes it; inside a JSON string its quotes would be escaped, so text never matches. */

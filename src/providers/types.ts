@@ -1,4 +1,4 @@
-import type { Endpoint } from '../usage/types'
+import type { Endpoint, Meter } from '../usage/types'
 import type { ProviderId } from './index'
 
 /** Where and how one request goes upstream. */
@@ -31,6 +31,17 @@ export interface BaseUrlOverride {
   help: string
 }
 
+/** Where a provider whose endpoint is per org sends that org's requests (what Settings → Azure saves). */
+export interface OrgEndpoint {
+  endpoint: string
+  apiVersion: string
+}
+
+/** The org settings a per-org provider reads its endpoint from. */
+export interface OrgEndpoints {
+  getAzure(org: string): OrgEndpoint | null
+}
+
 /** Endpoints a request can be routed to (`other` paths never are: their bodies are not known to hold a model). */
 export type RoutableEndpoint = Exclude<Endpoint, 'other'>
 
@@ -57,4 +68,18 @@ export interface Provider<Id extends string = ProviderId> {
    */
   asksForStreamUsage(endpoint: Endpoint, apiVersion?: string): boolean
   target(input: TargetInput): UpstreamTarget | { error: string }
+  // What sets a provider apart from those at a fixed URL (only Azure's today); the proxy asks these, never the id.
+  /** Per-org providers: the org's endpoint (as `baseUrl`) and API version; null when the org has set none. */
+  orgEndpoint?(orgs: OrgEndpoints, org: string): OrgEndpoint | null
+  /** Per-org providers: what a client is told when its org has no endpoint (`origin`: how it reached Lectr). */
+  notConfiguredMessage?(org: string, origin: string): string
+  /** `target` puts a routed request's key in a header of its own; others get it as `Authorization: Bearer`. */
+  keyInTarget?: boolean
+  /**
+   * The upstream is org data, so it is connected to only at an address checked to be public, pinned for the
+   * connection (see checkUpstreamHost), unless private upstreams are allowed.
+   */
+  pinsAddress?: boolean
+  /** Wraps the meter of every answer (Azure: finds content-filter endings); absent: the plain meter, and plain JSON is metered straight from its bytes. */
+  wrapMeter?(meter: Meter): Meter
 }

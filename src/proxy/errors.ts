@@ -14,6 +14,9 @@ export type LectrErrorCode =
   | 'lectr_upstream_refused'
   | 'lectr_upstream_stalled'
   | 'lectr_not_found'
+  // Recorded only: a request that ends so has nobody left to answer (499, no body).
+  | 'lectr_client_gone'
+  | 'lectr_shutdown'
 
 const TYPES: Record<number, string> = {
   400: 'invalid_request_error',
