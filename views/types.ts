@@ -2,8 +2,9 @@
  * The data each dashboard view takes. Views are pure `(data) => string` functions; the dashboard routes
  * (src/dashboard) gather this data and pick the view.
  */
-import type { LectrEvent } from '../src/events/types'
-import type { ModelEntry, ProviderId, Task } from '../src/registry/schema'
+import type { LectrEvent } from '../src/domain'
+import type { ProviderId, Task } from '../src/domain'
+import type { ModelEntry } from '../src/registry/schema'
 import type { PriceOverride } from '../src/registry/overlay'
 import type { UnpricedModel } from '../src/dashboard/unpriced'
 

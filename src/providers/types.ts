@@ -1,5 +1,5 @@
-import type { Endpoint } from '../usage/types'
-import type { ProviderId } from './index'
+import type { Endpoint } from '../domain'
+import type { ProviderId } from '../domain'
 
 /** Where and how one request goes upstream. */
 export interface UpstreamTarget {
