@@ -1,7 +1,7 @@
 import { Elysia } from 'elysia'
 import { registryPage } from '../../views/pages/registry'
 import { action, page, type Dashboard, type SignedIn } from './context'
-import { unpricedModels } from './unpriced'
+import { unpricedModels } from '../events/unpriced'
 import { repriceEvents } from '../events/reprice'
 import { overrideProblems } from '../registry/overrides'
 import { formatUsd, plural } from '../../views/format'
