@@ -11,8 +11,9 @@
  *   1  start-error version limits net http     leaves: no Lectr vocabulary beyond this file
  *      log reexec
  *   2  db auth start-problems                   the database file, secrets, admin token and sessions
- *   3  usage providers                          pure: meters; one module per provider
- *   4  registry                                 models, prices, detection (pure) and the store that reloads them
+ *   3  providers                                one module per provider (data plus pure functions)
+ *   4  usage registry                           meters of answer bodies (pure); models, prices, detection (pure)
+ *                                               and the store that reloads them
  *   5  events recommend orgs config             the event log (storage); the pure engine; org keys; settings
  *   6  routing                                  rules, matching, canaries
  *   7  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
@@ -26,8 +27,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
   ['start-error', 'version', 'limits', 'net', 'http', 'log', 'reexec'],
   ['db', 'auth', 'start-problems'],
-  ['usage', 'providers'],
-  ['registry'],
+  ['providers'],
+  ['usage', 'registry'],
   ['events', 'recommend', 'orgs', 'config'],
   ['routing'],
   ['operations'],

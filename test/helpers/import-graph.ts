@@ -1,6 +1,7 @@
 // The module graph of src/ and views/, read from the source with TypeScript's own parser so that multi-line
 // imports, `import type`, `export … from` and `import()` all count, and strings or comments that merely look like
-// imports do not. Used by test/architecture.test.ts and bench/import-graph.ts.
+// imports do not. Used by test/architecture.test.ts; `bun test/helpers/import-graph.ts` prints the cycles, the
+// imports that break the layering (src/domain.ts's LAYERS) and the imports between layers.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
 import { join, dirname, relative, resolve } from 'node:path'
 import ts from 'typescript'
@@ -121,4 +122,51 @@ export function importCycles(graph: ImportGraph): string[][] {
   }
   for (const file of graph.files) if (!index.has(file)) connect(file)
   return cycles
+}
+
+/** The layer a file belongs to: `views` for all of views/, else its folder under src/ (or its name, for a file there). */
+export function layerOf(file: string): string {
+  const parts = file.replace(/\.tsx?$/, '').split('/')
+  return parts[0] === 'views' ? 'views' : parts[1]!
+}
+
+export type LayerViolation = ImportEdge & { fromLayer: string; toLayer: string; why: string }
+
+/**
+ * Imports that break the layering: into a layer above, into a sibling on the same row, or from a file whose layer
+ * is in no row (a new folder must be given its place). `layers` is lowest first.
+ */
+export function layerViolations(graph: ImportGraph, layers: readonly (readonly string[])[]): LayerViolation[] {
+  const rank = new Map<string, number>()
+  layers.forEach((row, i) => row.forEach((layer) => rank.set(layer, i)))
+  const out: LayerViolation[] = []
+  for (const edge of graph.edges) {
+    const fromLayer = layerOf(edge.from)
+    const toLayer = layerOf(edge.to)
+    if (fromLayer === toLayer) continue
+    const from = rank.get(fromLayer)
+    const to = rank.get(toLayer)
+    let why: string | null = null
+    if (from === undefined || to === undefined) why = `layer ${from === undefined ? fromLayer : toLayer} is in no row`
+    else if (to > from) why = 'imports a layer above'
+    else if (to === from) why = 'imports a sibling on the same row'
+    if (why) out.push({ ...edge, fromLayer, toLayer, why })
+  }
+  return out
+}
+
+if (import.meta.main) {
+  const { LAYERS } = await import('../../src/domain')
+  const graph = buildImportGraph(join(import.meta.dir, '..', '..'))
+  const cycles = importCycles(graph)
+  const violations = layerViolations(graph, LAYERS)
+  console.log(`${graph.files.length} files, ${graph.edges.length} imports, ${cycles.length} cycles, ${violations.length} imports against the layering`)
+  for (const cycle of cycles) console.log(`cycle: ${cycle.join(' ')}`)
+  for (const v of violations) console.log(`against the layering: ${v.from} -> ${v.to} (${v.why})`)
+  const between = new Map<string, number>()
+  for (const e of graph.edges) {
+    const key = `${layerOf(e.from)} -> ${layerOf(e.to)}`
+    if (layerOf(e.from) !== layerOf(e.to)) between.set(key, (between.get(key) ?? 0) + 1)
+  }
+  for (const [key, n] of [...between].sort()) console.log(`${key}: ${n}`)
 }
