@@ -1,4 +1,4 @@
-import type { LectrEvent } from './events/types'
+import type { LectrEvent } from './domain'
 
 export type LogFormat = 'text' | 'json'
 type Level = 'info' | 'warn' | 'error'

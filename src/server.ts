@@ -1,7 +1,7 @@
 import { createApp } from './app'
 import { markAdminTokenShown, resolveAdminToken, storedAdminTokenHash } from './auth/admin-token'
 import type { Config } from './config'
-import type { LectrEvent } from './events/types'
+import type { LectrEvent } from './domain'
 import { watchExternalWrites } from './db/external-writes'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'

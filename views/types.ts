@@ -2,10 +2,11 @@
  * The data each dashboard view takes. Views are pure `(data) => string` functions; the dashboard routes
  * (src/dashboard) gather this data and pick the view.
  */
-import type { LectrEvent } from '../src/events/types'
-import type { ModelEntry, ProviderId, Task } from '../src/registry/schema'
+import type { LectrEvent } from '../src/domain'
+import type { ProviderId, Task } from '../src/domain'
+import type { ModelEntry } from '../src/registry/schema'
 import type { PriceOverride } from '../src/registry/overlay'
-import type { UnpricedModel } from '../src/dashboard/unpriced'
+import type { UnpricedModel } from '../src/events/unpriced'
 
 export type { LectrEvent, ModelEntry, ProviderId, Task, PriceOverride, UnpricedModel }
 
@@ -247,7 +248,7 @@ export interface NotFoundData {
 
 /** Routing rules (SPEC section 9): their types as the routing code has them. */
 import type { Rule } from '../src/routing/schema'
-import type { ArmRow } from '../src/admin/routing'
+import type { ArmRow } from '../src/operations/routing'
 import type { DryRunRuleResult } from '../src/routing/dry-run'
 export type { Rule, ArmRow, DryRunRuleResult }
 

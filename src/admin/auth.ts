@@ -1,7 +1,7 @@
 import type { Server } from 'bun'
 import { isAdminToken } from '../auth/admin-token'
 import { clientAddress, type AdminTokenThrottle } from '../auth/throttle'
-import { apiError } from './respond'
+import { apiError } from '../http/respond'
 
 /**
  * The admin API's gate: `Authorization: Bearer <admin token>`, throttled per client address. An address that sent

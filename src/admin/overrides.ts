@@ -1,10 +1,11 @@
 import type { Elysia } from 'elysia'
 import { repriceEvents } from '../events/reprice'
 import { overrideProblems } from '../registry/overrides'
-import type { Price, ProviderId } from '../registry/schema'
-import type { AdminDeps } from './routes'
-import { apiError, json, readJson } from './respond'
-import { parseTimeRange } from './time-range'
+import type { ProviderId } from '../domain'
+import type { Price } from '../registry/schema'
+import type { AdminDeps } from '../operations/deps'
+import { apiError, json, readJson } from '../http/respond'
+import { parseTimeRange } from '../operations/time-range'
 
 /**
  * Prices added by an admin and re-pricing (SPEC section 12):

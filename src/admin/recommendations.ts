@@ -1,9 +1,9 @@
 import type { Elysia } from 'elysia'
 import { usageGroups } from '../events/queries'
 import { recommend } from '../recommend/engine'
-import type { AdminDeps } from './routes'
-import { apiError, json } from './respond'
-import { parseTimeRange } from './time-range'
+import type { AdminDeps } from '../operations/deps'
+import { apiError, json } from '../http/respond'
+import { parseTimeRange } from '../operations/time-range'
 
 const DEFAULT_WINDOW_DAYS = 30
 const DAY_MS = 86_400_000

@@ -1,49 +1,21 @@
-import type { Database } from 'bun:sqlite'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import type { AdminTokenThrottle } from '../auth/throttle'
-import { endAllSessions } from '../dashboard/sessions'
+import { endAllSessions } from '../auth/sessions'
 import { listEvents, modelDistribution } from '../events/queries'
-import type { OrgStore } from '../orgs/store'
-import { PROVIDER_IDS, TASKS } from '../registry/schema'
-import type { RegistryStore } from '../registry/store'
-import type { EventLogHealth } from '../events/writer'
-import { healthOf } from './health'
+import { TASKS } from '../domain'
+import { PROVIDER_IDS } from '../registry/schema'
+import { healthOf } from '../operations/health'
 import { adminGate } from './auth'
-import { apiError, json, problemsOf, readJson } from './respond'
+import { apiError, json, problemsOf, readJson } from '../http/respond'
 import { LIMITS } from '../limits'
-import { parseTimeRange } from './time-range'
+import { parseTimeRange } from '../operations/time-range'
+import type { AdminDeps } from '../operations/deps'
 import { azureRoutes } from './azure'
-import { exportEventsRoute } from './export'
+import { exportEventsRoute } from '../operations/export'
 import { recommendationRoutes } from './recommendations'
 import { overrideRoutes } from './overrides'
-import type { PriceOverrideStore } from '../registry/overrides'
-import type { RollupChanges } from '../events/rollup-changes'
 import { routingRoutes } from './routing'
 import { canaryRoutes } from './canary'
-import type { RoutingStore } from '../routing/store'
-
-export interface AdminDeps {
-  db: Database
-  orgs: OrgStore
-  registry: RegistryStore
-  adminTokenHash: () => string
-  /** failed admin-token attempts per client address: shared by /api and the dashboard sign-in */
-  tokenThrottle: AdminTokenThrottle
-  version: string
-  clock: () => Date
-  allowPrivateUpstreams: boolean
-  /** writes (at most a batch of) pending events so reads see them (the writer batches) */
-  flushEvents: () => void
-  /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
-  eventLogHealth?: () => EventLogHealth
-  /** the admin's price overrides, put over the registry in force */
-  overrides: PriceOverrideStore
-  /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */
-  rollupsChanged: RollupChanges
-  /** each org's routing rules and their versions */
-  routing: RoutingStore
-}
 
 const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
 const KeyBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: LIMITS.keyLabel })) }, { additionalProperties: false })

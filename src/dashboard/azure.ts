@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { checkAzureBody } from '../admin/azure'
+import { checkAzureBody } from '../operations/azure'
 import { azurePage } from '../../views/pages/azure'
 import type { AzureData, FieldError } from '../../views/types'
 import { action, page, type Dashboard, type SignedIn } from './context'

@@ -5,7 +5,7 @@
  * error into a plain 500 page.
  */
 import type { Server } from 'bun'
-import type { AdminDeps } from '../admin/routes'
+import type { AdminDeps } from '../operations/deps'
 import { sessionTagOf } from '../auth/admin-token'
 import type { AdminTokenThrottle } from '../auth/throttle'
 import { safeEqual } from '../auth/secrets'
@@ -15,9 +15,9 @@ import type { LayoutData, NavKey } from '../../views/types'
 import { parseCookies } from './cookies'
 import { fromSameOrigin, readForm } from './guard'
 import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
-import { SESSION_COOKIE, SessionStore, type Session } from './sessions'
+import { SESSION_COOKIE, SessionStore, type Session } from '../auth/sessions'
 import { RollupDays } from './rollup-days'
-import { eventLogProblem } from '../admin/health'
+import { eventLogProblem } from '../operations/health'
 import { log } from '../log'
 
 export interface DashboardDeps extends AdminDeps {

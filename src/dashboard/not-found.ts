@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { errorResponse } from '../proxy/errors'
+import { errorResponse } from '../http/errors'
 import { notFoundPage } from '../../views/pages/not-found'
 import { guarded, sessionOf, signedIn, type Dashboard } from './context'
 import { htmlResponse } from './http'

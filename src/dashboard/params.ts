@@ -1,5 +1,6 @@
 /** Query parameters as the pages accept them: anything unknown falls back to the default, never an error page. */
-import { PROVIDER_IDS, TASKS } from '../registry/schema'
+import { TASKS } from '../domain'
+import { PROVIDER_IDS } from '../registry/schema'
 import { MODEL_SORTS, RANGES, type ModelSort, type Range, type SortDir, type StatusFilter } from '../../views/types'
 
 const PROVIDERS: ReadonlySet<string> = new Set(PROVIDER_IDS)

@@ -7,8 +7,8 @@
 import type { Database } from 'bun:sqlite'
 import { getEvent } from '../events/queries'
 import { percentileFromBuckets } from '../events/latency-buckets'
-import type { LectrEvent } from '../events/types'
-import type { UsageGroup } from '../recommend/types'
+import type { LectrEvent } from '../domain'
+import type { UsageGroup } from '../domain'
 import type { BreakdownRow, EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'
 import { addSums, DAY_MS, dayOf, emptySums, HOUR_MS, type Group, type RollupDays, type Sums } from './rollup-days'
 

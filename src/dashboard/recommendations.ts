@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { createCanary } from '../admin/canary'
+import { createCanary } from '../operations/canary'
 import { recommend } from '../recommend/engine'
 import type { Recommendation } from '../recommend/types'
 import { PROVIDER_IDS, TASKS, type ProviderId, type Task } from '../registry/schema'

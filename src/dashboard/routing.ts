@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia'
-import { armsOf, restoreRouting } from '../admin/routing'
+import { armsOf, restoreRouting } from '../operations/routing'
 import { CANARY_PERCENT } from '../routing/canary-rule'
 import { dryRun } from '../routing/dry-run'
 import type { Rule } from '../routing/schema'

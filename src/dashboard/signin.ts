@@ -11,7 +11,7 @@ import { parseCookies, setCookie } from './cookies'
 import { clientAddress } from '../auth/throttle'
 import { fromSameOrigin, readForm, safeNext } from './guard'
 import { htmlResponse, isHttps, redirect } from './http'
-import { randomToken, SESSION_COOKIE } from './sessions'
+import { randomToken, SESSION_COOKIE } from '../auth/sessions'
 
 /** The sign-in form's CSRF cookie, sent only to /signin. */
 export const SIGNIN_COOKIE = 'lectr_signin'

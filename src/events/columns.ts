@@ -1,5 +1,5 @@
 import type { SQLQueryBindings } from 'bun:sqlite'
-import type { LectrEvent } from './types'
+import type { LectrEvent } from '../domain'
 import { shownColumn, shownString } from '../limits'
 
 /**

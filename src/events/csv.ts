@@ -1,4 +1,4 @@
-import type { LectrEvent } from './types'
+import type { LectrEvent } from '../domain'
 import { EVENT_FIELD_COLUMNS } from './columns'
 
 /**

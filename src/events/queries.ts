@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite'
-import type { UsageGroup } from '../recommend/types'
-import type { LectrEvent } from './types'
+import type { UsageGroup } from '../domain'
+import type { LectrEvent } from '../domain'
 import { shownColumn, shownString } from '../limits'
 import { EVENT_COLUMNS, toEvent, type EventRow } from './columns'
 

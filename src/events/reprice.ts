@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite'
 import { versionFor } from '../registry/overlay'
 import { costUsd, priceModel } from '../registry/pricing'
-import type { ProviderId, Registry } from '../registry/schema'
+import type { ProviderId } from '../domain'
+import type { Registry } from '../registry/schema'
 import { inputClassOf } from './replay-rollup'
 import { hourOf } from './rollup'
 

@@ -1,4 +1,4 @@
-import type { LectrEvent } from './types'
+import type { LectrEvent } from '../domain'
 
 const HOUR_MS = 3_600_000
 

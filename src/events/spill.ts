@@ -1,5 +1,5 @@
 import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readSync, statSync, unlinkSync } from 'node:fs'
-import type { LectrEvent } from './types'
+import type { LectrEvent } from '../domain'
 
 /** Bytes read from the file at a time while replaying; grown when one line is longer. */
 const READ_CHUNK = 1 << 20

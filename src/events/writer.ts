@@ -1,5 +1,5 @@
 import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
-import type { LectrEvent } from './types'
+import type { LectrEvent } from '../domain'
 import { EVENT_INSERT, eventValues } from './columns'
 import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'

@@ -1,4 +1,4 @@
-import type { LectrEvent } from '../events/types'
+import type { LectrEvent } from '../domain'
 import type { Registry } from '../registry/schema'
 import { CappedValues, LABEL_MAX, modelLabel, NONE, operationName, statusClass } from './labels'
 import { labelString } from './prom-text'

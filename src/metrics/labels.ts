@@ -1,6 +1,7 @@
 import { findModel } from '../registry/lookup'
-import type { ProviderId, Registry } from '../registry/schema'
-import type { Endpoint } from '../usage/types'
+import type { ProviderId } from '../domain'
+import type { Registry } from '../registry/schema'
+import type { Endpoint } from '../domain'
 
 /** Longest label value taken from a client's or provider's string; longer ones are cut (a label is not a payload). */
 export const LABEL_MAX = 128

@@ -1,4 +1,4 @@
-import type { LectrEvent } from '../events/types'
+import type { LectrEvent } from '../domain'
 import { log } from '../log'
 import type { MetricsCollector } from './collector'
 

@@ -1,6 +1,6 @@
 import type { Server } from 'bun'
 import { Elysia } from 'elysia'
-import { apiError } from '../admin/respond'
+import { apiError } from '../http/respond'
 import { isAdminToken } from '../auth/admin-token'
 import { hashSecret } from '../auth/secrets'
 import { clientAddress, type AdminTokenThrottle } from '../auth/throttle'

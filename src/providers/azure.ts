@@ -1,4 +1,4 @@
-import type { Endpoint, Meter } from '../usage/types'
+import type { Endpoint, Meter } from '../domain'
 import type { Provider, TargetInput } from './types'
 
 /** Azure's classic API takes `stream_options.include_usage` from this version on (previews and GA alike). */

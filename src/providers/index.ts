@@ -1,3 +1,4 @@
+import type { ProviderId } from '../domain'
 import { anthropic } from './anthropic'
 import { azure } from './azure'
 import { baseUrlSettings, overrideEnvs, providerIds, providersByName } from './derive'
@@ -9,11 +10,18 @@ import type { Provider } from './types'
 /**
  * Every provider Lectr can forward to, in the order the dashboard lists them: the only list. The registry schema,
  * the base-URL settings, labels, filters and routing are derived from it. A new OpenAI-compatible provider is a
- * file beside this one (copy groq.ts) and its name in this line.
+ * file beside this one (copy groq.ts), its name in this line and its id in src/domain.ts's `ProviderId`.
  */
 export const PROVIDER_LIST = [openai, anthropic, groq, gemini, azure] as const
 
-export type ProviderId = (typeof PROVIDER_LIST)[number]['id']
+/**
+ * The list's ids are src/domain.ts's `ProviderId`, no more and no fewer: the floor spells them out so that it imports
+ * nothing, and this line stops the build when the two differ.
+ */
+type ListedId = (typeof PROVIDER_LIST)[number]['id']
+type Holds<T extends true> = T
+type SameIds = Holds<[ListedId, ProviderId] extends [ProviderId, ListedId] ? true : false>
+
 export const PROVIDER_IDS = providerIds(PROVIDER_LIST)
 
 /** Every provider by id. */

@@ -1,4 +1,4 @@
-import type { Endpoint } from '../usage/types'
+import type { Endpoint } from '../domain'
 import type { BaseUrlOverride, Provider, RoutableEndpoint, TargetInput, UpstreamTarget } from './types'
 
 // Not `messages`: Anthropic's native API always sends usage, and has no `stream_options`.

@@ -1,5 +1,4 @@
-import type { Endpoint, Meter } from '../usage/types'
-import type { ProviderId } from './index'
+import type { Endpoint, Meter, ProviderId } from '../domain'
 
 /** Where and how one request goes upstream. */
 export interface UpstreamTarget {

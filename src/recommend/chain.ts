@@ -1,5 +1,6 @@
 import { findModel } from '../registry/lookup'
-import type { ModelEntry, ProviderId, Registry } from '../registry/schema'
+import type { ProviderId } from '../domain'
+import type { ModelEntry, Registry } from '../registry/schema'
 import type { Aggressiveness } from './types'
 
 /**

@@ -1,6 +1,6 @@
 import { costAtRates, priceFor } from '../registry/pricing'
 import type { Price } from '../registry/schema'
-import type { UsageGroup } from './types'
+import type { UsageGroup } from '../domain'
 
 /** The token counts of a group that its price depends on. */
 export type TokenMix = Pick<UsageGroup, 'requests' | 'inputTokens' | 'cachedInputTokens' | 'outputTokens'> &

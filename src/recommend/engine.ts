@@ -4,7 +4,8 @@ import { targetPath } from './chain'
 import { groupCostUsd } from './cost'
 import { aggressivenessFor } from './policy'
 import { reasonLine } from './reason'
-import type { Recommendation, UsageGroup } from './types'
+import type { UsageGroup } from '../domain'
+import type { Recommendation } from './types'
 
 /**
  * Downgrade suggestions for a window's usage groups (SPEC section 6), biggest monthly saving first.

@@ -1,4 +1,4 @@
-import type { Task } from '../registry/schema'
+import type { Task } from '../domain'
 import { count } from './format'
 import type { Aggressiveness } from './types'
 

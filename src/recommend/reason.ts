@@ -1,4 +1,4 @@
-import type { Task } from '../registry/schema'
+import type { Task } from '../domain'
 import { count, percentLess } from './format'
 
 /** Everything the reason line states, each checkable against the recommendation's own fields. */

@@ -1,27 +1,7 @@
-import type { ProviderId, Task } from '../registry/schema'
+import type { ProviderId, Task } from '../domain'
 
-/**
- * One (provider, model, task, feature) group's traffic, summed over a window.
- * The caller builds these from the event roll-ups; the engine never queries anything itself.
- * Token counts follow `Usage`: `inputTokens` includes `cachedInputTokens`.
- */
-export interface UsageGroup {
-  provider: ProviderId
-  /** the model as requested (may carry a date suffix, e.g. `gpt-4o-2024-08-06`) */
-  model: string
-  task: Task | null
-  feature: string | null
-  requests: number
-  inputTokens: number
-  cachedInputTokens: number
-  /** cache writes (5-minute and unsplit; 1-hour), also part of `inputTokens` */
-  cacheWriteTokens: number
-  cacheWrite1hTokens: number
-  outputTokens: number
-  /** what was recorded at request time; the engine re-prices from the registry instead (see engine.ts) */
-  costUsd: number
-  unpricedRequests: number
-}
+// Transitional: `UsageGroup` moved to src/domain.ts (the event log builds it); re-exported for the tests.
+export type { UsageGroup } from '../domain'
 
 /** How far down a model's downgrade chain a suggestion goes (SPEC section 6). */
 export type Aggressiveness = 'aggressive' | 'moderate' | 'conservative'

@@ -1,5 +1,6 @@
-import type { Detection } from '../events/types'
-import type { ProviderId, Registry } from './schema'
+import type { Detection } from '../domain'
+import type { ProviderId } from '../domain'
+import type { Registry } from './schema'
 
 export type DetectResult =
   | { ok: true; provider: ProviderId; detection: Detection; providerUnknown: boolean }

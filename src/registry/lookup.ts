@@ -1,4 +1,5 @@
-import type { ModelEntry, ProviderId, Registry } from './schema'
+import type { ProviderId } from '../domain'
+import type { ModelEntry, Registry } from './schema'
 
 const DATE_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8})$/
 

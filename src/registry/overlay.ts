@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { catalogueProvider, overrideKey } from './lookup'
-import type { ModelEntry, Price, ProviderId, Registry } from './schema'
+import type { ProviderId } from '../domain'
+import type { ModelEntry, Price, Registry } from './schema'
 
 /** One price an admin added for (provider, model). */
 export interface PriceOverride {

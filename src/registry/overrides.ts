@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LIMITS } from '../limits'
 import { withOverrides, type PriceOverride } from './overlay'
-import { PROVIDER_IDS, type Price, type ProviderId } from './schema'
+import type { ProviderId } from '../domain'
+import { PROVIDER_IDS, type Price } from './schema'
 import type { RegistryStore } from './store'
 
 /** Generous, but finite: `1e400` in JSON reads as Infinity, and a typo of a few zeros should not price a request at $1000s. */

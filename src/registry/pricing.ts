@@ -1,6 +1,7 @@
-import type { Usage } from '../usage/types'
+import type { Usage } from '../domain'
 import { findModel } from './lookup'
-import type { ModelEntry, Price, ProviderId, Registry } from './schema'
+import type { ProviderId } from '../domain'
+import type { ModelEntry, Price, Registry } from './schema'
 
 const PER_MILLION = 1_000_000
 /** Every price with up to four decimals times whole tokens is a whole multiple of 1e-10 USD. */

@@ -1,6 +1,8 @@
 import { fetchRegistryDocument, type Validators } from './fetch-document'
-import type { ReloadResult } from './store'
 import { redactUrl } from './url'
+
+/** A reload's outcome: put in force, or the problems that kept the registry in force where it was. */
+export type ReloadResult = { ok: true } | { ok: false; errors: string[] }
 
 /** What `GET /api/registry` adds to the status when the registry comes from a URL. */
 export interface RemoteStatus {

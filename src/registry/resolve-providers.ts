@@ -1,5 +1,6 @@
 import type { Provider } from '../providers/types'
-import type { ProviderEntry, ProviderId, ResolvedProvider } from './schema'
+import type { ProviderId } from '../domain'
+import type { ProviderEntry, ResolvedProvider } from './schema'
 
 /**
  * Every provider of `list`, in its order, with a registry file's entries over the modules' defaults: an entry's

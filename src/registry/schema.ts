@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { PROVIDER_IDS, type ProviderId } from '../providers'
+import { TASKS, type ProviderId, type Task } from '../domain'
+import { PROVIDER_IDS } from '../providers'
 
 /** Providers Lectr can forward to: src/providers/index.ts is the only list. Re-exported for the many that read them here. */
-export { PROVIDER_IDS, type ProviderId }
+export { PROVIDER_IDS }
 
-export const TASKS = ['classification', 'extraction', 'summarisation', 'generation', 'reasoning'] as const
-export type Task = (typeof TASKS)[number]
+// Transitional: these moved to src/domain.ts; re-exported while parallel branches and the tests still import them here.
+export { TASKS, type ProviderId, type Task }
 
 /** YYYY-MM-DD with a real month and day number (TypeBox's `format: 'date'` needs a format registry). */
 const CALENDAR_DATE = '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$'

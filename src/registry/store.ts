@@ -1,7 +1,7 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { dirname } from 'node:path'
 import { builtinRegistry, parseRegistry } from './load'
-import { RemoteRegistry, type RemoteStatus } from './remote'
+import { RemoteRegistry, type ReloadResult, type RemoteStatus } from './remote'
 import type { Registry, RegistryFile } from './schema'
 
 export interface RegistryStatus extends Partial<RemoteStatus> {
@@ -30,8 +30,6 @@ export interface RegistryStoreOptions {
   clock?: () => Date
   log?: (line: string) => void
 }
-
-export type ReloadResult = { ok: true } | { ok: false; errors: string[] }
 
 /** Editors write a file in several steps (truncate, write, rename); one reload after they settle. */
 const WATCH_DEBOUNCE_MS = 50

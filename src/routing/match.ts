@@ -1,5 +1,5 @@
-import type { ProviderId, Task } from '../registry/schema'
-import type { Endpoint } from '../usage/types'
+import type { ProviderId, Task } from '../domain'
+import type { Endpoint } from '../domain'
 import type { Rule } from './schema'
 
 /** What rules are matched against: the request as detected. */

@@ -1,6 +1,6 @@
 import { PROVIDERS } from '../providers'
-import type { ProviderId } from '../registry/schema'
-import type { Endpoint } from '../usage/types'
+import type { ProviderId } from '../domain'
+import type { Endpoint } from '../domain'
 import { inCanary } from './canary'
 import { firstMatch, type RouteRequest } from './match'
 import type { Rule, RouteTarget } from './schema'

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { PROVIDER_IDS, TASKS } from '../registry/schema'
+import { TASKS } from '../domain'
+import { PROVIDER_IDS } from '../registry/schema'
 
 const ENDPOINTS = ['chat/completions', 'completions', 'embeddings', 'responses', 'messages', 'messages/count_tokens', 'other'] as const
 

@@ -2,7 +2,8 @@ import { anthropicEventUsage, anthropicUsage, mergeAnthropicUsage, type Anthropi
 import { BodyKeeper } from './body-keeper'
 import { firstStringValue, lastObjectText } from './json-scan'
 import { parseJsonSafely, readErrorCode, readModel, readUsage, usageForEndpoint } from './read'
-import { isMessagesEndpoint, type Endpoint, type Meter, type MeterResult, type Usage } from './types'
+import type { Endpoint, Meter, MeterResult, Usage } from '../domain'
+import { isMessagesEndpoint } from './types'
 
 /** Stateless (no `stream` option), so one serves every meter. */
 const decoder = new TextDecoder()

@@ -1,7 +1,7 @@
-import type { ProviderId } from '../registry/schema'
+import type { ProviderId } from '../domain'
 import { createJsonMeter } from './json-meter'
 import { createSseMeter } from './sse-meter'
-import type { Endpoint, Meter } from './types'
+import type { Endpoint, Meter } from '../domain'
 
 export interface MeterOptions {
   provider: ProviderId

@@ -1,4 +1,4 @@
-import type { Endpoint, Usage } from './types'
+import type { Endpoint, Usage } from '../domain'
 
 type JsonObject = Record<string, unknown>
 

@@ -1,9 +1,9 @@
-import type { ProviderId } from '../registry/schema'
+import type { ProviderId } from '../domain'
 import { concatBytes, joinAdjacent } from './bytes'
 import { parseSseEvent, type SseEvent } from './sse-event'
 import { type FrameSink, SseFramer } from './sse-framer'
 import { StreamUsageTracker } from './stream-usage'
-import type { Endpoint, Meter } from './types'
+import type { Endpoint, Meter } from '../domain'
 
 /**
  * The largest event kept whole for parsing. Responses API events repeat the whole answer (`response.completed`)

@@ -10,7 +10,8 @@ import {
   usageForEndpoint,
 } from './read'
 import type { SseEvent } from './sse-event'
-import { isMessagesEndpoint, type Endpoint, type MeterResult, type Usage } from './types'
+import type { Endpoint, MeterResult, Usage } from '../domain'
+import { isMessagesEndpoint } from './types'
 
 /** Where an endpoint's stream events carry generated text: what a cut stream's output is estimated from. */
 interface GeneratedText {

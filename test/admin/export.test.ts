@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
-import { eventExportStream, type ExportFilter } from '../../src/admin/export'
+import { eventExportStream, type ExportFilter } from '../../src/operations/export'
 import { csvCell } from '../../src/events/csv'
 import type { LectrEvent } from '../../src/events/types'
 import { Client } from '../dashboard/_client'

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test'
-import { checkAzureBody } from '../../src/admin/azure'
+import { checkAzureBody } from '../../src/operations/azure'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 
 // The admin API for an org's Azure settings: GET / PUT {endpoint, apiVersion} / DELETE /api/orgs/:org/providers/azure.

@@ -1,6 +1,6 @@
 /** Settings → Azure: the form saves what the admin API would, and refuses what it would, with the same messages. */
 import { describe, expect, test } from 'bun:test'
-import { checkAzureBody } from '../../src/admin/azure'
+import { checkAzureBody } from '../../src/operations/azure'
 import { fieldErrors } from '../../src/dashboard/azure'
 import { memoryLectr } from './_app'
 

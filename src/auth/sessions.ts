@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { hashSecret, safeEqual } from '../auth/secrets'
+import { hashSecret, safeEqual } from './secrets'
 
 /** A session ends after this long without a request ("sliding"), ... */
 export const SESSION_IDLE_MS = 12 * 3_600_000

@@ -1,9 +1,10 @@
 import type { Database } from 'bun:sqlite'
 import { CSV_HEADER, csvLine } from '../events/csv'
 import { EVENT_COLUMNS, idFloorOf, toEvent, type EventRow } from '../events/queries'
-import { PROVIDER_IDS, TASKS } from '../registry/schema'
-import type { AdminDeps } from './routes'
-import { apiError } from './respond'
+import { TASKS } from '../domain'
+import { PROVIDER_IDS } from '../registry/schema'
+import type { AdminDeps } from './deps'
+import { apiError } from '../http/respond'
 import { parseTimeRange } from './time-range'
 
 export type ExportFormat = 'csv' | 'ndjson'
