@@ -1,4 +1,3 @@
-import { REPLAY_BACKFILL_SQL } from '../events/replay-rollup'
 
 /**
  * Versioned schema. Each entry runs once, in order, inside a transaction; PRAGMA user_version records how far
@@ -198,6 +197,16 @@ export const MIGRATIONS: string[] = [
     cost_usd REAL NOT NULL,
     PRIMARY KEY (org_id, day, provider, model, feature, task, endpoint, stream, input_class)
   ) STRICT, WITHOUT ROWID;
-  ${REPLAY_BACKFILL_SQL};
+  -- REPLAY_BACKFILL_SQL (src/events/replay-rollup.ts) written out: a migration stays as it ran (test/events/replay-migration.test.ts)
+  INSERT INTO replay_rollups_daily (org_id, day, provider, model, feature, task, endpoint, stream, input_class,
+    requests, unpriced_requests, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_usd)
+  SELECT org_id, time - time % 86400000 AS day, provider, COALESCE(model, '') AS model, COALESCE(feature, '') AS feature,
+      COALESCE(task, '') AS task, endpoint, stream, CASE WHEN COALESCE(input_tokens, 0) > 32000 THEN (input_tokens + 999) / 1000 ELSE 0 END AS input_class, COUNT(*) AS requests,
+      SUM(cost_usd IS NULL) AS unpriced_requests, COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(input_tokens, 0) END), 0) AS input_tokens,
+      COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(cached_input_tokens, 0) END), 0) AS cached_input_tokens, COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(cache_write_tokens, 0) END), 0) AS cache_write_tokens,
+      COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(cache_write_1h_tokens, 0) END), 0) AS cache_write_1h_tokens, COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(output_tokens, 0) END), 0) AS output_tokens,
+      TOTAL(cost_usd) AS cost_usd
+    FROM events WHERE 1
+    GROUP BY org_id, 2, provider, 4, 5, 6, endpoint, stream, input_class;
   `,
 ]

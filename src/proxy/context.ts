@@ -1,31 +1,13 @@
 import type { Server } from 'bun'
-import type { Config } from '../config'
-import type { LectrEvent } from '../events/types'
-import type { OrgStore } from '../orgs/store'
 import type { Provider } from '../providers/types'
-import type { RegistryStore } from '../registry/store'
 import type { Registry, Task } from '../registry/schema'
 import type { Attempt } from '../routing/plan'
-import type { Rule } from '../routing/schema'
 import type { Endpoint } from '../usage/types'
-import type { LectrErrorCode } from './errors'
 import type { createHttp2Origins } from './http2-origins'
 import type { RequestRecord } from './request-record'
+import type { ProxyDeps, Refusal } from './deps'
 import type { createUpstreamWatch, WaitingUpstream } from './upstream-watch'
-import type { ProviderId } from '../registry/schema'
 
-export interface ProxyDeps {
-  config: Pick<Config, 'baseUrls' | 'maxBodyBytes' | 'bodyTimeoutMs' | 'upstreamTimeoutMs' | 'allowPrivateUpstreams' | 'upstreamHttp2'> & Partial<Pick<Config, 'streamIdleMs'>>
-  orgs: OrgStore
-  registry: RegistryStore
-  /** where finished events go; null when the event log is switched off */
-  record: ((event: LectrEvent, complete?: () => void, overheadMs?: number) => void) | null
-  fetch?: typeof fetch
-  /** counts requests in flight so a drain can wait for them; `closing` once the drain cuts what is left */
-  inflight?: { add(): void; done(): void; readonly closing?: boolean }
-  /** each org's routing rules in force (held in memory); absent: no routing */
-  routing?: { rulesOf(org: string): readonly Rule[] | null }
-}
 
 /** What every request of one proxy shares: its dependencies and the state that outlives a request. */
 export interface ProxyShared {
@@ -79,13 +61,4 @@ export interface RequestContext {
   contentType: string | null
 }
 
-/** Why Lectr answers a request itself: what the client is told, in the OpenAI error shape. */
-export interface Refusal {
-  readonly status: number
-  readonly code: LectrErrorCode
-  readonly message: string
-  /** the provider the answer names (`X-Lectr-Provider`); absent: the event's */
-  readonly provider?: ProviderId
-  /** the body may still be arriving: the connection is closed after the answer */
-  readonly close?: boolean
-}
+export type { ProxyDeps, Refusal } from './deps'
