@@ -46,7 +46,8 @@ export interface AdminAnswers {
   override: PriceOverride
   /** `POST /api/orgs/:org/reprice`: the window as ISO 8601 times */
   reprice: RepriceResult & { since: string; until: string }
-  recommendations: { recommendations: Recommendation[] }
+  /** `total` and `totalMonthlySavingsUsd` count every recommendation, whatever `limit` and `offset` leave out */
+  recommendations: { recommendations: Recommendation[]; total: number; totalMonthlySavingsUsd: number }
   /** `GET /api/orgs/:org/routing`: an org that never saved rules is version 0 with no rules and no `updatedAt` */
   routing: Omit<RoutingVersion, 'updatedAt'> & { updatedAt: string | null }
   /** `PUT /api/orgs/:org/routing` */
