@@ -155,6 +155,8 @@ export interface RecommendationsData {
   windowDays: number
   /** why "Try as a canary" created nothing */
   error?: string | null
+  /** which page of `RECOMMENDATIONS_PER_PAGE` rows to show (1 when absent; kept within the pages there are) */
+  page?: number | null
 }
 
 export interface AzureSettings {

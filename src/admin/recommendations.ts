@@ -16,11 +16,28 @@ export function recommendationsFor(deps: AdminDeps, org: string, since: number, 
   return recommend(groups, deps.registry.current(), windowDays)
 }
 
+/** `limit` (1…1000, absent: every recommendation) and `offset` (from 0), or the problems with them. */
+export function parsePaging(q: Record<string, string | undefined>): { ok: true; limit: number | null; offset: number } | { ok: false; problems: string[] } {
+  const problems: string[] = []
+  const limit = q.limit === undefined ? null : Number(q.limit)
+  if (limit !== null && (!/^[0-9]+$/.test(q.limit!) || limit < 1 || limit > 1000)) problems.push('limit: expected a whole number from 1 to 1000')
+  const offset = q.offset === undefined ? 0 : Number(q.offset)
+  if (q.offset !== undefined && (!/^[0-9]{1,9}$/.test(q.offset))) problems.push('offset: expected a whole number from 0')
+  return problems.length ? { ok: false, problems } : { ok: true, limit, offset }
+}
+
 export const recommendationRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
   app.get('/orgs/:org/recommendations', ({ params, query }) => {
     if (!deps.orgs.get(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
-    const range = parseTimeRange(query as Record<string, string | undefined>, deps.clock(), DEFAULT_WINDOW_DAYS)
-    if (!range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', range.problems)
+    const q = query as Record<string, string | undefined>
+    const range = parseTimeRange(q, deps.clock(), DEFAULT_WINDOW_DAYS)
+    const paging = parsePaging(q)
+    const problems = [...(range.ok ? [] : range.problems), ...(paging.ok ? [] : paging.problems)]
+    if (!range.ok || !paging.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
     const until = range.until ?? deps.clock().getTime()
-    return json({ recommendations: recommendationsFor(deps, params.org, range.since!, until) })
+    const all = recommendationsFor(deps, params.org, range.since!, until)
+    // The totals are over every recommendation, so a client paging with limit/offset knows what the rest adds up to.
+    const totalMonthlySavingsUsd = all.reduce((sum, r) => sum + r.monthlySavingsUsd, 0)
+    const recommendations = paging.limit === null && paging.offset === 0 ? all : all.slice(paging.offset, paging.limit === null ? undefined : paging.offset + paging.limit)
+    return json({ recommendations, total: all.length, totalMonthlySavingsUsd })
   })

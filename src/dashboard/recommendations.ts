@@ -3,46 +3,72 @@ import { createCanary } from '../operations/canary'
 import { recommend } from '../recommend/engine'
 import type { Recommendation } from '../recommend/types'
 import { PROVIDER_IDS, TASKS, type ProviderId, type Task } from '../registry/schema'
-import { recommendationsPage } from '../../views/pages/recommendations'
+import { recommendationsPage, recommendationsTable } from '../../views/pages/recommendations'
 import { action, page, type Dashboard, type SignedIn } from './context'
-import { htmlResponse, redirect } from './http'
+import { htmlResponse, isHtmx, redirect } from './http'
 import { usageGroups } from './queries'
+import { HOUR_MS } from './rollup-days'
+import { RecommendationCache } from './recommendation-cache'
 
 const WINDOW_DAYS = 30
 const DAY_MS = 86_400_000
 
-/** The page's recommendations: the last 30 days, groups summed from the day cache. */
-function current(d: Dashboard, org: string): Recommendation[] {
+/**
+ * The page's recommendations: the last 30 days, groups summed from the day cache. Every group's are computed
+ * (the summary sums every page), then kept while nothing they came from changes (`RecommendationCache`).
+ */
+function current(d: Dashboard, cache: RecommendationCache, org: string): Recommendation[] {
   const until = d.deps.clock().getTime()
-  return recommend(usageGroups(d.days, org, until - WINDOW_DAYS * DAY_MS, until), d.deps.registry.current(), WINDOW_DAYS)
+  const registry = d.deps.registry.current()
+  // The groups are summed in whole hours, so within an hour the window's edge moves nothing.
+  const key = `${until - (until % HOUR_MS)}:${d.days.writeMark()}`
+  return cache.get(org, key, registry, () => recommend(usageGroups(d.days, org, until - WINDOW_DAYS * DAY_MS, until), registry, WINDOW_DAYS))
 }
 
-function render(d: Dashboard, s: SignedIn, rows: Recommendation[], error: string | null = null, status = 200): Response {
-  const data = { rows, minRequests: d.deps.registry.current().minRequests, windowDays: WINDOW_DAYS, error }
-  return htmlResponse(recommendationsPage(s.frame('Recommendations', 'recommendations'), data), status)
+/** `?page=`: a whole number, else page 1 (the view keeps it within the pages there are). */
+function pageParam(value: string | null | undefined): number {
+  return value && /^[0-9]{1,6}$/.test(value) ? Number(value) : 1
+}
+
+function render(d: Dashboard, s: SignedIn, rows: Recommendation[], page: number, error: string | null = null, status = 200): Response {
+  const data = { rows, minRequests: d.deps.registry.current().minRequests, windowDays: WINDOW_DAYS, error, page }
+  return htmlResponse(recommendationsPage(s.frame('Recommendations', 'recommendations'), data), status, { vary: 'HX-Request' })
 }
 
 /**
  * GET /recommendations: cheaper models for the last 30 days of traffic. The same engine, groups and window as
  * the admin API (`recommendationsFor`), with the groups summed from the day cache instead of 30 days of
- * hourly roll-up rows. POST /recommendations/canary: "Try as a canary", the admin API's `createCanary` on the
+ * hourly roll-up rows; 50 rows a page (`?page=`; htmx gets only `#recommendations-table`). POST /recommendations/canary: "Try as a canary", the admin API's `createCanary` on the
  * recommendations this page shows, then the Routing page.
  */
 export function recommendationRoutes(d: Dashboard) {
+  const cache = new RecommendationCache(() => d.deps.clock().getTime())
   return new Elysia()
-    .get('/recommendations', page(d, (s) => render(d, s, current(d, s.org))))
+    .get(
+      '/recommendations',
+      page(d, (s) => {
+        const rows = current(d, cache, s.org)
+        const pageNo = pageParam(s.url.searchParams.get('page'))
+        if (isHtmx(s.request)) {
+          const data = { rows, minRequests: d.deps.registry.current().minRequests, windowDays: WINDOW_DAYS, page: pageNo }
+          return htmlResponse(recommendationsTable(s.session.csrf, data), 200, { vary: 'HX-Request' })
+        }
+        return render(d, s, rows, pageNo)
+      }),
+    )
     .post(
       '/recommendations/canary',
       action(d, (s, form) => {
         const task = form.get('task') || null
         const provider = form.get('provider') || null
-        const rows = current(d, s.org)
+        const rows = current(d, cache, s.org)
+        const pageNo = pageParam(form.get('page'))
         if ((task !== null && !(TASKS as readonly string[]).includes(task)) || (provider !== null && !(PROVIDER_IDS as readonly string[]).includes(provider))) {
-          return render(d, s, rows, 'That recommendation could not be read, so no rule was created. Reload the page and try again.', 400)
+          return render(d, s, rows, pageNo, 'That recommendation could not be read, so no rule was created. Reload the page and try again.', 400)
         }
         const group = { model: form.get('model') ?? '', task: task as Task | null, feature: form.get('feature') || null, provider: provider as ProviderId | null }
         const out = createCanary(d.deps, s.org, group, rows)
-        if (!out.ok) return render(d, s, rows, [out.message, ...(out.problems ?? [])].join(' '), out.status)
+        if (!out.ok) return render(d, s, rows, pageNo, [out.message, ...(out.problems ?? [])].join(' '), out.status)
         return redirect(`/settings/routing?done=canary&rule=${encodeURIComponent(out.ruleId)}&v=${out.version}`)
       }),
       { parse: 'none' },

@@ -170,6 +170,15 @@ export class RollupDays {
     return this.warming.has(org)
   }
 
+  /**
+   * Changes whenever anything this cache reads may have changed: a new event (of any org), a write by another
+   * connection, days forgotten (re-pricing). Equal marks after `sync` mean equal roll-ups, so a result computed
+   * from them can be kept until the mark moves.
+   */
+  writeMark(): string {
+    return `${this.epoch}:${this.lastRowid}:${this.lastDataVersion}`
+  }
+
   /** Forgets what changed since the last call. Call after flushing the event writer, before reading. */
   sync(): void {
     const dataVersion = (this.db.query('PRAGMA data_version').get() as { data_version: number }).data_version

@@ -49,7 +49,8 @@ export interface AdminAnswers {
   reprice: RepriceResult & { since: string; until: string }
   /** `POST /api/orgs/:org/routing/dry-run` */
   dryRun: { results: DryRunResult[] }
-  recommendations: { recommendations: Recommendation[] }
+  /** `total` and `totalMonthlySavingsUsd` count every recommendation, whatever `limit` and `offset` leave out */
+  recommendations: { recommendations: Recommendation[]; total: number; totalMonthlySavingsUsd: number }
   /** `GET /api/orgs/:org/routing`: an org that never saved rules is version 0 with no rules and no `updatedAt` */
   routing: Omit<RoutingVersion, 'updatedAt'> & { updatedAt: string | null }
   /** `PUT /api/orgs/:org/routing` */

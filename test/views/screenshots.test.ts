@@ -84,6 +84,12 @@ const PAGES: Record<string, (q: URLSearchParams, htmx: boolean) => string> = {
   },
   '/events/evt_001000': () => eventDetailPage(frame({ title: 'Event', active: 'events' }), { event: fx.event(6) }),
   '/recommendations': () => recommendationsPage(frame({ title: 'Recommendations', active: 'recommendations' }), fx.recommendations()),
+  // Page 2 of 121: the pager (count, Previous, Next) under the table, at 390 px too.
+  '/recommendations-paged': () =>
+    recommendationsPage(
+      frame({ title: 'Recommendations', active: 'recommendations' }),
+      fx.recommendations({ rows: Array.from({ length: 121 }, (_, i) => fx.recommendation({ feature: `feature-${i}`, monthlySavingsUsd: 500 - i })), page: 2 }),
+    ),
   '/recommendations-empty': () =>
     recommendationsPage(frame({ title: 'Recommendations', active: 'recommendations' }), fx.recommendations({ rows: [] })),
   '/settings/azure': () => azurePage(frame({ title: 'Azure', active: 'azure' }), fx.azure({ notice: 'Azure settings saved.' })),

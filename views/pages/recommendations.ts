@@ -5,7 +5,22 @@ import { notice } from '../partials/notice'
 import { emptyState } from '../partials/empty-state'
 import { pageHeader } from '../partials/page-header'
 import type { LayoutData, RecommendationRow, RecommendationsData } from '../types'
+import { href } from '../url'
 import { shownString } from '../../src/limits'
+
+/** Rows on one page: the largest savings first, so the first page holds most of the money. */
+export const RECOMMENDATIONS_PER_PAGE = 50
+
+/** The page asked for, within 1…the last page (a link kept from when there were more rows shows the last one). */
+export function pageNumber(asked: number | null | undefined, total: number): number {
+  const last = Math.max(1, Math.ceil(total / RECOMMENDATIONS_PER_PAGE))
+  return Math.min(Math.max(1, asked && Number.isInteger(asked) ? asked : 1), last)
+}
+
+/** The URL of a page of recommendations; page 1 is the bare `/recommendations`. */
+export function recommendationsHref(page: number): string {
+  return href('/recommendations', { page: page > 1 ? page : null })
+}
 
 /** Largest monthly savings first; ties by request count so the order is stable. */
 export function sortRecommendations(rows: readonly RecommendationRow[]): RecommendationRow[] {
@@ -19,7 +34,7 @@ function group(r: RecommendationRow): SafeHtml {
 }
 
 /** One click from a recommendation to a 10% canary rule for its group (SPEC section 9). */
-function canaryForm(r: RecommendationRow, csrf: string): SafeHtml {
+function canaryForm(r: RecommendationRow, csrf: string, page: number): SafeHtml {
   // An Azure target names a deployment the registry cannot know: such rules are written in the editor.
   if (r.provider === 'azure') return html`<a class="btn btn-small btn-quiet" href="/settings/routing">Route in the editor</a>`
   return html`<form class="canary-form" method="post" action="/recommendations/canary">
@@ -28,16 +43,17 @@ function canaryForm(r: RecommendationRow, csrf: string): SafeHtml {
     <input type="hidden" name="model" value="${r.model}">
     <input type="hidden" name="task" value="${r.task ?? ''}">
     <input type="hidden" name="feature" value="${r.feature ?? ''}">
+    ${page > 1 ? html`<input type="hidden" name="page" value="${page}">` : ''}
     <button type="submit" class="btn btn-small" title="Send 10% of this group's requests to ${r.suggestedModel}, the rest as sent, and compare">Try as a canary</button>
   </form>`
 }
 
-function recommendationRow(r: RecommendationRow, csrf: string): SafeHtml {
+function recommendationRow(r: RecommendationRow, csrf: string, page: number): SafeHtml {
   return html`<tr>
   <td class="cell-primary" data-label="">
     <div class="swap"><code class="model">${shownString(r.model)}</code> <span class="arrow" aria-label="to">→</span> <code class="model model-suggested">${r.suggestedModel}</code></div>
     <div class="reason">${r.reason}</div>
-    <div class="canary-action">${canaryForm(r, csrf)}</div>
+    <div class="canary-action">${canaryForm(r, csrf, page)}</div>
   </td>
   <td class="nowrap" data-label="Provider">${providerLabel(r.provider)}</td>
   <td class="cell-tags" data-label="Task · feature">${group(r)}</td>
@@ -58,7 +74,23 @@ function howItWorks(data: RecommendationsData): SafeHtml {
   Reasoning tasks are never downgraded.`
 }
 
-function table(rows: RecommendationRow[], csrf: string): SafeHtml {
+function pager(page: number, total: number): SafeHtml {
+  const last = Math.ceil(total / RECOMMENDATIONS_PER_PAGE)
+  if (last <= 1) return html``
+  const first = (page - 1) * RECOMMENDATIONS_PER_PAGE + 1
+  const end = Math.min(page * RECOMMENDATIONS_PER_PAGE, total)
+  const link = (to: number, rel: 'prev' | 'next', label: string) => {
+    const url = recommendationsHref(to)
+    return html`<a class="btn btn-small" rel="${rel}" href="${url}" hx-get="${url}" hx-target="#recommendations-table" hx-swap="outerHTML" hx-push-url="true">${label}</a>`
+  }
+  return html`<div class="pager">
+  <span class="muted">${formatCount(first)}–${formatCount(end)} of ${formatCount(total)}</span>
+  ${page > 1 ? link(page - 1, 'prev', '← Previous') : ''}
+  ${page < last ? link(page + 1, 'next', 'Next →') : ''}
+</div>`
+}
+
+function table(rows: RecommendationRow[], csrf: string, page: number): SafeHtml {
   return html`<div class="table-wrap"><table class="table table-compact table-recommendations table-stack">
   <thead><tr>
     <th scope="col">Model → suggested</th>
@@ -71,11 +103,27 @@ function table(rows: RecommendationRow[], csrf: string): SafeHtml {
     <th scope="col" class="num">Projected</th>
     <th scope="col" class="num">Savings/mo</th>
   </tr></thead>
-  <tbody>${rows.map((r) => recommendationRow(r, csrf))}</tbody>
+  <tbody>${rows.map((r) => recommendationRow(r, csrf, page))}</tbody>
 </table></div>`
 }
 
-/** Recommendations: cheaper models within the same provider, largest savings first. URL: `/recommendations`. */
+/** The `#recommendations-table` fragment: one page of rows and the pager (htmx swaps it on Next/Previous). */
+function tableHtml(all: RecommendationRow[], csrf: string, page: number): SafeHtml {
+  const from = (page - 1) * RECOMMENDATIONS_PER_PAGE
+  return html`<div id="recommendations-table">${table(all.slice(from, from + RECOMMENDATIONS_PER_PAGE), csrf, page)}
+${pager(page, all.length)}</div>`
+}
+
+/** The `#recommendations-table` fragment alone, for htmx requests to `/recommendations?page=`. */
+export function recommendationsTable(csrf: string, data: RecommendationsData): string {
+  const rows = sortRecommendations(data.rows)
+  return tableHtml(rows, csrf, pageNumber(data.page, rows.length)).toString()
+}
+
+/**
+ * Recommendations: cheaper models within the same provider, largest savings first, 50 to a page; the summary
+ * counts and sums every page. URL: `/recommendations?page`.
+ */
 export function recommendationsPage(frame: LayoutData, data: RecommendationsData): string {
   const rows = sortRecommendations(data.rows)
   const total = rows.reduce((sum, r) => sum + r.monthlySavingsUsd, 0)
@@ -89,7 +137,7 @@ ${notice(data.error, 'error')}
 ${
   rows.length === 0
     ? html`<section class="card">${emptyState('No recommendations yet', howItWorks(data))}</section>`
-    : html`<section class="card card-flush">${table(rows, frame.csrf)}</section>
+    : html`<section class="card card-flush">${tableHtml(rows, frame.csrf, pageNumber(data.page, rows.length))}</section>
 <p class="help">${howItWorks(data)}</p>`
 }`,
   )
