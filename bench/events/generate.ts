@@ -141,6 +141,8 @@ export function toEvent(c: Compact, id: string): LectrEvent {
     errorCode: c.status === 200 ? null : c.status === 429 ? 'rate_limit_exceeded' : 'server_error',
     inputTokens: c.inputTokens,
     cachedInputTokens: c.cachedInputTokens,
+    cacheWriteTokens: null,
+    cacheWrite1hTokens: null,
     outputTokens: c.outputTokens,
     reasoningTokens: c.reasoningTokens,
     costUsd: c.costUsd,
