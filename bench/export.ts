@@ -61,6 +61,8 @@ interface ExportRun {
   hwmAfterMiB: number
   rssAfterMiB: number
   lectrCpuSeconds: number
+  /** this process's CPU (the client reading and counting lines): if it nears `seconds`, the client was the limit */
+  clientCpuSeconds: number
   samples: number
 }
 
@@ -78,6 +80,7 @@ async function exportOnce(format: (typeof FORMATS)[number], run: number): Promis
     await Bun.sleep(1000)
     const before = memKiB(lectr.pid)
     const cpu0 = cpuMs(lectr.pid)
+    const client0 = process.cpuUsage()
     let peak = before.rss
     let samples = 0
     const sampler = setInterval(() => {
@@ -107,6 +110,7 @@ async function exportOnce(format: (typeof FORMATS)[number], run: number): Promis
     const after = memKiB(lectr.pid)
     peak = Math.max(peak, after.rss)
     const lectrCpuSeconds = (cpuMs(lectr.pid) - cpu0) / 1000
+    const client = process.cpuUsage(client0)
     // The generated feature and task names hold no line breaks: one line per event (and the CSV's header).
     const events = format === 'csv' ? lines - 1 : lines
     return {
@@ -128,6 +132,7 @@ async function exportOnce(format: (typeof FORMATS)[number], run: number): Promis
       hwmAfterMiB: after.hwm / 1024,
       rssAfterMiB: after.rss / 1024,
       lectrCpuSeconds,
+      clientCpuSeconds: (client.user + client.system) / 1e6,
       samples,
     }
   } finally {
@@ -178,7 +183,7 @@ console.log(
     ...runs.map(
       (r) =>
         `  ${r.format.padEnd(6)} ${r.seconds.toFixed(1).padStart(6)} s  ${r.eventsPerSec.toFixed(0).padStart(7)} events/s  ${r.mbPerSec.toFixed(1).padStart(6)} MB/s  ${(r.bytes / 1e6).toFixed(0)} MB  ` +
-        `first byte ${r.firstByteMs.toFixed(0)} ms  RSS +${r.rssGrowthMB.toFixed(1)} MB (${r.rssBeforeMiB.toFixed(0)} -> ${r.rssPeakMiB.toFixed(0)} MiB)  Lectr CPU ${r.lectrCpuSeconds.toFixed(1)} s  ${r.complete ? 'complete' : 'INCOMPLETE'}`,
+        `first byte ${r.firstByteMs.toFixed(0)} ms  RSS +${r.rssGrowthMB.toFixed(1)} MB (${r.rssBeforeMiB.toFixed(0)} -> ${r.rssPeakMiB.toFixed(0)} MiB)  CPU: Lectr ${r.lectrCpuSeconds.toFixed(1)} s, client ${r.clientCpuSeconds.toFixed(1)} s  ${r.complete ? 'complete' : 'INCOMPLETE'}`,
     ),
     `  ${ok ? 'PASS' : 'FAIL'}  ${result.target.target}  (worst +${result.target.value.toFixed(1)} MB)`,
     `Every figure: ${out}  (${result.seconds.toFixed(0)} s)`,

@@ -131,7 +131,11 @@ const figures = {
   errors,
   lectrRssMiBAtEnd: rssMiB,
 }
-const ok = figures.medianOfRoundRatios >= 0.99 && errors === 0 && figures.scrapesNot200 === 0
+// Both ways of reading the rounds must pass; rounds whose ratios spread wider than the 1% asked for cannot show it.
+const spread = Math.max(...perRound) - Math.min(...perRound)
+const ok = figures.medianOfRoundRatios >= 0.99 && figures.ratioOfMedians >= 0.99 && errors === 0 && figures.scrapesNot200 === 0
+const verdict = ok ? 'PASS' : 'FAIL'
+const conclusive = spread <= 0.1
 const result = {
   meta: {
     date: new Date().toISOString(),
@@ -143,7 +147,13 @@ const result = {
     lectr: { binary: LECTR, version: sh(`${LECTR} --version`), commit: sh('git rev-parse --short HEAD 2>/dev/null'), dirty: sh('git status --porcelain -- src 2>/dev/null') !== '' },
   },
   figures,
-  target: { target: 'req/s with a scrape every second >= 0.99x without (median of the rounds\' ratios)', value: figures.medianOfRoundRatios, ok },
+  target: {
+    target: "req/s with a scrape every second >= 0.99x without (the median of the rounds' ratios and the ratio of the medians)",
+    value: Math.min(figures.medianOfRoundRatios, figures.ratioOfMedians),
+    ok,
+    roundRatioSpread: spread,
+    conclusive,
+  },
   runs: runs.map(({ scrapes, ...r }) => ({ ...r, scrapes: scrapes.length, scrapeMsMax: scrapes.length ? Math.max(...scrapes.map((s) => s.ms)) : null })),
   seconds: (Date.now() - t0) / 1000,
 }
@@ -162,7 +172,7 @@ console.log(
     `  without        ${f.rpsNone.toFixed(0).padStart(6)} req/s (median)  cpu ${f.cpuUsPerRequestNone.toFixed(1)} us/req`,
     `  ratio: ${f.medianOfRoundRatios.toFixed(3)}x (median of the rounds' ratios; range ${Math.min(...perRound).toFixed(3)}-${Math.max(...perRound).toFixed(3)}), ${f.ratioOfMedians.toFixed(3)}x (ratio of the medians); errors ${errors}`,
     `  one scrape alone: ${f.alone.cpuUsPerScrape.toFixed(0)} us of Lectr CPU, ${f.alone.msMedian.toFixed(2)} ms, ${f.alone.bytesAtEnd} bytes, ${f.alone.samples} samples: ${(100 * f.alone.coreShareAtOnePerSecond).toFixed(3)}% of a core at one scrape a second`,
-    `  ${ok ? 'PASS' : 'FAIL'}  ${result.target.target}`,
+    `  ${verdict}  ${result.target.target}${conclusive ? '' : `  (inconclusive: the rounds' ratios spread over ${spread.toFixed(2)}; see the CPU per scrape above)`}`,
     `Every figure: ${out}  (${result.seconds.toFixed(0)} s)`,
   ].join('\n'),
 )
