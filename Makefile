@@ -5,7 +5,7 @@ LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
 BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
 export PATH := $(dir $(BUN)):$(PATH)
 
-.PHONY: run test unit check smoke build bench bench-soak bench-routing browser deps clean
+.PHONY: run test unit check smoke build bench bench-soak bench-routing bench-scrape bench-export browser deps clean
 
 run: deps
 	$(BUN) run src/main.ts
@@ -42,6 +42,14 @@ bench-soak: deps dist/lectr
 # Routing: 100 rules on the proxy path, and a dry run over the 10M-event log (BENCH_EVENTS).
 bench-routing: deps
 	$(BUN) bench/routing.ts
+
+# Requests/s with a /metrics scrape every second against none (10 interleaved rounds of 5 s each way, ~2 min).
+bench-scrape: deps dist/lectr
+	$(BUN) bench/scrape.ts
+
+# The events export (NDJSON and CSV) over the 10M-event log: time and Lectr's peak RSS growth (~10 min here).
+bench-export: deps dist/lectr
+	$(BUN) bench/export.ts
 
 deps: $(BUN) node_modules/.installed
 

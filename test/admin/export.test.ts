@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { eventExportStream, type ExportFilter } from '../../src/operations/export'
+import { openReadConnection } from '../../src/db/read-connection'
 import { csvCell } from '../../src/events/csv'
 import type { LectrEvent } from '../../src/events/types'
 import { Client } from '../dashboard/_client'
@@ -151,6 +153,68 @@ describe('GET /api/orgs/:org/events/export', () => {
     } finally {
       db.close()
     }
+  })
+
+  test("an export reads on a read-only connection of its own with a small page cache, not the server's 64 MiB one", () => {
+    const server = new Database(lectr.dbPath)
+    const own = openReadConnection(server, 2048)
+    try {
+      expect(own.db).not.toBe(server)
+      expect((own.db.query('PRAGMA cache_size').get() as { cache_size: number }).cache_size).toBe(-2048)
+      expect((own.db.query('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(N)
+      expect(() => own.db.exec("DELETE FROM events WHERE org_id = 'default'")).toThrow(/readonly/i)
+    } finally {
+      own.close()
+      server.close()
+    }
+    // Nothing to open again: the export reads on the connection it was given.
+    const memory = new Database(':memory:')
+    const same = openReadConnection(memory, 2048)
+    expect(same.db).toBe(memory)
+    same.close()
+    expect(memory.query('SELECT 1 AS one').get()).toEqual({ one: 1 })
+    memory.close()
+  })
+
+  test("the export's connection is closed once: at the end, when the client leaves, and after a failed read", async () => {
+    const all: ExportFilter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
+    const read = async (leaveAfterFirst: boolean) => {
+      const own = openReadConnection(new Database(lectr.dbPath, { readonly: true }), 2048)
+      let closes = 0
+      const reader = eventExportStream(own.db, 'default', all, 'ndjson', { scanRows: 5, close: () => (closes++, own.close()) }).getReader()
+      await reader.read()
+      if (leaveAfterFirst) await reader.cancel()
+      else while (!(await reader.read()).done);
+      expect(closes).toBe(1)
+      expect(() => own.db.query('SELECT 1').get()).toThrow()
+    }
+    await read(false)
+    await read(true)
+    // A read that fails (here: its connection closed under it) still releases it, once.
+    const db = new Database(lectr.dbPath, { readonly: true })
+    let closes = 0
+    const reader = eventExportStream(db, 'default', all, 'ndjson', { scanRows: 5, close: () => closes++ }).getReader()
+    await reader.read()
+    db.close()
+    await expect(reader.read()).rejects.toThrow()
+    expect(closes).toBe(1)
+  })
+
+  test('exports over HTTP leave no connection open behind them', async () => {
+    const dbFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === lectr.dbPath
+      } catch {
+        return false
+      }
+    }).length
+    const before = dbFds()
+    for (let i = 0; i < 20; i++) {
+      const res = await lectr.api(`orgs/default/events/export?format=${i % 2 ? 'csv' : 'ndjson'}`)
+      expect(res.status).toBe(200)
+      expect((await res.text()).length).toBeGreaterThan(0)
+    }
+    expect(dbFds()).toBe(before)
   })
 
   test('csvCell quotes and neutralises', () => {
