@@ -1,3 +1,4 @@
+import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { endAllSessions } from '../auth/sessions'
@@ -70,23 +71,12 @@ export function adminRoutes(deps: AdminDeps) {
     .get('/orgs/:org/events', ({ params, query }) => {
       if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
       const q = query as Record<string, string | undefined>
-      const problems: string[] = []
       const limit = q.limit === undefined ? 50 : Number(q.limit)
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) problems.push('limit: expected a whole number from 1 to 1000')
-      if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)
-      if (q.task && !TASK_SET.has(q.task)) problems.push(`task: expected one of ${TASKS.join(' ')}`)
-      const status = q.status ? Number(q.status) : null
-      if (status !== null && !Number.isInteger(status)) problems.push('status: expected an HTTP status')
-      const range = parseTimeRange(q, deps.clock(), null)
-      if (!range.ok) problems.push(...range.problems)
-      if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
+      const parsed = parseEventFilters(q, deps.clock())
+      const problems = [...(!Number.isInteger(limit) || limit < 1 || limit > 1000 ? ['limit: expected a whole number from 1 to 1000'] : []), ...parsed.problems]
+      if (problems.length || !parsed.filters) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
       deps.flushEvents()
-      return json(
-        listEvents(deps.db, params.org, {
-          limit, cursor: q.cursor || null, provider: q.provider || null, model: q.model || null, feature: q.feature || null,
-          task: q.task || null, status, since: range.since, until: range.until,
-        }),
-      )
+      return json(listEvents(deps.db, params.org, { limit, cursor: q.cursor || null, ...parsed.filters }))
     })
     .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
     .get('/orgs/:org/models', ({ params, query }) => {

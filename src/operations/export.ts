@@ -1,9 +1,8 @@
+import { parseEventFilters } from './event-filters'
 import type { Database } from 'bun:sqlite'
 import { openReadConnection } from '../db/read-connection'
 import { CSV_HEADER, csvLine } from '../events/csv'
 import { EVENT_COLUMNS, idFloorOf, toEvent, type EventRow } from '../events/queries'
-import { TASKS } from '../domain'
-import { PROVIDER_IDS } from '../registry/schema'
 import type { AdminDeps } from './deps'
 import { apiError } from '../http/respond'
 import { parseTimeRange } from './time-range'
@@ -35,8 +34,6 @@ const SLACK_MS = 60_000
  */
 const EXPORT_CACHE_KIB = 2048
 
-const PROVIDER_SET: ReadonlySet<string> = new Set(PROVIDER_IDS)
-const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 
 /** The filters as an SQL expression that is 1 for a matching row (so a step reads a fixed number of rows). */
 function matchExpression(f: ExportFilter): { sql: string; args: (string | number)[] } {
@@ -147,21 +144,11 @@ export function exportResponse(db: Database, org: string, f: ExportFilter, forma
 /** GET /api/orgs/:org/events/export?format=csv|ndjson and the events API's filters (no limit, no cursor). */
 export function exportEventsRoute(deps: AdminDeps, org: string, query: Record<string, string | undefined>): Response {
   if (!deps.orgs.get(org)) return apiError(404, 'lectr_not_found', `No org "${org}".`)
-  const q = query
-  const problems: string[] = []
-  const format = q.format ?? 'ndjson'
-  if (format !== 'csv' && format !== 'ndjson') problems.push('format: expected csv or ndjson')
-  if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)
-  if (q.task && !TASK_SET.has(q.task)) problems.push(`task: expected one of ${TASKS.join(' ')}`)
-  const status = q.status ? Number(q.status) : null
-  if (status !== null && !Number.isInteger(status)) problems.push('status: expected an HTTP status')
-  const range = parseTimeRange(q, deps.clock(), null)
-  if (!range.ok) problems.push(...range.problems)
-  if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
+  const format = query.format ?? 'ndjson'
+  const parsed = parseEventFilters(query, deps.clock())
+  const problems = [...(format !== 'csv' && format !== 'ndjson' ? ['format: expected csv or ndjson'] : []), ...parsed.problems]
+  if (problems.length || !parsed.filters) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
   deps.flushEvents()
-  const filter: ExportFilter = {
-    provider: q.provider || null, model: q.model || null, feature: q.feature || null, task: q.task || null,
-    status, statusClass: null, since: range.since, until: range.until,
-  }
+  const filter: ExportFilter = { ...parsed.filters, statusClass: null }
   return exportResponse(deps.db, org, filter, format as ExportFormat, deps.clock())
 }
