@@ -4,10 +4,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open'
 import { MIGRATIONS } from '../../src/db/migrations'
+// the CLI runs in a child process while this process's server goes on serving
+import { runCli as cli } from '../helpers/cli'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 
-const main = join(import.meta.dir, '../../src/main.ts')
 let up: FakeUpstream
 let lectr: TestLectr
 
@@ -19,13 +20,6 @@ afterAll(async () => {
   await lectr.stop()
   up.stop()
 })
-
-/** Runs the CLI in a child process, while this process's server goes on serving. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, main, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
-  return { code, out, err }
-}
 
 const countEvents = (path: string) => {
   const db = new Database(path, { readonly: true })

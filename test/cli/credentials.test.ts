@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Client } from '../dashboard/_client'
+// the CLI runs in a child process while this process's server goes on serving
+import { runCli as cli } from '../helpers/cli'
 import { FakeUpstream } from '../helpers/fake-upstream'
 import { fetchFrom } from '../helpers/from-address'
 import { answerOf } from '../helpers/json'
 import { ADMIN_TOKEN, startLectr, type TestLectr } from '../helpers/lectr'
 
-const main = join(import.meta.dir, '../../src/main.ts')
 let up: FakeUpstream
 let lectr: TestLectr
 
@@ -19,13 +20,6 @@ afterAll(async () => {
   await lectr.stop()
   up.stop()
 })
-
-/** The CLI in a child process, from a shell's point of view, while this process's server runs. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawn([process.execPath, main, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' })
-  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited])
-  return { code, out, err }
-}
 
 /** Polls until `ok` answers true; the time it took in ms (fails the test past `limitMs`). */
 async function within(limitMs: number, ok: () => Promise<boolean>): Promise<number> {
