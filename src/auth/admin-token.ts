@@ -11,23 +11,21 @@ const UNSHOWN = 'admin_token_unshown'
  * Only the hash is ever stored.
  */
 export function resolveAdminToken(db: Database, configured: string | null): { hash: string; generated: string | null } {
-  const setHash = (hash: string) =>
-    db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('admin_token_hash', hash)
   if (configured) {
     const hash = hashSecret(configured)
     db.transaction(() => {
-      setHash(hash)
+      storeAdminTokenHash(db, hash)
       db.query('DELETE FROM meta WHERE key = ?').run(UNSHOWN)
     })()
     return { hash, generated: null }
   }
-  const stored = db.query('SELECT value FROM meta WHERE key = ?').get('admin_token_hash') as { value: string } | null
+  const stored = storedAdminTokenHash(db)
   const unshown = db.query('SELECT 1 FROM meta WHERE key = ?').get(UNSHOWN) !== null
-  if (stored && !unshown) return { hash: stored.value, generated: null }
+  if (stored && !unshown) return { hash: stored, generated: null }
   const token = generateSecret('admin')
   const hash = hashSecret(token)
   db.transaction(() => {
-    setHash(hash)
+    storeAdminTokenHash(db, hash)
     db.query('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(UNSHOWN, '1')
   })()
   return { hash, generated: token }
@@ -60,10 +58,14 @@ export function sessionTagOf(adminTokenHash: string): string {
 export function resetAdminToken(db: Database): string {
   const token = generateSecret('admin')
   db.transaction(() => {
-    db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('admin_token_hash', hashSecret(token))
+    storeAdminTokenHash(db, hashSecret(token))
     db.query('DELETE FROM meta WHERE key = ?').run(UNSHOWN)
   })()
   return token
+}
+
+function storeAdminTokenHash(db: Database, hash: string): void {
+  db.query('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run('admin_token_hash', hash)
 }
 
 /** The stored admin token hash, or null before the first start. */

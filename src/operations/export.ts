@@ -5,7 +5,6 @@ import { CSV_HEADER, csvLine } from '../events/csv'
 import { EVENT_COLUMNS, idFloorOf, toEvent, type EventRow } from '../events/queries'
 import type { AdminDeps } from './deps'
 import { apiError } from '../http/respond'
-import { parseTimeRange } from './time-range'
 
 export type ExportFormat = 'csv' | 'ndjson'
 
