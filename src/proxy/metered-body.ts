@@ -1,3 +1,4 @@
+import { concatBytes } from '../usage/bytes'
 import type { Meter } from '../usage/types'
 import { createGcPacer } from './gc-pacer'
 
@@ -69,7 +70,7 @@ export function meteredBody(
     if (!tail) return controller.error(new Error('the upstream stalled'))
     // The error event must start on a fresh line: the upstream may have stopped in the middle of an event.
     const atBoundary = lastByte === 0x0a && (secondLastByte === 0x0a || secondLastByte === 0x0d)
-    controller.enqueue(atBoundary ? tail : concat(BLANK_LINE, tail))
+    controller.enqueue(atBoundary ? tail : concatBytes([BLANK_LINE, tail]))
     controller.close()
   }
   return new ReadableStream<Uint8Array>(
@@ -118,10 +119,3 @@ export function meteredBody(
 }
 
 const BLANK_LINE = new Uint8Array([0x0a, 0x0a])
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a, 0)
-  out.set(b, a.length)
-  return out
-}

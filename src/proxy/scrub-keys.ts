@@ -78,6 +78,9 @@ function withRedactions(text: string, redact: Uint8Array): string {
   return out
 }
 
+/** The headers a client may carry a provider key in (`authorization` whatever its scheme; the others as they are). */
+export const CLIENT_KEY_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'] as const
+
 /**
  * The provider keys a client sent, wherever it put them: `Authorization` (whatever its scheme), `x-api-key`
  * (Anthropic), `api-key` (Azure), `x-goog-api-key` and `?key=` (Google). Only read, and only to scrub them from
@@ -92,7 +95,8 @@ export function clientKeys(headers: Headers, search: string): string[] {
     const space = authorization.indexOf(' ')
     keys.push(space < 0 ? authorization : authorization.slice(space + 1).trim())
   }
-  for (const name of ['x-api-key', 'api-key', 'x-goog-api-key']) {
+  // `authorization` is read above, without its scheme
+  for (const name of CLIENT_KEY_HEADERS.slice(1)) {
     const value = headers.get(name)
     if (value) keys.push(value)
   }

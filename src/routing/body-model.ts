@@ -1,3 +1,5 @@
+import { isJsonSpace } from '../usage/json-scan'
+
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const te = new TextEncoder()
@@ -89,6 +91,6 @@ function keyText(b: Uint8Array, start: number, end: number): string {
 }
 
 function skipSpace(b: Uint8Array, i: number): number {
-  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++
+  while (i < b.length && isJsonSpace(b[i]!)) i++
   return i
 }

@@ -1,4 +1,5 @@
 import type { Usage } from '../domain'
+import { asObject } from './read'
 
 type JsonObject = Record<string, unknown>
 
@@ -13,10 +14,6 @@ export interface AnthropicUsageFields {
   cacheCreation?: number
   write5m?: number
   write1h?: number
-}
-
-function asObject(value: unknown): JsonObject | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : null
 }
 
 function tokenCount(value: unknown): number | undefined {

@@ -14,7 +14,7 @@ const CLOSE_BRACKET = 0x5d
 const COLON = 0x3a
 const LETTER_U = 0x75
 
-function isJsonSpace(code: number): boolean {
+export function isJsonSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09
 }
 

@@ -9,7 +9,7 @@ const CODE_LIKE = /^[A-Za-z0-9_.:-]{1,64}$/
 /** Gemini may wrap its error in an array; only the first few elements are looked at. */
 const MAX_ARRAY_ELEMENTS = 4
 
-function asObject(value: unknown): JsonObject | null {
+export function asObject(value: unknown): JsonObject | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : null
 }
 

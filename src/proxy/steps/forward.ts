@@ -1,10 +1,12 @@
 import { PROVIDERS } from '../../providers'
 import type { Provider } from '../../providers/types'
 import { withModel } from '../../routing/body-model'
+import { isJsonSpace } from '../../usage/json-scan'
 import type { Attempt } from '../../routing/plan'
 import type { RequestContext } from '../context'
 import { upstreamRequestHeaders } from '../headers'
 import { http2Refused, type UpstreamProtocol } from '../http2-origins'
+import { CLIENT_KEY_HEADERS } from '../scrub-keys'
 import { UpstreamError } from '../upstream-error'
 import { checkUpstreamHost } from '../upstream-guard'
 import { UpstreamTimeout } from '../upstream-watch'
@@ -21,8 +23,6 @@ interface Prepared {
 }
 
 /** Headers a client's own provider key may travel in; removed when a routed attempt uses another provider's key. */
-const CLIENT_KEY_HEADERS = ['authorization', 'api-key', 'x-api-key', 'x-goog-api-key']
-
 /** fetch's options with Bun's own (`timeout`, `tls`, `protocol`) */
 type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string }; protocol?: UpstreamProtocol }
 
@@ -185,7 +185,7 @@ const USAGE_OPTION = new TextEncoder().encode('"stream_options":{"include_usage"
 export function withStreamUsageOption(body: Uint8Array): Uint8Array {
   const brace = body.indexOf(0x7b)
   let next = brace + 1
-  while (next < body.length && (body[next] === 0x20 || body[next] === 0x0a || body[next] === 0x0d || body[next] === 0x09)) next++
+  while (next < body.length && isJsonSpace(body[next]!)) next++
   // `{}` has no member to put a comma before
   const option = body[next] === 0x7d ? USAGE_OPTION.subarray(0, USAGE_OPTION.length - 1) : USAGE_OPTION
   const out = new Uint8Array(body.length + option.length)

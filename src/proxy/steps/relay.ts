@@ -37,7 +37,7 @@ export function relay(ctx: RequestContext, upstream: Response): Response | Promi
   const readWhole = answersWhole(stream, contentType, contentLength) && mayHaveBody(req.method, status)
   const hasBody = readWhole || upstream.body !== null
   // JSON sent without a length (chunked): read whole too when it ends within the cap, else piped from there on.
-  const readUpToCap = !readWhole && hasBody && contentLength === null && answersWhole(stream, contentType, '0')
+  const readUpToCap = !readWhole && hasBody && contentLength === null && isJsonAnswer(stream, contentType)
   if (readWhole || !hasBody) watch.stop(waiting)
   else watch.watchClientOnly(waiting)
 
@@ -123,9 +123,14 @@ function mayHaveBody(method: string, status: number): boolean {
 
 /** A non-streaming JSON answer of a declared, modest size (what almost every non-stream request gets): read whole rather than piped. */
 function answersWhole(stream: boolean, contentType: string | null, contentLength: string | null): boolean {
-  if (stream || contentType === null || !contentType.includes('json') || contentLength === null) return false
+  if (!isJsonAnswer(stream, contentType) || contentLength === null) return false
   const length = Number(contentLength)
   return Number.isInteger(length) && length >= 0 && length <= WHOLE_JSON_MAX_BYTES
+}
+
+/** A JSON answer to a request that did not ask for a stream (what is read whole when small). */
+function isJsonAnswer(stream: boolean, contentType: string | null): boolean {
+  return !stream && contentType !== null && contentType.includes('json')
 }
 
 /** The SSE error event that ends a stream whose provider went quiet for longer than LECTR_STREAM_IDLE_MS. */
