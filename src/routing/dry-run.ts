@@ -5,7 +5,7 @@ import { costAtRates, priceFor, priceModel } from '../registry/pricing'
 import type { Price, ProviderId, Registry, Task } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
 import { firstMatch, type RouteRequest } from './match'
-import { planRoute, type RouteContext } from './plan'
+import { attemptFor, type RouteContext } from './plan'
 import type { Rule, RuleSet } from './schema'
 
 const COST_QUANTUM = 1e10
@@ -113,10 +113,10 @@ export function dryRun(db: Database, registry: Registry, org: string, rules: Rul
     if (!rule) continue
     const acc = accs.get(rule)!
     acc.matched += row.requests
-    // The proxy's own plan, at 100% (the share is applied after), tells whether the target could take the request.
-    const plan = planRoute([{ ...rule, percent: 100 }], req, '', ctx)
-    if (plan && plan.arm === null) {
-      acc.skipped[plan.skipped] = (acc.skipped[plan.skipped] ?? 0) + row.requests
+    // The proxy's own check of the target (the share is applied after) tells whether it could take the request.
+    const first = attemptFor(rule.target, req, ctx)
+    if ('skipped' in first) {
+      acc.skipped[first.skipped] = (acc.skipped[first.skipped] ?? 0) + row.requests
       acc.unpriced += row.unpriced_requests
       acc.cost += row.cost_usd
       acc.projected += row.cost_usd

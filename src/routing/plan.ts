@@ -49,7 +49,8 @@ export function planRoute(rules: readonly Rule[], req: RouteRequest, eventId: st
   return { ruleId: rule.id, arm: 'canary', attempts }
 }
 
-function attemptFor(t: RouteTarget, req: RouteRequest, ctx: RouteContext): Attempt | { skipped: SkipReason } {
+/** Where a rule's target (or a fallback) would send the request, or why it cannot take it. */
+export function attemptFor(t: RouteTarget, req: RouteRequest, ctx: RouteContext): Attempt | { skipped: SkipReason } {
   if (req.endpoint === 'other' || req.model === null || !PROVIDERS[t.provider].serves.has(req.endpoint)) return { skipped: 'unsupported_endpoint' }
   if (t.provider === 'azure') {
     if (ctx.azureApiVersion === null) return { skipped: 'azure_not_configured' }
