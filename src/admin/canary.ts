@@ -6,7 +6,7 @@ import { CANARY_PERCENT } from '../routing/canary-rule'
 import { recommendationsFor } from './recommendations'
 import type { AdminDeps } from '../operations/deps'
 import { CANARY_WINDOW_DAYS, createCanary } from '../operations/canary'
-import { apiError, json, problemsOf, readJson } from '../http/respond'
+import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 
 const DAY_MS = 86_400_000
 
@@ -25,7 +25,7 @@ export const CanaryBody = Type.Object(
 /** `POST /api/orgs/:org/recommendations/canary {model, task, feature}` → `201 {version, ruleId, percent}`. */
 export const canaryRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
   app.post('/orgs/:org/recommendations/canary', async ({ params, request }) => {
-    if (!deps.orgs.get(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+    if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
     const body = await readJson(request)
     if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
     const problems = problemsOf(CanaryBody, body.value)

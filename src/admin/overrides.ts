@@ -4,7 +4,7 @@ import { overrideProblems } from '../registry/overrides'
 import type { ProviderId } from '../domain'
 import type { Price } from '../registry/schema'
 import type { AdminDeps } from '../operations/deps'
-import { apiError, json, readJson } from '../http/respond'
+import { apiError, json, readJson, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
 
 /**
@@ -33,7 +33,7 @@ export const overrideRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) => {
     .delete('/registry/overrides/:provider/:model', ({ params }) => remove(params.provider, params.model))
     .delete('/registry/overrides/:provider/*', ({ params }) => remove(params.provider, rawModel(params['*'])))
     .post('/orgs/:org/reprice', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const window = repriceWindow(body.value, deps.clock())

@@ -2,7 +2,7 @@ import type { Elysia } from 'elysia'
 import { usageGroups } from '../events/queries'
 import { recommend } from '../recommend/engine'
 import type { AdminDeps } from '../operations/deps'
-import { apiError, json } from '../http/respond'
+import { apiError, json, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
 
 const DEFAULT_WINDOW_DAYS = 30
@@ -28,7 +28,7 @@ export function parsePaging(q: Record<string, string | undefined>): { ok: true; 
 
 export const recommendationRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
   app.get('/orgs/:org/recommendations', ({ params, query }) => {
-    if (!deps.orgs.get(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+    if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
     const q = query as Record<string, string | undefined>
     const range = parseTimeRange(q, deps.clock(), DEFAULT_WINDOW_DAYS)
     const paging = parsePaging(q)

@@ -7,7 +7,7 @@ import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { healthOf } from '../operations/health'
 import { adminGate } from './auth'
-import { apiError, json, problemsOf, readJson } from '../http/respond'
+import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 import { LIMITS } from '../limits'
 import { parseTimeRange } from '../operations/time-range'
 import type { AdminDeps } from '../operations/deps'
@@ -25,7 +25,6 @@ const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 
 /** The JSON admin API under /api. Every route but /api/health needs the admin token. */
 export function adminRoutes(deps: AdminDeps) {
-  const orgOr404 = (id: string) => deps.orgs.get(id)
 
   return new Elysia({ prefix: '/api' })
     .get('/health', () => json(healthOf(deps.version, deps.registry.current().version, deps.eventLogHealth?.() ?? null)))
@@ -44,11 +43,11 @@ export function adminRoutes(deps: AdminDeps) {
       return json({ id: created.org.id, name: created.org.name, key: created.key, keyId: created.keyId }, 201)
     }, { parse: 'none' })
     .get('/orgs/:org/keys', ({ params }) => {
-      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       return json({ keys: deps.orgs.listKeys(params.org) })
     })
     .post('/orgs/:org/keys', async ({ params, request }) => {
-      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const text = await request.text()
       let value: unknown = {}
       if (text.trim()) {
@@ -64,12 +63,12 @@ export function adminRoutes(deps: AdminDeps) {
       return json({ id: k.keyId, key: k.key, prefix: k.prefix }, 201)
     }, { parse: 'none' })
     .delete('/orgs/:org/keys/:keyId', ({ params }) => {
-      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       if (!deps.orgs.revokeKey(params.org, params.keyId)) return apiError(404, 'lectr_not_found', 'No such active key.')
       return json({ id: params.keyId, revoked: true })
     })
     .get('/orgs/:org/events', ({ params, query }) => {
-      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const q = query as Record<string, string | undefined>
       const limit = q.limit === undefined ? 50 : Number(q.limit)
       const parsed = parseEventFilters(q, deps.clock())
@@ -80,7 +79,7 @@ export function adminRoutes(deps: AdminDeps) {
     })
     .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
     .get('/orgs/:org/models', ({ params, query }) => {
-      if (!orgOr404(params.org)) return apiError(404, 'lectr_not_found', `No org "${params.org}".`)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const q = query as Record<string, string | undefined>
       const problems: string[] = []
       if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)

@@ -9,7 +9,7 @@ import { validateRuleSet } from '../routing/validate'
 import type { Endpoint } from '../domain'
 import type { AdminDeps } from '../operations/deps'
 import { armsOf, restoreRouting } from '../operations/routing'
-import { apiError, json, problemsOf, readJson } from '../http/respond'
+import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
 
 const RestoreBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })
@@ -39,12 +39,12 @@ const ExplainBody = Type.Object(
 export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
   app
     .get('/orgs/:org/routing', ({ params }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const v = deps.routing.current(params.org)
       return json(v ?? { version: 0, rules: [], updatedAt: null })
     })
     .put('/orgs/:org/routing', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const checked = validateRuleSet(body.value, deps.registry.current())
@@ -52,12 +52,12 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       return json({ version: deps.routing.save(params.org, checked.rules).version })
     }, { parse: 'none' })
     .get('/orgs/:org/routing/versions', ({ params }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const inForce = deps.routing.current(params.org)?.version ?? 0
       return json({ versions: deps.routing.versions(params.org).map((v) => ({ ...v, inForce: v.version === inForce })) })
     })
     .post('/orgs/:org/routing/restore', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(RestoreBody, body.value)
@@ -68,7 +68,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       return json({ version: out.version, restoredFrom: version })
     }, { parse: 'none' })
     .post('/orgs/:org/routing/dry-run', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(DryRunBody, body.value)
@@ -87,7 +87,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       return json(dryRun(deps.db, deps.registry.current(), params.org, checked.rules, range.since!, until))
     }, { parse: 'none' })
     .post('/orgs/:org/routing/explain', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(ExplainBody, body.value)
@@ -105,12 +105,12 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       return json({ ruleId: rule.id, ...(percent >= 100 ? { arm: 'canary' } : {}), percent, provider, target: rule.target, fallbacks: rule.fallbacks ?? [], trace })
     }, { parse: 'none' })
     .get('/orgs/:org/routing/arms', ({ params, query }) => {
-      if (!deps.orgs.get(params.org)) return notFound(params.org)
+      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const range = parseTimeRange(query as Record<string, string | undefined>, deps.clock(), null)
       if (!range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', range.problems)
       return json({ arms: armsOf(deps, params.org, range.since, range.until) })
     })
 
 function notFound(org: string): Response {
-  return apiError(404, 'lectr_not_found', `No org "${org}".`)
+  return orgNotFound(org)
 }

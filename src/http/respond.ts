@@ -29,3 +29,8 @@ export async function readJson(req: Request, limit = 1 << 20): Promise<{ ok: tru
     return { ok: false, problem: 'body is not valid JSON' }
   }
 }
+
+/** `404 lectr_not_found` for an org id the admin API does not know. */
+export function orgNotFound(org: string): Response {
+  return apiError(404, 'lectr_not_found', `No org "${org}".`)
+}

@@ -4,7 +4,7 @@ import { openReadConnection } from '../db/read-connection'
 import { CSV_HEADER, csvLine } from '../events/csv'
 import { EVENT_COLUMNS, idFloorOf, toEvent, type EventRow } from '../events/queries'
 import type { AdminDeps } from './deps'
-import { apiError } from '../http/respond'
+import { apiError, orgNotFound } from '../http/respond'
 
 export type ExportFormat = 'csv' | 'ndjson'
 
@@ -142,7 +142,7 @@ export function exportResponse(db: Database, org: string, f: ExportFilter, forma
 
 /** GET /api/orgs/:org/events/export?format=csv|ndjson and the events API's filters (no limit, no cursor). */
 export function exportEventsRoute(deps: AdminDeps, org: string, query: Record<string, string | undefined>): Response {
-  if (!deps.orgs.get(org)) return apiError(404, 'lectr_not_found', `No org "${org}".`)
+  if (!deps.orgs.get(org)) return orgNotFound(org)
   const format = query.format ?? 'ndjson'
   const parsed = parseEventFilters(query, deps.clock())
   const problems = [...(format !== 'csv' && format !== 'ndjson' ? ['format: expected csv or ndjson'] : []), ...parsed.problems]
