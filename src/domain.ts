@@ -44,6 +44,10 @@ export const LAYERS: readonly (readonly string[])[] = [
  * PROVIDER_IDS); this is its ids as a type, here so that the floor needs nothing above it. The compiler checks the
  * two agree (see `SameIds` in src/providers/index.ts): a new provider is added to both.
  */
+/** Roll-ups, retention and windows count in UTC hours and days. */
+export const HOUR_MS = 3_600_000
+export const DAY_MS = 24 * HOUR_MS
+
 export type ProviderId = 'openai' | 'anthropic' | 'groq' | 'gemini' | 'azure'
 
 export const TASKS = ['classification', 'extraction', 'summarisation', 'generation', 'reasoning'] as const

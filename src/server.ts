@@ -1,7 +1,7 @@
+import { DAY_MS, type LectrEvent } from './domain'
 import { createApp } from './app'
 import { markAdminTokenShown, resolveAdminToken, storedAdminTokenHash } from './auth/admin-token'
 import type { Config } from './config'
-import type { LectrEvent } from './domain'
 import { watchExternalWrites } from './db/external-writes'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
@@ -16,7 +16,6 @@ import { MetricsCollector, parseMetricsLabels } from './metrics/collector'
 import { observed } from './metrics/observe'
 import { VERSION } from './version'
 
-const DAY_MS = 86_400_000
 
 /** A running Lectr: the listening server and what a clean stop needs. Started by main.ts and by the tests. */
 export interface Running {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { Elysia } from 'elysia'
-import { TASKS, type ProviderId, type Task } from '../domain'
+import { DAY_MS, TASKS, type ProviderId, type Task } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { CANARY_PERCENT } from '../routing/canary-rule'
 import { recommendationsFor } from './recommendations'
@@ -8,7 +8,6 @@ import type { AdminDeps } from '../operations/deps'
 import { CANARY_WINDOW_DAYS, createCanary } from '../operations/canary'
 import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 
-const DAY_MS = 86_400_000
 
 /** Which recommendation: its group. `task` and `feature` null (or left out) for a group without one. */
 export const CanaryBody = Type.Object(

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain'
 import type { Elysia } from 'elysia'
 import { usageGroups } from '../events/queries'
 import { recommend } from '../recommend/engine'
@@ -6,7 +7,6 @@ import { apiError, json, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
 
 const DEFAULT_WINDOW_DAYS = 30
-const DAY_MS = 86_400_000
 
 /** Recommendations for an org's traffic in a window (default: the last 30 days). */
 export function recommendationsFor(deps: AdminDeps, org: string, since: number, until: number) {

@@ -4,13 +4,14 @@
  * the events page and an event's detail read `events`, a page at a time through the `events_org_id (org_id, id)`
  * index.
  */
+import { DAY_MS, HOUR_MS } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { getEvent } from '../events/queries'
 import { percentileFromBuckets } from '../events/latency-buckets'
 import type { LectrEvent } from '../domain'
 import type { UsageGroup } from '../domain'
 import type { BreakdownRow, EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'
-import { addSums, DAY_MS, dayOf, emptySums, HOUR_MS, type Group, type RollupDays, type Sums } from './rollup-days'
+import { addSums, dayOf, emptySums, type Group, type RollupDays, type Sums } from './rollup-days'
 
 /** A range's window: `buckets` slices of `bucketMs` from `from` (inclusive) to `to` (exclusive); the last holds now. */
 export interface RangeWindow {

@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS } from '../domain'
 import { Elysia } from 'elysia'
 import { createCanary } from '../operations/canary'
 import { recommend } from '../recommend/engine'
@@ -7,11 +8,9 @@ import { recommendationsPage, recommendationsTable } from '../../views/pages/rec
 import { action, page, type Dashboard, type SignedIn } from './context'
 import { htmlResponse, isHtmx, redirect } from './http'
 import { usageGroups } from './queries'
-import { HOUR_MS } from './rollup-days'
 import { RecommendationCache } from './recommendation-cache'
 
 const WINDOW_DAYS = 30
-const DAY_MS = 86_400_000
 
 /**
  * The page's recommendations: the last 30 days, groups summed from the day cache. Every group's are computed

@@ -1,3 +1,4 @@
+import { DAY_MS, type ProviderId } from '../domain'
 import { Elysia } from 'elysia'
 import { registryPage } from '../../views/pages/registry'
 import { action, page, type Dashboard, type SignedIn } from './context'
@@ -7,7 +8,6 @@ import { overrideProblems } from '../registry/overrides'
 import { formatUsd, plural } from '../../views/format'
 import { htmlResponse, redirect } from './http'
 import type { Config } from '../config'
-import type { ProviderId } from '../domain'
 import type { Price, ResolvedProvider } from '../registry/schema'
 import type { ProviderInForce } from '../../views/types'
 import { OVERRIDE_ENV } from '../providers'
@@ -65,7 +65,6 @@ function doneNotice(params: URLSearchParams, source: string, url: string | undef
 }
 
 const REPRICE_DAYS: ReadonlySet<string> = new Set(['7', '30'])
-const DAY_MS = 86_400_000
 
 /**
  * GET /registry (source, version, last reload, errors, unpriced models, the admin's prices, models), POST

@@ -8,11 +8,10 @@
  * cheap) and forgets the days they belong to. A write by another connection (`PRAGMA data_version`) forgets
  * everything; after a very large burst of writes the days are kept but re-read in the background.
  */
+import { DAY_MS, HOUR_MS } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../limits'
 
-export const HOUR_MS = 3_600_000
-export const DAY_MS = 24 * HOUR_MS
 /** Days read ahead in the background: the longest range (30 days) and the recommendations window. */
 const WARM_DAYS = 31
 /** Above this many new events since the last read, forgetting day by day costs more than re-reading. */

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain'
 import { Elysia } from 'elysia'
 import { armsOf, restoreRouting } from '../operations/routing'
 import { CANARY_PERCENT } from '../routing/canary-rule'
@@ -10,7 +11,6 @@ import { action, page, type Dashboard, type SignedIn } from './context'
 import { htmlResponse, redirect } from './http'
 
 const DRY_RUN_DAYS = 30
-const DAY_MS = 86_400_000
 const RULE_ID = /^[a-z0-9-]{1,64}$/
 
 /** The rule set as the editor shows it. */

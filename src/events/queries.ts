@@ -1,10 +1,8 @@
 import type { Database } from 'bun:sqlite'
-import type { UsageGroup } from '../domain'
+import { DAY_MS, HOUR_MS, type UsageGroup } from '../domain'
 import type { LectrEvent } from '../domain'
 import { shownColumn, shownString } from '../limits'
 import { EVENT_COLUMNS, toEvent, type EventRow } from './columns'
-
-const HOUR_MS = 3_600_000
 
 export interface EventFilter {
   limit: number
@@ -69,7 +67,6 @@ function hourRange(since: number | null, until: number | null): { from: number; 
   }
 }
 
-const DAY_MS = 86_400_000
 
 /**
  * The model distribution (SPEC section 4) from roll-ups, never a scan of raw events: whole days from the daily

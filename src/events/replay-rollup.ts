@@ -1,3 +1,4 @@
+import { DAY_MS } from '../domain'
 import type { LectrEvent } from './types'
 
 /**
@@ -16,7 +17,6 @@ import type { LectrEvent } from './types'
  * input in (1000 (k - 1), 1000 k]. Exact for every tier at a multiple of 1000 from the floor up (every tier known
  * today: 100k, 128k, 200k, 272k); a dry run with any other tier reads the raw events instead.
  */
-export const DAY_MS = 86_400_000
 export const INPUT_CLASS_FLOOR = 32_000
 export const INPUT_CLASS_STEP = 1000
 

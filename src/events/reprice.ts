@@ -1,12 +1,11 @@
+import { DAY_MS, type ProviderId } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { versionFor } from '../registry/overlay'
 import { costUsd, priceModel } from '../registry/pricing'
-import type { ProviderId } from '../domain'
 import type { Registry } from '../registry/schema'
 import { inputClassOf } from './replay-rollup'
 import { hourOf } from './rollup'
 
-const DAY_MS = 86_400_000
 /** Events read per step; all steps run in the one transaction. */
 const PAGE = 2000
 const COST_QUANTUM = 1e10

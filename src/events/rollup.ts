@@ -1,6 +1,5 @@
-import type { LectrEvent } from '../domain'
+import { HOUR_MS, type LectrEvent } from '../domain'
 
-const HOUR_MS = 3_600_000
 
 /** One row's worth of additions to `rollups_hourly`. Null feature/task/model are stored as '' (part of the key). */
 export interface RollupDelta {

@@ -1,7 +1,7 @@
+import { DAY_MS } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../limits'
 
-const DAY_MS = 86_400_000
 
 /** A model requests were sent to without a price (SPEC section 12): the Registry page offers to add one. */
 export interface UnpricedModel {

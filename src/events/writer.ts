@@ -1,5 +1,5 @@
+import { DAY_MS, type LectrEvent } from '../domain'
 import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
-import type { LectrEvent } from '../domain'
 import { EVENT_INSERT, eventValues } from './columns'
 import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
 import { latencyBucket } from './latency-buckets'
@@ -42,7 +42,6 @@ export interface EventLogHealth {
   replaying: boolean
 }
 
-const DAY_MS = 86_400_000
 
 /** The upsert for a per-model roll-up table; the hourly and daily ones differ only in their time column. */
 function modelRollupUpsert(table: 'model_rollups_hourly' | 'model_rollups_daily', time: 'hour' | 'day'): string {

@@ -1,4 +1,4 @@
-const DAY_MS = 86_400_000
+import { DAY_MS } from '../domain'
 
 /** Parses `since`/`until` query values (ISO 8601 or ms since the epoch). Problems are listed, never thrown. */
 export function parseTimeRange(
