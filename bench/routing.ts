@@ -97,7 +97,7 @@ const seconds: number[] = []
 let results: ReturnType<typeof dryRun>['results'] = []
 for (let r = 0; r < (QUICK ? 3 : 5); r++) {
   const t = performance.now()
-  results = dryRun(db, registry, 'default', proposal, since, genNow).results
+  results = dryRun(db, registry, 'default', null, proposal, since, genNow).results
   seconds.push((performance.now() - t) / 1000)
 }
 db.close()

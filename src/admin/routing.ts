@@ -84,7 +84,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       if (!range.ok || !checked.ok) return apiError(400, 'lectr_invalid_rules', 'The dry run has problems; nothing was run or saved.', all)
       deps.flushEvents()
       const until = range.until ?? deps.clock().getTime()
-      return json(dryRun(deps.db, deps.registry.current(), params.org, checked.rules, range.since!, until))
+      return json(dryRun(deps.db, deps.registry.current(), params.org, deps.orgs.getAzure(params.org)?.apiVersion ?? null, checked.rules, range.since!, until))
     }, { parse: 'none' })
     .post('/orgs/:org/routing/explain', async ({ params, request }) => {
       if (!deps.orgs.get(params.org)) return orgNotFound(params.org)

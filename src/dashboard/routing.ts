@@ -65,7 +65,7 @@ function parseEditor(d: Dashboard, text: string): { ok: true; rules: Rule[] } | 
 /** The editor after a dry run: its figures over the last 30 days and a Save button for exactly these rules. */
 function showDryRun(d: Dashboard, s: SignedIn, text: string, rules: Rule[], message: string | null = null): Response {
   const until = d.deps.clock().getTime()
-  const { results } = dryRun(d.deps.db, d.deps.registry.current(), s.org, rules, until - DRY_RUN_DAYS * DAY_MS, until)
+  const { results } = dryRun(d.deps.db, d.deps.registry.current(), s.org, d.deps.orgs.getAzure(s.org)?.apiVersion ?? null, rules, until - DRY_RUN_DAYS * DAY_MS, until)
   return render(d, s, { editor: text, notice: message, dryRun: { results, rules, windowDays: DRY_RUN_DAYS, checked: ruleSetMark(rules) } })
 }
 

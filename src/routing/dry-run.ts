@@ -73,15 +73,18 @@ interface Acc {
  * rule, the requests it would have matched first (the proxy's own matcher, in list order, first match wins), those
  * it would skip and why, and their cost as recorded and at the target. Keys are not in history, so a target of
  * another provider is assumed to get its key (`no_key` never appears); `unsupported_endpoint` and
- * `azure_not_configured` come from the proxy's own plan (the endpoint as recorded, the org's Azure settings now).
+ * `azure_not_configured` come from the proxy's own check (the endpoint as recorded; `azureApiVersion`: the org's Azure
+ * settings now, null when it has none).
  *
  * Reads `replay_rollups_daily` (whole UTC days: the window widens to the days `since` and `until` fall in;
  * the monthly scale uses the window as asked), rows per day and combination, not per event; when a target's price has a tier the roll-up's input classes
  * cannot separate, the raw events instead, grouped by their input tokens (exact, slower).
  *
- * @example dryRun(db, registry, 'default', rules, Date.now() - 30 * 86_400_000, Date.now()).results[0].monthlyDeltaUsd
+ * @example dryRun(db, registry, 'default', null, rules, Date.now() - 30 * 86_400_000, Date.now()).results[0].monthlyDeltaUsd
  */
-export function dryRun(db: Database, registry: Registry, org: string, rules: RuleSet['rules'], since: number, until: number): { results: DryRunResult[] } {
+export function dryRun(
+  db: Database, registry: Registry, org: string, azureApiVersion: string | null, rules: RuleSet['rules'], since: number, until: number,
+): { results: DryRunResult[] } {
   const from = since - (since % DAY_MS)
   const to = until % DAY_MS === 0 ? until : until - (until % DAY_MS) + DAY_MS
   const priceOf = new Map<Rule, Price | null>()
@@ -101,8 +104,7 @@ export function dryRun(db: Database, registry: Registry, org: string, rules: Rul
         .all(org, from, to) as ReplayRow[])
     : (db.query(replayGroupSql('0', 'org_id = ? AND id >= ? AND id < ?', 'COALESCE(input_tokens, 0)')).all(org, idFloorOf(from), idFloorOf(to)) as ReplayRow[])
 
-  const azure = db.query('SELECT api_version FROM azure_settings WHERE org_id = ?').get(org) as { api_version: string } | null
-  const ctx: RouteContext = { keyFor: () => 'assumed', azureApiVersion: azure?.api_version ?? null }
+  const ctx: RouteContext = { keyFor: () => 'assumed', azureApiVersion }
   const accs = new Map<Rule, Acc>(rules.map((r) => [r, { matched: 0, skipped: {}, unpriced: 0, cost: 0, projected: 0 }]))
 
   for (const row of rows) {
