@@ -79,6 +79,18 @@ describe('links in the documentation', () => {
     expect(broken).toEqual([])
   })
 
+  test('every path of the repository named in code (`src/proxy/headers.ts`) exists in the README and docs/', () => {
+    const named: string[] = []
+    for (const doc of DOCUMENTS.filter((d) => d !== 'bench/README.md')) {
+      for (const m of read(doc).matchAll(/`((?:src|test|bench|views|public|docs)\/[^`\s]*)`/g)) {
+        // a pattern, not a file: `src/providers/<id>.ts`
+        if (!/[<>*{}]/.test(m[1]!)) named.push(`${doc}: ${m[1]}`)
+      }
+    }
+    expect(named.length).toBeGreaterThan(5)
+    expect(named.filter((n) => !existsSync(join(ROOT, n.split(': ')[1]!)))).toEqual([])
+  })
+
   test('the helpers find links and anchors as GitHub does', () => {
     const text = '# Title\n## Admin API: `/api`\n## Title\n```\n[not](a-link.md)\n```\nsee [a](docs/x.md#y) and `[code](z.md)`'
     expect(anchors(text)).toEqual(['title', 'admin-api-api', 'title-1'])
