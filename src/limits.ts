@@ -1,7 +1,7 @@
 /**
  * Length limits on the strings clients send that Lectr stores (issue 15: ten requests with a 20 MB `model` added
  * 1.2 GB to the database and made the Events page render 601 MB of HTML while every org's requests waited).
- * Lengths are JavaScript string lengths (UTF-16 code units); the README's "Limits" table documents them.
+ * Lengths are JavaScript string lengths (UTF-16 code units); docs/proxy.md's limits table documents them.
  */
 export const LIMITS = {
   /** `model` in a /v1 request body: longer is refused (`lectr_model_too_long`), recorded cut to this */
