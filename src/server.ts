@@ -13,7 +13,7 @@ import { log as lectrLog, logAccess } from './log'
 import { MetricsCollector, parseMetricsLabels } from './metrics/collector'
 import { observed } from './metrics/observe'
 import { VERSION } from './version'
-import { openSqliteStorage, refreshInForce } from './storage'
+import { openSqliteStorage, refreshInForce, type Storage } from './storage'
 
 
 /** A running Lectr: the listening server and what a clean stop needs. Started by main.ts and by the tests. */
@@ -28,6 +28,8 @@ export interface Running {
   credentialsShown(): Promise<void>
   writer: EventWriter
   registry: RegistryStore
+  /** what this instance stores; `refreshInForce(storage)` re-reads what the proxy keeps in memory */
+  storage: Storage
   /** stop taking requests, let in-flight ones finish (up to drainSeconds), write every event, close */
   drain(): Promise<void>
   /** stop at once (tests) */
@@ -170,6 +172,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     },
     writer,
     registry,
+    storage,
     async drain() {
       const stopping = server.stop(false)
       await settled(config.drainSeconds * 1000)
