@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/db/open'
 import { openSqliteStorage, refreshInForce, type Storage } from '../../src/storage'
 import type { Rule } from '../../src/routing/schema'
 import { chatJson, FakeUpstream } from '../helpers/fake-upstream'
-import { startLectr, type TestLectr } from '../helpers/lectr'
+import { eventually, startLectr, type TestLectr } from '../helpers/lectr'
 import { echoModel, eventOf, USAGE } from '../routing/_setup'
 
 const TO_MINI: Rule = { id: 'to-mini', enabled: true, match: { model: ['gpt-4o'] }, target: { provider: 'openai', model: 'gpt-4o-mini' } }
@@ -95,6 +95,7 @@ describe('a running Lectr and a second store on its database', () => {
   let azure: FakeUpstream
   let lectr: TestLectr
   let second: ReturnType<typeof secondStore>
+  let orgKey = ''
 
   beforeAll(async () => {
     openai = new FakeUpstream()
@@ -121,6 +122,7 @@ describe('a running Lectr and a second store on its database', () => {
   test('the proxy takes a new key, refuses a revoked one, and uses the Azure settings, rules and prices set elsewhere', async () => {
     const [firstKey] = await second.storage.orgs.listKeys('default')
     const created = await second.storage.orgs.addKey('default', 'made elsewhere')
+    orgKey = created.key
     expect(await second.storage.orgs.revokeKey('default', firstKey!.id)).toBe(true)
     await second.storage.orgs.putAzure('default', azure.origin, 'v1')
     await second.storage.settings.routing.save('default', [TO_MINI])
@@ -142,5 +144,19 @@ describe('a running Lectr and a second store on its database', () => {
     const viaAzure = await chat(created.key, 'my-deployment', { 'x-lectr-provider': 'azure' })
     expect(viaAzure.status).toBe(200)
     expect(azure.received.at(-1)!.url.pathname).toBe('/openai/v1/chat/completions')
+  })
+
+  test('without an explicit refresh, the running Lectr notices another connection\'s commit and refreshes itself', async () => {
+    expect(orgKey).not.toBe('')
+    await second.storage.settings.routing.save('default', [])
+    await second.storage.orgs.deleteAzure('default')
+    const sentAs = await eventually(async () => {
+      const res = await chat(orgKey, 'gpt-4o')
+      return res.status === 200 && JSON.parse(openai.received.at(-1)!.body).model === 'gpt-4o' ? 'as sent' : null
+    })
+    expect(sentAs).toBe('as sent')
+    const viaAzure = await chat(orgKey, 'my-deployment', { 'x-lectr-provider': 'azure' })
+    expect(viaAzure.status).toBe(400)
+    expect(((await viaAzure.json()) as any).error.code).toBe('lectr_azure_not_configured')
   })
 })
