@@ -6,21 +6,20 @@ import { AdminTokenThrottle } from './auth/throttle'
 import type { Config } from './config'
 import type { LectrEvent } from './domain'
 import type { EventLogHealth } from './events/writer'
-import type { OrgStore } from './orgs/store'
 import { createProxyHandler } from './proxy/handler'
 import { modelsList } from './proxy/models'
 import { errorResponse } from './http/errors'
 import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
-import { PriceOverrideStore } from './registry/overrides'
+import { withOverrides } from './registry/overlay'
 import { RollupChanges } from './events/rollup-changes'
-import { RoutingStore } from './routing/store'
+import type { Storage } from './storage'
 
 export interface AppDeps {
   config: Config
   db: Database
-  orgs: OrgStore
+  storage: Storage
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
   record: ((e: LectrEvent, complete?: () => void, overheadMs?: number) => void) | null
@@ -38,29 +37,29 @@ export interface AppDeps {
 /** Composes the proxy, the admin API and the dashboard. Never listens: main.ts does, tests call `handle`. */
 export function createApp(deps: AppDeps) {
   const clock = deps.clock ?? (() => new Date())
-  const routing = new RoutingStore(deps.db, clock)
+  const { orgs, settings } = deps.storage
+  // Before the first request: the overrides in the database price it, and every change the next one.
+  settings.priceOverrides.inForce.watch((overrides) => deps.registry.setOverlay((registry) => withOverrides(registry, overrides)))
   const proxy = createProxyHandler({
-    routing,
+    routing: settings.routing.inForce,
     config: deps.config,
-    orgs: deps.orgs,
+    orgs: orgs.inForce,
     registry: deps.registry,
     record: deps.record,
     fetch: deps.fetch,
     inflight: deps.inflight,
   })
   const adminDeps = {
-    db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
+    db: deps.db, storage: deps.storage, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
-    eventLogHealth: deps.eventLogHealth, routing,
-    // Before the first request: the overrides in the database price it.
-    overrides: new PriceOverrideStore(deps.db, deps.registry, clock), rollupsChanged: new RollupChanges(),
+    eventLogHealth: deps.eventLogHealth, rollupsChanged: new RollupChanges(),
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
   // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.
   const v1 = (request: Request, server: Server<unknown>) => proxy(request, server)
   return new Elysia({ serve: { routes: { '/v1/*': v1 } } })
     .get('/v1/models', ({ request }) => {
-      if (!deps.orgs.authenticate(request.headers.get('x-lectr-key'))) {
+      if (!orgs.inForce.authenticate(request.headers.get('x-lectr-key'))) {
         return errorResponse(401, 'lectr_invalid_org_key', 'Missing or invalid X-Lectr-Key header.')
       }
       return new Response(JSON.stringify(modelsList(deps.registry.current())), { headers: { 'content-type': 'application/json' } })

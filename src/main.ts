@@ -29,7 +29,7 @@ ${settingsHelp()}
 `
 
 /** One-shot commands, each beside the server (they work on its database while it runs). */
-const COMMANDS: Record<string, (args: string[], env: Record<string, string | undefined>) => number> = {
+const COMMANDS: Record<string, (args: string[], env: Record<string, string | undefined>) => number | Promise<number>> = {
   backup: backupCommand,
   service: serviceCommand,
   'admin-token': adminTokenCommand,
@@ -114,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
     ...(running.defaultOrgKey ? { orgKey: running.defaultOrgKey } : {}),
   }, lines.join('\n'))
   // Only now are they the user's: a start that dies before this point makes new ones next time and prints those.
-  running.credentialsShown()
+  await running.credentialsShown()
 
   return -1
 }

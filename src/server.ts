@@ -1,13 +1,11 @@
 import { DAY_MS, type LectrEvent } from './domain'
 import { createApp } from './app'
-import { markAdminTokenShown, resolveAdminToken, storedAdminTokenHash } from './auth/admin-token'
 import type { Config } from './config'
 import { watchExternalWrites } from './db/external-writes'
 import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
-import { OrgStore } from './orgs/store'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
 import { listenProblem } from './start-problems'
@@ -15,6 +13,7 @@ import { log as lectrLog, logAccess } from './log'
 import { MetricsCollector, parseMetricsLabels } from './metrics/collector'
 import { observed } from './metrics/observe'
 import { VERSION } from './version'
+import { openSqliteStorage, refreshInForce, type Storage } from './storage'
 
 
 /** A running Lectr: the listening server and what a clean stop needs. Started by main.ts and by the tests. */
@@ -26,9 +25,11 @@ export interface Running {
   /** the admin token, only when this start generated it (or replaced one that was never shown) */
   generatedAdminToken: string | null
   /** call once the two above are printed; until then the next start replaces them and prints the new ones */
-  credentialsShown(): void
+  credentialsShown(): Promise<void>
   writer: EventWriter
   registry: RegistryStore
+  /** what this instance stores; `refreshInForce(storage)` re-reads what the proxy keeps in memory */
+  storage: Storage
   /** stop taking requests, let in-flight ones finish (up to drainSeconds), write every event, close */
   drain(): Promise<void>
   /** stop at once (tests) */
@@ -38,7 +39,7 @@ export interface Running {
 export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
   const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.warn('reload', l) : lectrLog.info('reload', l)))
   const db = openDatabase(config.db)
-  const orgs = new OrgStore(db)
+  const storage = openSqliteStorage(db)
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
   let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
   const registry = new RegistryStore({
@@ -83,7 +84,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const metrics = new MetricsCollector({ version: VERSION, registry: () => registry.current(), extraLabels: parseMetricsLabels(config.metricsLabels) })
   const enqueue = (e: LectrEvent, complete?: () => void) => writer.enqueue(e, complete)
   const app = createApp({
-    config, db, orgs, registry, version: VERSION,
+    config, db, storage, registry, version: VERSION,
     record: config.eventLog ? observed(enqueue, metrics, config.accessLog ? logAccess : null) : null,
     metrics: () => {
       const h = writer.health()
@@ -116,13 +117,14 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     throw listenProblem(err as Error & { code?: string }, config.host, config.port)
   }
   const server = app.server!
-  // Synchronous right after listen: no request is handled before the admin hash is in place.
-  const defaultOrgKey = orgs.ensureDefault()
-  admin = resolveAdminToken(db, config.adminToken)
-  // Credentials made from a shell while this runs (`lectr admin-token reset`, `lectr keys create`) hold within ~1 s.
-  const external = watchExternalWrites(db, () => {
-    orgs.reloadKeys()
-    admin.hash = storedAdminTokenHash(db) ?? admin.hash
+  // Right after listen. Until the admin hash is in place no admin token matches (the hash is empty) and no org key
+  // exists yet, so a request that comes first is refused, never let in.
+  const defaultOrgKey = await storage.orgs.ensureDefault()
+  admin = await storage.settings.adminToken.resolve(config.adminToken)
+  // Changes made from a shell while this runs (`lectr admin-token reset`, `lectr keys create`) hold within ~1 s.
+  const external = watchExternalWrites(db, async () => {
+    await refreshInForce(storage)
+    admin.hash = (await storage.settings.adminToken.storedHash()) ?? admin.hash
   })
 
   let closed = false
@@ -164,12 +166,13 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     port: server.port!,
     defaultOrgKey,
     generatedAdminToken: admin.generated,
-    credentialsShown() {
-      if (defaultOrgKey) orgs.markDefaultKeyShown()
-      if (admin.generated) markAdminTokenShown(db)
+    async credentialsShown() {
+      if (defaultOrgKey) await storage.orgs.markDefaultKeyShown()
+      if (admin.generated) await storage.settings.adminToken.markShown()
     },
     writer,
     registry,
+    storage,
     async drain() {
       const stopping = server.stop(false)
       await settled(config.drainSeconds * 1000)

@@ -24,7 +24,7 @@ export const CanaryBody = Type.Object(
 /** `POST /api/orgs/:org/recommendations/canary {model, task, feature}` → `201 {version, ruleId, percent}`. */
 export const canaryRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
   app.post('/orgs/:org/recommendations/canary', async ({ params, request }) => {
-    if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+    if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
     const body = await readJson(request)
     if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
     const problems = problemsOf(CanaryBody, body.value)
@@ -32,7 +32,7 @@ export const canaryRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
     const b = body.value as { model: string; task?: Task | null; feature?: string | null; provider?: ProviderId }
     const until = deps.clock().getTime()
     const recs = recommendationsFor(deps, params.org, until - CANARY_WINDOW_DAYS * DAY_MS, until)
-    const out = createCanary(deps, params.org, { model: b.model, task: b.task ?? null, feature: b.feature || null, provider: b.provider ?? null }, recs)
+    const out = await createCanary(deps, params.org, { model: b.model, task: b.task ?? null, feature: b.feature || null, provider: b.provider ?? null }, recs)
     if (!out.ok) return apiError(out.status, out.code, out.message, out.problems)
     return json({ version: out.version, ruleId: out.ruleId, percent: CANARY_PERCENT }, 201)
   }, { parse: 'none' })

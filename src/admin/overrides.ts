@@ -19,21 +19,21 @@ export const overrideRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) => {
     if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
     const problems = overrideProblems(provider, model, body.value)
     if (problems.length) return apiError(400, 'lectr_invalid_body', 'The override has problems; nothing was changed.', problems)
-    const { created, override } = deps.overrides.put(provider as ProviderId, model, (body.value as { price: Price }).price)
+    const { created, override } = await deps.storage.settings.priceOverrides.put(provider as ProviderId, model, (body.value as { price: Price }).price)
     return json(override, created ? 201 : 200)
   }
-  const remove = (provider: string, model: string) => {
-    if (!deps.overrides.remove(provider, model)) return apiError(404, 'lectr_not_found', `No price override for ${provider} ${JSON.stringify(model.slice(0, 256))}.`)
+  const remove = async (provider: string, model: string) => {
+    if (!(await deps.storage.settings.priceOverrides.remove(provider, model))) return apiError(404, 'lectr_not_found', `No price override for ${provider} ${JSON.stringify(model.slice(0, 256))}.`)
     return new Response(null, { status: 204 })
   }
   return app
-    .get('/registry/overrides', () => json({ overrides: deps.overrides.list(), registryVersion: deps.registry.current().overrides?.version ?? null }))
+    .get('/registry/overrides', async () => json({ overrides: await deps.storage.settings.priceOverrides.list(), registryVersion: deps.registry.current().overrides?.version ?? null }))
     .put('/registry/overrides/:provider/:model', ({ params, request }) => put(params.provider, params.model, request), { parse: 'none' })
     .put('/registry/overrides/:provider/*', ({ params, request }) => put(params.provider, rawModel(params['*']), request), { parse: 'none' })
     .delete('/registry/overrides/:provider/:model', ({ params }) => remove(params.provider, params.model))
     .delete('/registry/overrides/:provider/*', ({ params }) => remove(params.provider, rawModel(params['*'])))
     .post('/orgs/:org/reprice', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const window = repriceWindow(body.value, deps.clock())

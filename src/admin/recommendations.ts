@@ -27,8 +27,8 @@ export function parsePaging(q: Record<string, string | undefined>): { ok: true; 
 }
 
 export const recommendationRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
-  app.get('/orgs/:org/recommendations', ({ params, query }) => {
-    if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+  app.get('/orgs/:org/recommendations', async ({ params, query }) => {
+    if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
     const q = query as Record<string, string | undefined>
     const range = parseTimeRange(q, deps.clock(), DEFAULT_WINDOW_DAYS)
     const paging = parsePaging(q)

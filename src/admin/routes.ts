@@ -1,7 +1,6 @@
 import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { endAllSessions } from '../auth/sessions'
 import { listEvents, modelDistribution } from '../events/queries'
 import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
@@ -32,22 +31,22 @@ export function adminRoutes(deps: AdminDeps) {
       if (path === '/api/health') return
       return adminGate(deps, request, server)
     })
-    .get('/orgs', () => json({ orgs: deps.orgs.list() }))
+    .get('/orgs', async () => json({ orgs: await deps.storage.orgs.list() }))
     .post('/orgs', async ({ request }) => {
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(OrgBody, body.value)
       if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
-      const created = deps.orgs.create((body.value as { name: string }).name.trim())
+      const created = await deps.storage.orgs.create((body.value as { name: string }).name.trim())
       if (!created) return apiError(409, 'lectr_org_exists', 'An org with that name (or URL id) exists already.')
       return json({ id: created.org.id, name: created.org.name, key: created.key, keyId: created.keyId }, 201)
     }, { parse: 'none' })
-    .get('/orgs/:org/keys', ({ params }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
-      return json({ keys: deps.orgs.listKeys(params.org) })
+    .get('/orgs/:org/keys', async ({ params }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
+      return json({ keys: await deps.storage.orgs.listKeys(params.org) })
     })
     .post('/orgs/:org/keys', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const text = await request.text()
       let value: unknown = {}
       if (text.trim()) {
@@ -59,16 +58,16 @@ export function adminRoutes(deps: AdminDeps) {
       }
       const problems = problemsOf(KeyBody, value)
       if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
-      const k = deps.orgs.addKey(params.org, (value as { label?: string }).label ?? null)
+      const k = await deps.storage.orgs.addKey(params.org, (value as { label?: string }).label ?? null)
       return json({ id: k.keyId, key: k.key, prefix: k.prefix }, 201)
     }, { parse: 'none' })
-    .delete('/orgs/:org/keys/:keyId', ({ params }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
-      if (!deps.orgs.revokeKey(params.org, params.keyId)) return apiError(404, 'lectr_not_found', 'No such active key.')
+    .delete('/orgs/:org/keys/:keyId', async ({ params }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.revokeKey(params.org, params.keyId))) return apiError(404, 'lectr_not_found', 'No such active key.')
       return json({ id: params.keyId, revoked: true })
     })
-    .get('/orgs/:org/events', ({ params, query }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+    .get('/orgs/:org/events', async ({ params, query }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const q = query as Record<string, string | undefined>
       const limit = q.limit === undefined ? 50 : Number(q.limit)
       const parsed = parseEventFilters(q, deps.clock())
@@ -78,8 +77,8 @@ export function adminRoutes(deps: AdminDeps) {
       return json(listEvents(deps.db, params.org, { limit, cursor: q.cursor || null, ...parsed.filters }))
     })
     .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
-    .get('/orgs/:org/models', ({ params, query }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+    .get('/orgs/:org/models', async ({ params, query }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const q = query as Record<string, string | undefined>
       const problems: string[] = []
       if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)
@@ -90,7 +89,7 @@ export function adminRoutes(deps: AdminDeps) {
       return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
     })
     // Ends every dashboard session: the API's "sign out everywhere".
-    .post('/sessions/revoke', () => json({ revoked: endAllSessions(deps.db) }))
+    .post('/sessions/revoke', async () => json({ revoked: await deps.storage.settings.sessions.deleteAll() }))
     .get('/registry', () => json(deps.registry.toJSON()))
     // With a URL: fetched now, answered once the check is done.
     .post('/registry/reload', async () => {

@@ -38,37 +38,37 @@ const ExplainBody = Type.Object(
  */
 export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
   app
-    .get('/orgs/:org/routing', ({ params }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
-      const v = deps.routing.current(params.org)
+    .get('/orgs/:org/routing', async ({ params }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
+      const v = await deps.storage.settings.routing.current(params.org)
       return json(v ?? { version: 0, rules: [], updatedAt: null })
     })
     .put('/orgs/:org/routing', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const checked = validateRuleSet(body.value, deps.registry.current())
       if (!checked.ok) return apiError(400, 'lectr_invalid_rules', 'The rule set has problems; nothing was changed.', checked.problems)
-      return json({ version: deps.routing.save(params.org, checked.rules).version })
+      return json({ version: (await deps.storage.settings.routing.save(params.org, checked.rules)).version })
     }, { parse: 'none' })
-    .get('/orgs/:org/routing/versions', ({ params }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
-      const inForce = deps.routing.current(params.org)?.version ?? 0
-      return json({ versions: deps.routing.versions(params.org).map((v) => ({ ...v, inForce: v.version === inForce })) })
+    .get('/orgs/:org/routing/versions', async ({ params }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
+      const inForce = (await deps.storage.settings.routing.current(params.org))?.version ?? 0
+      return json({ versions: (await deps.storage.settings.routing.versions(params.org)).map((v) => ({ ...v, inForce: v.version === inForce })) })
     })
     .post('/orgs/:org/routing/restore', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(RestoreBody, body.value)
       if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
       const version = (body.value as { version: number }).version
-      const out = restoreRouting(deps, params.org, version)
+      const out = await restoreRouting(deps, params.org, version)
       if (!out.ok) return apiError(out.status, out.code, out.message, out.problems)
       return json({ version: out.version, restoredFrom: version })
     }, { parse: 'none' })
     .post('/orgs/:org/routing/dry-run', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(DryRunBody, body.value)
@@ -84,10 +84,10 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       if (!range.ok || !checked.ok) return apiError(400, 'lectr_invalid_rules', 'The dry run has problems; nothing was run or saved.', all)
       deps.flushEvents()
       const until = range.until ?? deps.clock().getTime()
-      return json(dryRun(deps.db, deps.registry.current(), params.org, deps.orgs.getAzure(params.org)?.apiVersion ?? null, checked.rules, range.since!, until))
+      return json(dryRun(deps.db, deps.registry.current(), params.org, deps.storage.orgs.inForce.getAzure(params.org)?.apiVersion ?? null, checked.rules, range.since!, until))
     }, { parse: 'none' })
     .post('/orgs/:org/routing/explain', async ({ params, request }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const body = await readJson(request)
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const problems = problemsOf(ExplainBody, body.value)
@@ -97,15 +97,15 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       const detected = endpoint === 'messages' || endpoint === 'messages/count_tokens' ? null : detectProvider(deps.registry.current(), b.model, b.provider ?? null)
       const provider: ProviderId = detected?.ok ? detected.provider : 'anthropic'
       const trace: TraceStep[] = []
-      const rules = deps.routing.current(params.org)?.rules ?? []
+      const rules = (await deps.storage.settings.routing.current(params.org))?.rules ?? []
       const rule = firstMatch(rules, { model: b.model, provider, feature: b.feature || null, task: b.task ?? null, endpoint, stream: b.stream ?? false }, trace)
       if (!rule) return json({ ruleId: null, provider, trace })
       const percent = rule.percent ?? 100
       // The arm is drawn per request (a hash of its event id): certain only at 100%.
       return json({ ruleId: rule.id, ...(percent >= 100 ? { arm: 'canary' } : {}), percent, provider, target: rule.target, fallbacks: rule.fallbacks ?? [], trace })
     }, { parse: 'none' })
-    .get('/orgs/:org/routing/arms', ({ params, query }) => {
-      if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
+    .get('/orgs/:org/routing/arms', async ({ params, query }) => {
+      if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const range = parseTimeRange(query as Record<string, string | undefined>, deps.clock(), null)
       if (!range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', range.problems)
       return json({ arms: armsOf(deps, params.org, range.since, range.until) })

@@ -1,6 +1,6 @@
-import { resetAdminToken } from '../auth/admin-token'
 import { openExistingDatabase } from './database'
 import { parseCliOptions } from './options'
+import { SqliteAdminToken } from '../storage/sqlite/admin-token'
 
 const USAGE = 'usage: lectr admin-token reset [--db FILE]'
 
@@ -8,7 +8,7 @@ const USAGE = 'usage: lectr admin-token reset [--db FILE]'
  * `lectr admin-token reset`: a lost admin token replaced from a shell. The token alone goes to stdout (for a
  * script); what it means goes to stderr. A running server takes it within about a second (src/db/external-writes.ts).
  */
-export function adminTokenCommand(args: string[], env: Record<string, string | undefined>): number {
+export async function adminTokenCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   if (args[0] !== 'reset') {
     console.error(USAGE)
     return 2
@@ -22,7 +22,7 @@ export function adminTokenCommand(args: string[], env: Record<string, string | u
   try {
     const db = openExistingDatabase(opts.values.db!)
     try {
-      token = resetAdminToken(db)
+      token = await new SqliteAdminToken(db).reset()
     } finally {
       db.close()
     }

@@ -1,7 +1,7 @@
-import { OrgStore } from '../orgs/store'
 import { LIMITS } from '../limits'
 import { openExistingDatabase } from './database'
 import { parseCliOptions } from './options'
+import { SqliteOrgs } from '../storage/sqlite/orgs'
 
 const USAGE = 'usage: lectr keys create --org ORG [--label LABEL] [--db FILE]'
 
@@ -9,7 +9,7 @@ const USAGE = 'usage: lectr keys create --org ORG [--label LABEL] [--db FILE]'
  * `lectr keys create --org ORG`: a new key for an org (its id or its name), from a shell. The key alone goes to
  * stdout; a running server accepts it within about a second (src/db/external-writes.ts).
  */
-export function keysCommand(args: string[], env: Record<string, string | undefined>): number {
+export async function keysCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   if (args[0] !== 'create') {
     console.error(USAGE)
     return 2
@@ -27,15 +27,15 @@ export function keysCommand(args: string[], env: Record<string, string | undefin
   try {
     const db = openExistingDatabase(opts.values.db!)
     try {
-      const orgs = new OrgStore(db)
+      const orgs = new SqliteOrgs(db)
       const wanted = opts.values.org
-      const org = orgs.get(wanted) ?? orgs.list().find((o) => o.name === wanted) ?? null
+      const org = (await orgs.get(wanted)) ?? (await orgs.list()).find((o) => o.name === wanted) ?? null
       if (!org) {
-        const known = orgs.list().map((o) => o.id)
+        const known = (await orgs.list()).map((o) => o.id)
         console.error(`lectr keys create: no org "${wanted}"; the orgs are: ${known.length ? known.join(', ') : '(none yet)'}`)
         return 1
       }
-      const k = orgs.addKey(org.id, label)
+      const k = await orgs.addKey(org.id, label)
       console.error(`lectr: new key for org "${org.id}" (id ${k.keyId}, label "${label}"; shown once, stored hashed):`)
       console.log(k.key)
       return 0

@@ -15,8 +15,8 @@ export function fieldErrors(problems: string[]): FieldError[] {
   })
 }
 
-function render(d: Dashboard, s: SignedIn, data: Omit<AzureData, 'saved'>, status = 200): Response {
-  const saved = d.deps.orgs.getAzure(s.org)
+async function render(d: Dashboard, s: SignedIn, data: Omit<AzureData, 'saved'>, status = 200): Promise<Response> {
+  const saved = await d.deps.storage.orgs.getAzure(s.org)
   return htmlResponse(azurePage(s.frame('Azure', 'azure'), { saved: saved && { endpoint: saved.endpoint, apiVersion: saved.apiVersion }, ...data }), status)
 }
 
@@ -29,19 +29,19 @@ export function azureRoutes(d: Dashboard) {
     )
     .post(
       '/settings/azure',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const submitted = { endpoint: (form.get('endpoint') ?? '').trim(), apiVersion: (form.get('apiVersion') ?? '').trim() }
         const checked = checkAzureBody(submitted, d.deps.allowPrivateUpstreams)
         if (!checked.ok) return render(d, s, { form: submitted, errors: fieldErrors(checked.problems) }, 400)
-        d.deps.orgs.putAzure(s.org, checked.endpoint, checked.apiVersion)
+        await d.deps.storage.orgs.putAzure(s.org, checked.endpoint, checked.apiVersion)
         return redirect('/settings/azure?done=saved')
       }),
       { parse: 'none' },
     )
     .post(
       '/settings/azure/delete',
-      action(d, (s) => {
-        d.deps.orgs.deleteAzure(s.org)
+      action(d, async (s) => {
+        await d.deps.storage.orgs.deleteAzure(s.org)
         return redirect('/settings/azure?done=removed')
       }),
       { parse: 'none' },

@@ -15,7 +15,8 @@ import type { LayoutData, NavKey } from '../../views/types'
 import { parseCookies } from './cookies'
 import { fromSameOrigin, readForm } from './guard'
 import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
-import { SESSION_COOKIE, SessionStore, type Session } from '../auth/sessions'
+import { SESSION_COOKIE, type Session } from '../auth/sessions'
+import type { SessionRepository } from '../storage/settings'
 import { RollupDays } from './rollup-days'
 import { eventLogProblem } from '../operations/health'
 import { log } from '../log'
@@ -26,7 +27,7 @@ export interface DashboardDeps extends AdminDeps {
 
 export interface Dashboard {
   deps: DashboardDeps
-  sessions: SessionStore
+  sessions: DashboardSessions
   /** the admin API's throttle: sign-in guesses the same token */
   throttle: AdminTokenThrottle
   /** the roll-ups per finished day, kept in memory */
@@ -38,8 +39,37 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
   const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
   deps.rollupsChanged.listen((org) => days.forget(org))
   // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
-  setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
-  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }
+  setTimeout(() => warmEveryOrg(deps, days), 50).unref()
+  return { deps, sessions: dashboardSessions(deps.storage.settings.sessions, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }
+}
+
+/** The stored sessions as the dashboard uses them: at its clock's time, for the admin token in force. */
+export interface DashboardSessions {
+  create(orgId: string | null): Promise<{ id: string; session: Session }>
+  find(id: string | null | undefined): Promise<Session | null>
+  setOrg(idHash: string, orgId: string): Promise<void>
+  delete(idHash: string): Promise<void>
+  deleteAll(): Promise<number>
+}
+
+function dashboardSessions(stored: SessionRepository, now: () => number, tokenTag: () => string): DashboardSessions {
+  return {
+    create: (orgId) => stored.create(orgId, now(), tokenTag()),
+    find: (id) => stored.find(id, now(), tokenTag()),
+    setOrg: (idHash, orgId) => stored.setOrg(idHash, orgId),
+    delete: (idHash) => stored.delete(idHash),
+    deleteAll: () => stored.deleteAll(),
+  }
+}
+
+/** Reads the finished days of every org into memory, in the background. */
+export function warmEveryOrg(deps: Pick<AdminDeps, 'storage'>, days: RollupDays): void {
+  deps.storage.orgs.list().then(
+    (orgs) => days.warmAll(() => orgs.map((o) => o.id)),
+    () => {
+      // the database is closed already
+    },
+  )
 }
 
 /** The session tag of the admin token in force, derived again only when the token changes. */
@@ -90,13 +120,13 @@ export interface RouteContext {
 type Handler = (ctx: RouteContext) => Promise<Response>
 
 /** The session a request's cookie names, or null. */
-export function sessionOf(d: Dashboard, request: Request): Session | null {
+export function sessionOf(d: Dashboard, request: Request): Promise<Session | null> {
   return d.sessions.find(parseCookies(request.headers.get('cookie')).get(SESSION_COOKIE))
 }
 
 /** A request with its session: the org it looks at and the page frame. */
-export function signedIn(d: Dashboard, ctx: RouteContext, session: Session): SignedIn {
-  const orgs = d.deps.orgs.list()
+export async function signedIn(d: Dashboard, ctx: RouteContext, session: Session): Promise<SignedIn> {
+  const orgs = await d.deps.storage.orgs.list()
   // The session's org; until one is picked (or if it is gone), `default`, else the oldest org.
   const org = (orgs.find((o) => o.id === session.orgId) ?? orgs.find((o) => o.id === 'default') ?? orgs[0])?.id ?? 'default'
   return {
@@ -142,14 +172,14 @@ export function signinUrl(request: Request): string {
  */
 export function page(d: Dashboard, fn: (s: SignedIn) => Response | Promise<Response>): Handler {
   return guarded(async (ctx) => {
-    const session = sessionOf(d, ctx.request)
+    const session = await sessionOf(d, ctx.request)
     if (!session) {
       const to = signinUrl(ctx.request)
       if (isHtmx(ctx.request)) return textResponse('Sign in first.', 401, { 'hx-redirect': to })
       return redirect(to)
     }
     freshData(d)
-    return fn(signedIn(d, ctx, session))
+    return fn(await signedIn(d, ctx, session))
   })
 }
 
@@ -171,7 +201,7 @@ export function refused(request: Request, status: number, title: string, message
 export function action(d: Dashboard, fn: (s: SignedIn, form: URLSearchParams) => Response | Promise<Response>): Handler {
   return guarded(async (ctx) => {
     const { request } = ctx
-    const session = sessionOf(d, request)
+    const session = await sessionOf(d, request)
     if (!session) {
       return refused(request, 401, 'Sign in again', 'Your session has ended, so nothing was changed. Sign in and try again.', { href: '/signin', label: 'Sign in' })
     }
@@ -182,6 +212,6 @@ export function action(d: Dashboard, fn: (s: SignedIn, form: URLSearchParams) =>
     if (!form) return refused(request, 400, 'Refused', 'The form could not be read, so nothing was changed.', { href: '/', label: 'Go to the overview' })
     if (!csrfMatches(form.get('_csrf'), session.csrf)) return forbidden()
     freshData(d)
-    return fn(signedIn(d, ctx, session), form)
+    return fn(await signedIn(d, ctx, session), form)
   })
 }

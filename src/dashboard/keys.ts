@@ -8,8 +8,8 @@ import { LIMITS } from '../limits'
 const NOTICES: Record<string, string> = { revoked: 'Key revoked. Requests with it now get 401.' }
 const MAX_LABEL = LIMITS.keyLabel
 
-function render(d: Dashboard, s: SignedIn, data: Omit<KeysData, 'keys'>, status = 200): Response {
-  const keys = d.deps.orgs.listKeys(s.org).map((k) => ({ id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt }))
+async function render(d: Dashboard, s: SignedIn, data: Omit<KeysData, 'keys'>, status = 200): Promise<Response> {
+  const keys = (await d.deps.storage.orgs.listKeys(s.org)).map((k) => ({ id: k.id, prefix: k.prefix, label: k.label, createdAt: k.createdAt, revokedAt: k.revokedAt }))
   return htmlResponse(keysPage(s.frame('Keys', 'keys'), { keys, ...data }), status)
 }
 
@@ -26,17 +26,17 @@ export function keyRoutes(d: Dashboard) {
     )
     .post(
       '/settings/keys',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const label = (form.get('label') ?? '').trim()
         if (label.length > MAX_LABEL) return render(d, s, { error: `The label is longer than ${MAX_LABEL} characters; no key was created.` }, 400)
-        const created = d.deps.orgs.addKey(s.org, label || null)
+        const created = await d.deps.storage.orgs.addKey(s.org, label || null)
         return render(d, s, { newKey: created.key })
       }),
       { parse: 'none' },
     )
     .post(
       '/settings/keys/:id/revoke',
-      action(d, (s) => redirect(d.deps.orgs.revokeKey(s.org, s.params.id ?? '') ? '/settings/keys?done=revoked' : '/settings/keys?done=missing')),
+      action(d, async (s) => redirect(await d.deps.storage.orgs.revokeKey(s.org, s.params.id ?? '') ? '/settings/keys?done=revoked' : '/settings/keys?done=missing')),
       { parse: 'none' },
     )
 }

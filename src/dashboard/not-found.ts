@@ -19,9 +19,9 @@ export function notFoundRoutes(d: Dashboard) {
       if (api || request.method !== 'GET') {
         return errorResponse(404, 'lectr_not_found', `No route ${path}.`)
       }
-      const session = sessionOf(d, request)
+      const session = await sessionOf(d, request)
       if (!session) return htmlResponse(notFoundPage(null), 404)
-      return htmlResponse(notFoundPage(signedIn(d, ctx, session).frame('Not found', null)), 404)
+      return htmlResponse(notFoundPage((await signedIn(d, ctx, session)).frame('Not found', null)), 404)
     }),
     { parse: 'none' },
   )

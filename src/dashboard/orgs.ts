@@ -7,10 +7,10 @@ import { redirect } from './http'
 export function orgRoutes(d: Dashboard) {
   return new Elysia().post(
     '/orgs/switch',
-    action(d, (s, form) => {
-      const org = d.deps.orgs.get(form.get('org') ?? '')
+    action(d, async (s, form) => {
+      const org = await d.deps.storage.orgs.get(form.get('org') ?? '')
       if (!org) return refused(s.request, 400, 'No such org', 'That org does not exist.', { href: '/', label: 'Go to the overview' })
-      d.sessions.setOrg(s.session.idHash, org.id)
+      await d.sessions.setOrg(s.session.idHash, org.id)
       return redirect(safeNext(form.get('next')) ?? '/')
     }),
     { parse: 'none' },

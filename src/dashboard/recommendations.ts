@@ -57,7 +57,7 @@ export function recommendationRoutes(d: Dashboard) {
     )
     .post(
       '/recommendations/canary',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const task = form.get('task') || null
         const provider = form.get('provider') || null
         const rows = current(d, cache, s.org)
@@ -66,7 +66,7 @@ export function recommendationRoutes(d: Dashboard) {
           return render(d, s, rows, pageNo, 'That recommendation could not be read, so no rule was created. Reload the page and try again.', 400)
         }
         const group = { model: form.get('model') ?? '', task: task as Task | null, feature: form.get('feature') || null, provider: provider as ProviderId | null }
-        const out = createCanary(d.deps, s.org, group, rows)
+        const out = await createCanary(d.deps, s.org, group, rows)
         if (!out.ok) return render(d, s, rows, pageNo, [out.message, ...(out.problems ?? [])].join(' '), out.status)
         return redirect(`/settings/routing?done=canary&rule=${encodeURIComponent(out.ruleId)}&v=${out.version}`)
       }),

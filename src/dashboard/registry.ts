@@ -72,7 +72,7 @@ const REPRICE_DAYS: ReadonlySet<string> = new Set(['7', '30'])
  * (the current org's last 7 or 30 days).
  */
 export function registryRoutes(d: Dashboard) {
-  const render = (s: SignedIn, notice: string | null, noticeKind: 'success' | 'error' = 'success', status = 200) => {
+  const render = async (s: SignedIn, notice: string | null, noticeKind: 'success' | 'error' = 'success', status = 200) => {
     const json = d.deps.registry.toJSON()
     const now = d.deps.clock()
     return htmlResponse(
@@ -84,8 +84,8 @@ export function registryRoutes(d: Dashboard) {
         noticeKind,
         now: now.toISOString(),
         unpriced: unpricedModels(d.deps.db, now.getTime() - 30 * DAY_MS),
-        overrides: d.deps.overrides.list(),
-        orgName: d.deps.orgs.get(s.org)?.name ?? s.org,
+        overrides: await d.deps.storage.settings.priceOverrides.list(),
+        orgName: (await d.deps.storage.orgs.get(s.org))?.name ?? s.org,
       }),
       status,
     )
@@ -99,21 +99,21 @@ export function registryRoutes(d: Dashboard) {
     )
     .post(
       '/registry/overrides',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const provider = form.get('provider') ?? ''
         const model = form.get('model') ?? ''
         const body = { price: priceFromForm(form) }
         const problems = overrideProblems(provider, model, body)
         if (problems.length) return render(s, `The price was not saved: ${problems.join('; ')}`, 'error', 400)
-        d.deps.overrides.put(provider as ProviderId, model, body.price as unknown as Price)
+        await d.deps.storage.settings.priceOverrides.put(provider as ProviderId, model, body.price as unknown as Price)
         return redirect('/registry?done=priced#overrides')
       }),
       { parse: 'none' },
     )
     .post(
       '/registry/overrides/remove',
-      action(d, (s, form) => {
-        if (!d.deps.overrides.remove(form.get('provider') ?? '', form.get('model') ?? '')) return render(s, 'There was no such price (already removed?).', 'error', 404)
+      action(d, async (s, form) => {
+        if (!await d.deps.storage.settings.priceOverrides.remove(form.get('provider') ?? '', form.get('model') ?? '')) return render(s, 'There was no such price (already removed?).', 'error', 404)
         return redirect('/registry?done=removed#overrides')
       }),
       { parse: 'none' },

@@ -36,14 +36,14 @@ function noticeOf(q: URLSearchParams): string | null {
   return null
 }
 
-function render(d: Dashboard, s: SignedIn, extra: Partial<RoutingData> = {}, status = 200): Response {
-  const current = d.deps.routing.current(s.org)
+async function render(d: Dashboard, s: SignedIn, extra: Partial<RoutingData> = {}, status = 200): Promise<Response> {
+  const current = await d.deps.storage.settings.routing.current(s.org)
   const rules = current?.rules ?? []
   const data: RoutingData = {
     version: current?.version ?? 0,
     updatedAt: current?.updatedAt ?? null,
     rules,
-    versions: d.deps.routing.versions(s.org).map((v) => ({ version: v.version, updatedAt: v.updatedAt, ruleCount: v.rules.length, inForce: v.version === current?.version })),
+    versions: (await d.deps.storage.settings.routing.versions(s.org)).map((v) => ({ version: v.version, updatedAt: v.updatedAt, ruleCount: v.rules.length, inForce: v.version === current?.version })),
     arms: armsOf(d.deps, s.org, null, null),
     editor: editorText(rules),
     ...extra,
@@ -63,9 +63,9 @@ function parseEditor(d: Dashboard, text: string): { ok: true; rules: Rule[] } | 
 }
 
 /** The editor after a dry run: its figures over the last 30 days and a Save button for exactly these rules. */
-function showDryRun(d: Dashboard, s: SignedIn, text: string, rules: Rule[], message: string | null = null): Response {
+function showDryRun(d: Dashboard, s: SignedIn, text: string, rules: Rule[], message: string | null = null): Promise<Response> {
   const until = d.deps.clock().getTime()
-  const { results } = dryRun(d.deps.db, d.deps.registry.current(), s.org, d.deps.orgs.getAzure(s.org)?.apiVersion ?? null, rules, until - DRY_RUN_DAYS * DAY_MS, until)
+  const { results } = dryRun(d.deps.db, d.deps.registry.current(), s.org, d.deps.storage.orgs.inForce.getAzure(s.org)?.apiVersion ?? null, rules, until - DRY_RUN_DAYS * DAY_MS, until)
   return render(d, s, { editor: text, notice: message, dryRun: { results, rules, windowDays: DRY_RUN_DAYS, checked: ruleSetMark(rules) } })
 }
 
@@ -88,7 +88,7 @@ export function routingRoutes(d: Dashboard) {
     )
     .post(
       '/settings/routing/save',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const text = form.get('rules') ?? ''
         const parsed = parseEditor(d, text)
         if (!parsed.ok) return render(d, s, { editor: text, problems: parsed.problems }, 400)
@@ -96,17 +96,17 @@ export function routingRoutes(d: Dashboard) {
         if (form.get('checked') !== ruleSetMark(parsed.rules)) {
           return showDryRun(d, s, text, parsed.rules, 'The rules changed since the dry run, so nothing was saved. Here is the dry run of these rules; save again to put them in force.')
         }
-        const saved = d.deps.routing.save(s.org, parsed.rules)
+        const saved = await d.deps.storage.settings.routing.save(s.org, parsed.rules)
         return redirect(`/settings/routing?done=saved&v=${saved.version}`)
       }),
       { parse: 'none' },
     )
     .post(
       '/settings/routing/restore',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const version = Number(form.get('version'))
         if (!Number.isInteger(version) || version < 1) return render(d, s, { error: 'Pick a version to restore; nothing was changed.' }, 400)
-        const out = restoreRouting(d.deps, s.org, version)
+        const out = await restoreRouting(d.deps, s.org, version)
         if (!out.ok) return render(d, s, { error: out.message, problems: out.problems }, out.status)
         return redirect(`/settings/routing?done=restored&v=${out.version}&from=${version}`)
       }),

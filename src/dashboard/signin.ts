@@ -6,7 +6,7 @@
 import { Elysia } from 'elysia'
 import { isAdminToken } from '../auth/admin-token'
 import { signinPage } from '../../views/pages/signin'
-import { action, csrfMatches, guarded, sessionOf, type Dashboard } from './context'
+import { action, csrfMatches, guarded, sessionOf, warmEveryOrg, type Dashboard } from './context'
 import { parseCookies, setCookie } from './cookies'
 import { clientAddress } from '../auth/throttle'
 import { fromSameOrigin, readForm, safeNext } from './guard'
@@ -47,9 +47,9 @@ export function signinRoutes(d: Dashboard) {
       '/signin',
       guarded(async ({ request }) => {
         const next = safeNext(new URL(request.url).searchParams.get('next'))
-        if (sessionOf(d, request)) return redirect(next ?? '/')
+        if (await sessionOf(d, request)) return redirect(next ?? '/')
         // Someone is about to look: read the finished days into memory meanwhile, so the first pages are quick.
-        d.days.warmAll(() => d.deps.orgs.list().map((o) => o.id))
+        warmEveryOrg(d.deps, d.days)
         return form(request, 200, next, null)
       }),
     )
@@ -74,7 +74,7 @@ export function signinRoutes(d: Dashboard) {
           return form(request, 401, next, 'That token is not valid.')
         }
         d.throttle.success(address)
-        const { id } = d.sessions.create(null)
+        const { id } = await d.sessions.create(null)
         const res = redirect(next ?? '/')
         res.headers.append('set-cookie', setCookie(SESSION_COOKIE, id, { path: '/', secure: isHttps(request) }))
         res.headers.append('set-cookie', formCookie(request, '', 0))
@@ -84,8 +84,8 @@ export function signinRoutes(d: Dashboard) {
     )
     .post(
       '/signout',
-      action(d, (s) => {
-        d.sessions.delete(s.session.idHash)
+      action(d, async (s) => {
+        await d.sessions.delete(s.session.idHash)
         return signedOut(s.request)
       }),
       { parse: 'none' },
@@ -93,8 +93,8 @@ export function signinRoutes(d: Dashboard) {
     .post(
       // Every browser, this one included: after a lost laptop or a shared screen.
       '/signout/everywhere',
-      action(d, (s) => {
-        d.sessions.deleteAll()
+      action(d, async (s) => {
+        await d.sessions.deleteAll()
         return signedOut(s.request)
       }),
       { parse: 'none' },

@@ -28,7 +28,7 @@ function describe(g: CanaryGroup): string {
  * no recommendation, when its suggestion is not a routing target, when the same canary is already there, or
  * when the rule set would not pass validation.
  */
-export function createCanary(deps: Pick<AdminDeps, 'registry' | 'routing'>, org: string, group: CanaryGroup, recommendations: readonly Recommendation[]): CanaryOutcome {
+export async function createCanary(deps: Pick<AdminDeps, 'registry' | 'storage'>, org: string, group: CanaryGroup, recommendations: readonly Recommendation[]): Promise<CanaryOutcome> {
   const found = recommendations.filter(
     (r) => r.model === group.model && r.task === group.task && r.feature === group.feature && (!group.provider || r.provider === group.provider),
   )
@@ -48,7 +48,7 @@ export function createCanary(deps: Pick<AdminDeps, 'registry' | 'routing'>, org:
   if (!entry || entry.provider !== rec.provider || !entry.routingTarget) {
     return { ok: false, status: 400, code: 'lectr_not_routable', message: `The suggested model ${rec.provider}/${rec.suggestedModel} is not a routing target in the registry, so no rule can send traffic to it.` }
   }
-  const rules = deps.routing.current(org)?.rules ?? []
+  const rules = (await deps.storage.settings.routing.current(org))?.rules ?? []
   const same = rules.find((r) => r.target.provider === rec.provider && r.target.model === rec.suggestedModel && sameMatch(r.match, canaryRuleFor(rec, new Set()).match))
   if (same) {
     return { ok: false, status: 409, code: 'lectr_rule_exists', message: `Rule "${same.id}" already sends this group to ${rec.suggestedModel}; nothing was changed.` }
@@ -58,7 +58,7 @@ export function createCanary(deps: Pick<AdminDeps, 'registry' | 'routing'>, org:
   if (!checked.ok) {
     return { ok: false, status: 400, code: 'lectr_invalid_rules', message: 'The rules in force no longer pass validation; fix them first. Nothing was changed.', problems: checked.problems }
   }
-  return { ok: true, version: deps.routing.save(org, checked.rules).version, ruleId: rule.id }
+  return { ok: true, version: (await deps.storage.settings.routing.save(org, checked.rules)).version, ruleId: rule.id }
 }
 
 function sameMatch(a: object, b: object): boolean {

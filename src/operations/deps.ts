@@ -2,15 +2,14 @@ import type { Database } from 'bun:sqlite'
 import type { AdminTokenThrottle } from '../auth/throttle'
 import type { EventLogHealth } from '../events/writer'
 import type { RollupChanges } from '../events/rollup-changes'
-import type { OrgStore } from '../orgs/store'
-import type { PriceOverrideStore } from '../registry/overrides'
 import type { RegistryStore } from '../registry/store'
-import type { RoutingStore } from '../routing/store'
+import type { Storage } from '../storage'
 
 /** What the admin API and the dashboard work with: the database and the stores, shared by both surfaces. */
 export interface AdminDeps {
   db: Database
-  orgs: OrgStore
+  /** orgs, keys, Azure settings, sessions, the admin token, price overrides, routing versions */
+  storage: Storage
   registry: RegistryStore
   adminTokenHash: () => string
   /** failed admin-token attempts per client address: shared by /api and the dashboard sign-in */
@@ -22,10 +21,6 @@ export interface AdminDeps {
   flushEvents: () => void
   /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
   eventLogHealth?: () => EventLogHealth
-  /** the admin's price overrides, put over the registry in force */
-  overrides: PriceOverrideStore
   /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */
   rollupsChanged: RollupChanges
-  /** each org's routing rules and their versions */
-  routing: RoutingStore
 }

@@ -141,8 +141,8 @@ export function exportResponse(db: Database, org: string, f: ExportFilter, forma
 }
 
 /** GET /api/orgs/:org/events/export?format=csv|ndjson and the events API's filters (no limit, no cursor). */
-export function exportEventsRoute(deps: AdminDeps, org: string, query: Record<string, string | undefined>): Response {
-  if (!deps.orgs.get(org)) return orgNotFound(org)
+export async function exportEventsRoute(deps: AdminDeps, org: string, query: Record<string, string | undefined>): Promise<Response> {
+  if (!(await deps.storage.orgs.get(org))) return orgNotFound(org)
   const format = query.format ?? 'ndjson'
   const parsed = parseEventFilters(query, deps.clock())
   const problems = [...(format !== 'csv' && format !== 'ndjson' ? ['format: expected csv or ndjson'] : []), ...parsed.problems]

@@ -1,11 +1,8 @@
-import type { Database } from 'bun:sqlite'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { LIMITS } from '../limits'
-import { withOverrides, type PriceOverride } from './overlay'
 import type { ProviderId } from '../domain'
 import { PROVIDER_IDS, type Price } from './schema'
-import type { RegistryStore } from './store'
 
 /** Generous, but finite: `1e400` in JSON reads as Infinity, and a typo of a few zeros should not price a request at $1000s. */
 const UsdPerMillion = Type.Number({ minimum: 0, maximum: 100_000, description: 'USD per 1M tokens' })
@@ -42,82 +39,13 @@ export function overrideProblems(provider: string, model: string, body: unknown)
   return problems
 }
 
-interface Row {
-  provider: string
-  model: string
-  price: string
-  created_at: string
-  updated_at: string
+/** Whether a stored provider id is one Lectr knows. */
+export function isProviderId(provider: string): provider is ProviderId {
+  return PROVIDER_SET.has(provider)
 }
 
-/**
- * The admin's price overrides (SPEC section 12), in the database; every change is put over the registry in force at
- * once (`RegistryStore.setOverlay`), so the next request is priced with it.
- *
- * @example
- * const overrides = new PriceOverrideStore(db, registry)
- * overrides.put('groq', 'openai/gpt-oss-120b', { input: 0.15, output: 0.75 })
- */
-export class PriceOverrideStore {
-  constructor(
-    private readonly db: Database,
-    private readonly registry: RegistryStore,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly log: (line: string) => void = (line) => console.error(line),
-  ) {
-    this.apply()
-  }
-
-  /** Every override, by provider then model. */
-  list(): PriceOverride[] {
-    const rows = this.db.query('SELECT provider, model, price, created_at, updated_at FROM price_overrides ORDER BY provider, model').all() as Row[]
-    return rows.flatMap((r) => {
-      const price = parsePrice(r.price)
-      if (!PROVIDER_SET.has(r.provider) || !price) {
-        // Only a hand-edited database gets here: that row is left out rather than pricing with nonsense.
-        this.log(`lectr: price override ${JSON.stringify(r.provider)}/${JSON.stringify(r.model.slice(0, 64))} in the database is invalid; ignored`)
-        return []
-      }
-      return [{ provider: r.provider as ProviderId, model: r.model, price, createdAt: r.created_at, updatedAt: r.updated_at }]
-    })
-  }
-
-  /** Adds or replaces the price of (provider, model); `created` is false when it replaced one. The price must be valid. */
-  put(provider: ProviderId, model: string, price: Price): { created: boolean; override: PriceOverride } {
-    const now = this.clock().toISOString()
-    const stored: Price = { input: price.input, output: price.output }
-    if (price.cachedInput !== undefined) stored.cachedInput = price.cachedInput
-    if (price.cacheWrite !== undefined) stored.cacheWrite = price.cacheWrite
-    if (price.cacheWrite1h !== undefined) stored.cacheWrite1h = price.cacheWrite1h
-    const created = this.db.transaction(() => {
-      const before = this.db.query('SELECT 1 FROM price_overrides WHERE provider = ? AND model = ?').get(provider, model)
-      this.db
-        .query(
-          `INSERT INTO price_overrides (provider, model, price, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (provider, model) DO UPDATE SET price = excluded.price, updated_at = excluded.updated_at`,
-        )
-        .run(provider, model, JSON.stringify(stored), now, now)
-      return before === null
-    })()
-    this.apply()
-    const override = this.list().find((o) => o.provider === provider && o.model === model)!
-    return { created, override }
-  }
-
-  /** Removes the override of (provider, model); false when there was none. */
-  remove(provider: string, model: string): boolean {
-    const removed = this.db.query('DELETE FROM price_overrides WHERE provider = ? AND model = ?').run(provider, model).changes > 0
-    if (removed) this.apply()
-    return removed
-  }
-
-  private apply(): void {
-    const overrides = this.list()
-    this.registry.setOverlay((registry) => withOverrides(registry, overrides))
-  }
-}
-
-function parsePrice(text: string): Price | null {
+/** A stored override's price (JSON), or null when it is not a valid one. */
+export function parseOverridePrice(text: string): Price | null {
   try {
     const value: unknown = JSON.parse(text)
     return Value.Check(OverridePrice, value) ? (value as Price) : null

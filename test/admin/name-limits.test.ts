@@ -7,7 +7,7 @@ import { startLectr, type TestLectr } from '../helpers/lectr'
 import { answerOf, errorOf } from '../helpers/json'
 import { Client } from '../dashboard/_client'
 import { openDatabase } from '../../src/db/open'
-import { OrgStore } from '../../src/orgs/store'
+import { openSqliteStorage } from '../../src/storage'
 
 let lectr: TestLectr
 
@@ -94,15 +94,15 @@ describe('Azure endpoint', () => {
 })
 
 describe('the org store itself', () => {
-  test('refuses an over-long name, label or Azure endpoint from any caller, and stores nothing', () => {
+  test('refuses an over-long name, label or Azure endpoint from any caller, and stores nothing', async () => {
     const db = openDatabase(':memory:')
-    const store = new OrgStore(db)
-    store.ensureDefault()
+    const store = openSqliteStorage(db).orgs
+    await store.ensureDefault()
     const count = (table: string) => (db.query(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
     const before = { orgs: count('orgs'), keys: count('org_keys') }
-    expect(() => store.create('n'.repeat(65))).toThrow(RangeError)
-    expect(() => store.addKey('default', 'l'.repeat(101))).toThrow(RangeError)
-    expect(() => store.putAzure('default', `https://${'e'.repeat(2048)}`, 'v1')).toThrow(RangeError)
+    await expect(store.create('n'.repeat(65))).rejects.toThrow(RangeError)
+    await expect(store.addKey('default', 'l'.repeat(101))).rejects.toThrow(RangeError)
+    await expect(store.putAzure('default', `https://${'e'.repeat(2048)}`, 'v1')).rejects.toThrow(RangeError)
     expect({ orgs: count('orgs'), keys: count('org_keys') }).toEqual(before)
     expect(count('azure_settings')).toBe(0)
     db.close()

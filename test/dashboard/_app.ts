@@ -6,7 +6,8 @@ import { openDatabase } from '../../src/db/open'
 import { createApp } from '../../src/app'
 import { hashSecret } from '../../src/auth/secrets'
 import { parseConfig } from '../../src/config'
-import { OrgStore } from '../../src/orgs/store'
+import type { OrgRepository } from '../../src/storage/orgs'
+import { openSqliteStorage, type Storage } from '../../src/storage'
 import { RegistryStore } from '../../src/registry/store'
 import { ADMIN_TOKEN } from '../helpers/lectr'
 import { Client } from './_client'
@@ -14,7 +15,8 @@ import { Client } from './_client'
 export interface MemoryLectr {
   app: ReturnType<typeof createApp>
   db: ReturnType<typeof openDatabase>
-  orgs: OrgStore
+  orgs: OrgRepository
+  storage: Storage
   registry: RegistryStore
   /** the clock the app reads; move it with `advance` */
   now: { ms: number }
@@ -29,11 +31,13 @@ export function memoryLectr(opts: { allowPrivateUpstreams?: boolean; start?: str
   const db = openDatabase(':memory:')
   const now = { ms: Date.parse(opts.start ?? '2025-03-14T12:30:00Z') }
   const clock = () => new Date(now.ms)
-  const orgs = new OrgStore(db, clock)
-  orgs.ensureDefault()
+  const storage = openSqliteStorage(db, { clock })
+  const orgs = storage.orgs
+  // SQLite's store does its work before its first await: the default org exists once this returns.
+  void orgs.ensureDefault()
   const registry = new RegistryStore({ path: opts.registryPath, clock })
   const app = createApp({
-    config, db, orgs, registry, record: null, flushEvents: () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
+    config, db, storage, registry, record: null, flushEvents: () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
   })
-  return { app, db, orgs, registry, now, advance: (ms) => void (now.ms += ms), client: () => Client.memory(app) }
+  return { app, db, orgs, storage, registry, now, advance: (ms) => void (now.ms += ms), client: () => Client.memory(app) }
 }

@@ -69,8 +69,8 @@ describe('without a session', () => {
       const res = await client.post(path, { ...fields, _csrf: 'anything' })
       expect(res.status).toBe(401)
       expectSecurityHeaders(res)
-      expect(lectr.orgs.listKeys('default')).toHaveLength(1)
-      expect(lectr.orgs.getAzure('default')).toBeNull()
+      expect(await lectr.orgs.listKeys('default')).toHaveLength(1)
+      expect(await lectr.orgs.getAzure('default')).toBeNull()
     })
   }
 
@@ -236,7 +236,7 @@ describe('every POST checks the CSRF token and where it came from', () => {
   for (const [path, fields] of POSTS) {
     test(`POST ${path}`, async () => {
       const { lectr, client } = await signedIn()
-      const keysBefore = lectr.orgs.listKeys('default').length
+      const keysBefore = (await lectr.orgs.listKeys('default')).length
       const refusals: [Record<string, string>, Record<string, string>][] = [
         [{ _csrf: '' }, {}],
         [{ _csrf: 'x'.repeat(43) }, {}],
@@ -253,8 +253,8 @@ describe('every POST checks the CSRF token and where it came from', () => {
       }
       // Nothing happened: still signed in, no key made, no settings saved.
       expect((await client.get('/')).status).toBe(200)
-      expect(lectr.orgs.listKeys('default')).toHaveLength(keysBefore)
-      expect(lectr.orgs.getAzure('default')).toBeNull()
+      expect(await lectr.orgs.listKeys('default')).toHaveLength(keysBefore)
+      expect(await lectr.orgs.getAzure('default')).toBeNull()
       // The same form from the page itself goes through.
       const ok = await client.post(path, fields)
       expect([200, 303]).toContain(ok.status)
@@ -322,7 +322,7 @@ describe('sessions', () => {
 
   test('the org is remembered per session', async () => {
     const { lectr, client } = await signedIn()
-    lectr.orgs.create('Acme production')
+    await lectr.orgs.create('Acme production')
     const other = lectr.client()
     await other.signIn()
     await client.page('/')

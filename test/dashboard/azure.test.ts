@@ -38,7 +38,7 @@ describe('Azure settings form', () => {
       for (const p of problems) expect(html).toContain(Bun.escapeHTML(p.message))
       // The form keeps what was typed, escaped.
       expect(html).toContain(`value="${Bun.escapeHTML(endpoint)}"`)
-      expect(lectr.orgs.getAzure('default')).toBeNull()
+      expect(await lectr.orgs.getAzure('default')).toBeNull()
     })
   }
 
@@ -47,7 +47,7 @@ describe('Azure settings form', () => {
     const res = await client.post('/settings/azure', { endpoint: ' https://my-res.openai.azure.com/ ', apiVersion: '2024-10-21' })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/settings/azure?done=saved')
-    expect(lectr.orgs.getAzure('default')).toMatchObject({ endpoint: 'https://my-res.openai.azure.com', apiVersion: '2024-10-21' })
+    expect(await lectr.orgs.getAzure('default')).toMatchObject({ endpoint: 'https://my-res.openai.azure.com', apiVersion: '2024-10-21' })
     const { html } = await client.page('/settings/azure?done=saved')
     expect(html).toContain('Azure settings saved.')
     expect(html).toContain('Configured: <code>https://my-res.openai.azure.com</code>')
@@ -55,17 +55,17 @@ describe('Azure settings form', () => {
 
     const removed = await client.post('/settings/azure/delete')
     expect(removed.headers.get('location')).toBe('/settings/azure?done=removed')
-    expect(lectr.orgs.getAzure('default')).toBeNull()
+    expect(await lectr.orgs.getAzure('default')).toBeNull()
     expect((await client.page('/settings/azure?done=removed')).html).toContain('Azure settings removed.')
   })
 
   test('each org has its own settings', async () => {
     const { lectr, client } = await signedIn()
-    lectr.orgs.create('Acme')
+    await lectr.orgs.create('Acme')
     await client.post('/orgs/switch', { org: 'acme', next: '/settings/azure' })
     await client.page('/settings/azure')
     await client.post('/settings/azure', { endpoint: 'https://acme.openai.azure.com', apiVersion: 'v1' })
-    expect(lectr.orgs.getAzure('acme')?.apiVersion).toBe('v1')
-    expect(lectr.orgs.getAzure('default')).toBeNull()
+    expect((await lectr.orgs.getAzure('acme'))?.apiVersion).toBe('v1')
+    expect(await lectr.orgs.getAzure('default')).toBeNull()
   })
 })

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { sessionTagOf } from '../../src/auth/admin-token'
 import { hashSecret } from '../../src/auth/secrets'
 import { parseConfig } from '../../src/config'
-import { SessionStore } from '../../src/auth/sessions'
+import { openSqliteStorage } from '../../src/storage'
 import { MIGRATIONS } from '../../src/db/migrations'
 import { openDatabase } from '../../src/db/open'
 import { startServer, type Running } from '../../src/server'
@@ -108,7 +108,7 @@ describe('a new admin token ends the sessions of the old one', () => {
     }
   })
 
-  test('a database from before the tag opens; its sessions are ended, everything else is kept', () => {
+  test('a database from before the tag opens; its sessions are ended, everything else is kept', async () => {
     const dbPath = newDbPath()
     const old = new Database(dbPath, { create: true, strict: true })
     old.exec(MIGRATIONS[0]!)
@@ -121,10 +121,11 @@ describe('a new admin token ends the sessions of the old one', () => {
     try {
       expect((db.query('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.length)
       expect(db.query('SELECT value FROM meta').get()).toEqual({ value: hashSecret(OLD_TOKEN) })
-      const sessions = new SessionStore(db, () => Date.now(), () => sessionTagOf(hashSecret(OLD_TOKEN)))
-      expect(sessions.find('old-cookie')).toBeNull()
-      const { id } = sessions.create(null)
-      expect(sessions.find(id)).not.toBeNull()
+      const sessions = openSqliteStorage(db).settings.sessions
+      const tag = sessionTagOf(hashSecret(OLD_TOKEN))
+      expect(await sessions.find('old-cookie', Date.now(), tag)).toBeNull()
+      const { id } = await sessions.create(null, Date.now(), tag)
+      expect(await sessions.find(id, Date.now(), tag)).not.toBeNull()
     } finally {
       db.close()
     }

@@ -189,7 +189,7 @@ describe('overrides live in the database', () => {
     try {
       expect((await first.api(ENCODED, { method: 'PUT', body: JSON.stringify({ price: PRICE }) })).status).toBe(201)
       // The default org key was shown, so the next start keeps it.
-      first.running.credentialsShown()
+      await first.running.credentialsShown()
       await first.running.stop()
       const { startServer } = await import('../../src/server')
       const { parseConfig } = await import('../../src/config')

@@ -101,9 +101,9 @@ test('rules survive a restart (read from the database at start)', async () => {
     other.running.writer.flush()
     await other.running.stop()
     const { Database } = await import('bun:sqlite')
-    const { RoutingStore } = await import('../../src/routing/store')
-    const store = new RoutingStore(new Database(db))
-    expect(store.current('default')?.rules[0].id).toBe('to-mini')
+    const { openSqliteStorage } = await import('../../src/storage')
+    const store = openSqliteStorage(new Database(db)).settings.routing
+    expect(store.inForce.rulesOf('default')?.[0]?.id).toBe('to-mini')
   } finally {
     await other.stop().catch(() => {})
   }
