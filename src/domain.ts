@@ -31,6 +31,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['usage', 'registry'],
   ['events', 'recommend', 'orgs', 'config'],
   ['routing'],
+  ['storage'],
   ['operations'],
   ['views'],
   ['proxy', 'admin', 'dashboard', 'metrics'],

@@ -7,6 +7,7 @@ import { openDatabase } from './db/open'
 import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
+import { SqliteEventStore } from './storage/sqlite/events'
 import { OrgStore } from './orgs/store'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
@@ -51,7 +52,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   if (config.registry) registry.watch()
   // Before listening, so the first requests are priced with it; a failed fetch leaves the built-in one, never stops the start.
   await registry.start()
-  const writer = new EventWriter(db, {
+  const writer = new EventWriter(new SqliteEventStore(db), {
     maxQueued: config.eventBuffer,
     spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,
     log: (l) => lectrLog.error('error', l),
@@ -110,7 +111,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     })
   } catch (err) {
     registry.close()
-    writer.close()
+    await writer.close()
     await checkpointer.stop()
     db.close()
     throw listenProblem(err as Error & { code?: string }, config.host, config.port)
@@ -154,7 +155,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     // Requests cut by the forced stop (still waiting for the provider, or mid-stream) record their event as they
     // unwind: wait for them (briefly) so the writer's last flush includes them.
     await settled(2000)
-    writer.close()
+    // Waits for a batch in flight (an async store), then writes the rest.
+    await writer.close()
     await checkpointer.stop()
     db.close()
   }

@@ -10,7 +10,7 @@ import { listEvents, rangeWindow, modelRows, overview, knownValues, usageGroups,
 import { RollupDays } from '../../src/dashboard/rollup-days'
 import { modelDistribution, usageGroups as adminUsageGroups } from '../../src/events/queries'
 import { bucketUpperMs, latencyBucket, percentileFromBuckets } from '../../src/events/latency-buckets'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import type { LectrEvent } from '../../src/events/types'
 import type { EventFilters } from '../../views/types'
 
@@ -272,7 +272,7 @@ describe('the events list', () => {
 
   beforeAll(() => {
     db = openDatabase(':memory:')
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     // 10 days of mostly gpt-4o-mini; a rare model every ~9 hours, errors now and then, another org in between.
     const rand = rng(11)
     let i = 0
@@ -350,7 +350,7 @@ describe('the events list', () => {
 
   test('ids that are not UUIDv7: still right, without skipping', () => {
     const other = openDatabase(':memory:')
-    const writer = new EventWriter(other, { log: () => {} })
+    const writer = sqliteEventWriter(other, { log: () => {} })
     const mine = all.slice(0, 6000).map((e, i) => ({ ...e, id: `evt_${String(i).padStart(6, '0')}`, org: 'default' }))
     for (const e of mine) writer.enqueue(e)
     writer.close()
