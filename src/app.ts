@@ -16,10 +16,13 @@ import { metricsRoutes } from './metrics/route'
 import { PriceOverrideStore } from './registry/overrides'
 import { RollupChanges } from './events/rollup-changes'
 import { RoutingStore } from './routing/store'
+import type { Storage } from './storage'
 
 export interface AppDeps {
   config: Config
   db: Database
+  /** everything stored, by area (the event log: `storage.events`) */
+  storage: Storage
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
@@ -49,7 +52,7 @@ export function createApp(deps: AppDeps) {
     inflight: deps.inflight,
   })
   const adminDeps = {
-    db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
+    db: deps.db, storage: deps.storage, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
     eventLogHealth: deps.eventLogHealth, routing,
     // Before the first request: the overrides in the database price it.

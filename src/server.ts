@@ -4,10 +4,9 @@ import { markAdminTokenShown, resolveAdminToken, storedAdminTokenHash } from './
 import type { Config } from './config'
 import { watchExternalWrites } from './db/external-writes'
 import { openDatabase } from './db/open'
-import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
-import { SqliteEventStore } from './storage/sqlite/events'
+import { openSqliteStorage } from './storage'
 import { OrgStore } from './orgs/store'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
@@ -39,6 +38,7 @@ export interface Running {
 export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
   const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.warn('reload', l) : lectrLog.info('reload', l)))
   const db = openDatabase(config.db)
+  const storage = openSqliteStorage(db)
   const orgs = new OrgStore(db)
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
   let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
@@ -52,7 +52,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   if (config.registry) registry.watch()
   // Before listening, so the first requests are priced with it; a failed fetch leaves the built-in one, never stops the start.
   await registry.start()
-  const writer = new EventWriter(new SqliteEventStore(db), {
+  const writer = new EventWriter(storage.events, {
     maxQueued: config.eventBuffer,
     spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,
     log: (l) => lectrLog.error('error', l),
@@ -84,7 +84,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const metrics = new MetricsCollector({ version: VERSION, registry: () => registry.current(), extraLabels: parseMetricsLabels(config.metricsLabels) })
   const enqueue = (e: LectrEvent, complete?: () => void) => writer.enqueue(e, complete)
   const app = createApp({
-    config, db, orgs, registry, version: VERSION,
+    config, db, storage, orgs, registry, version: VERSION,
     record: config.eventLog ? observed(enqueue, metrics, config.accessLog ? logAccess : null) : null,
     metrics: () => {
       const h = writer.health()
@@ -133,7 +133,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     if (pruning || closed) return
     pruning = true
     try {
-      await pruneEventsGradually(db, Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
+      await storage.events.prune(Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
     } catch (err) {
       if (!closed) lectrLog.error('error', `lectr: pruning old events failed: ${(err as Error).message}`)
     } finally {

@@ -2,7 +2,7 @@ import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { endAllSessions } from '../auth/sessions'
-import { listEvents, modelDistribution } from '../events/queries'
+import { modelDistribution } from '../events/queries'
 import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { healthOf } from '../operations/health'
@@ -67,7 +67,7 @@ export function adminRoutes(deps: AdminDeps) {
       if (!deps.orgs.revokeKey(params.org, params.keyId)) return apiError(404, 'lectr_not_found', 'No such active key.')
       return json({ id: params.keyId, revoked: true })
     })
-    .get('/orgs/:org/events', ({ params, query }) => {
+    .get('/orgs/:org/events', async ({ params, query }) => {
       if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const q = query as Record<string, string | undefined>
       const limit = q.limit === undefined ? 50 : Number(q.limit)
@@ -75,7 +75,7 @@ export function adminRoutes(deps: AdminDeps) {
       const problems = [...(!Number.isInteger(limit) || limit < 1 || limit > 1000 ? ['limit: expected a whole number from 1 to 1000'] : []), ...parsed.problems]
       if (problems.length || !parsed.filters) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
       deps.flushEvents()
-      return json(listEvents(deps.db, params.org, { limit, cursor: q.cursor || null, ...parsed.filters }))
+      return json(await deps.storage.events.list(params.org, parsed.filters, { limit, cursor: q.cursor || null }))
     })
     .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
     .get('/orgs/:org/models', ({ params, query }) => {

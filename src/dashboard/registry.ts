@@ -2,7 +2,6 @@ import { DAY_MS, type ProviderId } from '../domain'
 import { Elysia } from 'elysia'
 import { registryPage } from '../../views/pages/registry'
 import { action, page, type Dashboard, type SignedIn } from './context'
-import { unpricedModels } from '../events/unpriced'
 import { repriceEvents } from '../events/reprice'
 import { overrideProblems } from '../registry/overrides'
 import { formatUsd, plural } from '../../views/format'
@@ -72,7 +71,7 @@ const REPRICE_DAYS: ReadonlySet<string> = new Set(['7', '30'])
  * (the current org's last 7 or 30 days).
  */
 export function registryRoutes(d: Dashboard) {
-  const render = (s: SignedIn, notice: string | null, noticeKind: 'success' | 'error' = 'success', status = 200) => {
+  const render = async (s: SignedIn, notice: string | null, noticeKind: 'success' | 'error' = 'success', status = 200) => {
     const json = d.deps.registry.toJSON()
     const now = d.deps.clock()
     return htmlResponse(
@@ -83,7 +82,7 @@ export function registryRoutes(d: Dashboard) {
         notice: notice ?? doneNotice(s.url.searchParams, json.status.source, json.status.url),
         noticeKind,
         now: now.toISOString(),
-        unpriced: unpricedModels(d.deps.db, now.getTime() - 30 * DAY_MS),
+        unpriced: await d.deps.storage.events.unpricedModels(now.getTime() - 30 * DAY_MS),
         overrides: d.deps.overrides.list(),
         orgName: d.deps.orgs.get(s.org)?.name ?? s.org,
       }),

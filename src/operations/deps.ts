@@ -6,10 +6,13 @@ import type { OrgStore } from '../orgs/store'
 import type { PriceOverrideStore } from '../registry/overrides'
 import type { RegistryStore } from '../registry/store'
 import type { RoutingStore } from '../routing/store'
+import type { Storage } from '../storage'
 
 /** What the admin API and the dashboard work with: the database and the stores, shared by both surfaces. */
 export interface AdminDeps {
   db: Database
+  /** everything stored, by area (the event log: `storage.events`) */
+  storage: Storage
   orgs: OrgStore
   registry: RegistryStore
   adminTokenHash: () => string

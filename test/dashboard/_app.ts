@@ -4,6 +4,7 @@
  */
 import { openDatabase } from '../../src/db/open'
 import { createApp } from '../../src/app'
+import { openSqliteStorage } from '../../src/storage'
 import { hashSecret } from '../../src/auth/secrets'
 import { parseConfig } from '../../src/config'
 import { OrgStore } from '../../src/orgs/store'
@@ -33,7 +34,7 @@ export function memoryLectr(opts: { allowPrivateUpstreams?: boolean; start?: str
   orgs.ensureDefault()
   const registry = new RegistryStore({ path: opts.registryPath, clock })
   const app = createApp({
-    config, db, orgs, registry, record: null, flushEvents: () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
+    config, db, storage: openSqliteStorage(db), orgs, registry, record: null, flushEvents: () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
   })
   return { app, db, orgs, registry, now, advance: (ms) => void (now.ms += ms), client: () => Client.memory(app) }
 }
