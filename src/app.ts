@@ -27,7 +27,8 @@ export interface AppDeps {
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
   record: ((e: LectrEvent, complete?: () => void, overheadMs?: number) => void) | null
-  flushEvents: () => void
+  /** see AdminDeps.eventsWritten */
+  eventsWritten: () => Promise<void>
   eventLogHealth?: () => EventLogHealth
   adminTokenHash: () => string
   version: string
@@ -53,7 +54,7 @@ export function createApp(deps: AppDeps) {
   })
   const adminDeps = {
     db: deps.db, storage: deps.storage, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
-    tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
+    tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, eventsWritten: deps.eventsWritten,
     eventLogHealth: deps.eventLogHealth, routing,
     // Before the first request: the overrides in the database price it.
     overrides: new PriceOverrideStore(deps.db, deps.registry, clock), rollupsChanged: new RollupChanges(),

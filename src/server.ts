@@ -90,8 +90,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
       const h = writer.health()
       return metrics.render({ inFlight: inflight, queueDepth: h.queued + h.spilled, dropped: h.dropped + h.overflowed })
     },
-    // A read writes at most one batch of what waits; the timer writes the rest (never a backlog on a request).
-    flushEvents: () => writer.flushForRead(),
+    // A read waits for the writer's next turn(s) to store what was queued before it; it never writes itself.
+    eventsWritten: () => writer.whenWritten(),
     eventLogHealth: () => writer.health(),
     adminTokenHash: () => admin.hash,
     fetch: opts.fetch,

@@ -332,15 +332,6 @@ export class EventWriter {
     return this.writeAll()
   }
 
-  /**
-   * What a read calls first so that it sees the latest events: writes at most one batch, and nothing while the writer
-   * backs off after a failure or a batch is in flight. The timer writes the rest, a batch per turn.
-   */
-  flushForRead(): void {
-    if (this.failures > 0 || this.closed || this.inFlight) return
-    if (this.writeSome(1) === true) this.scheduleRest()
-  }
-
   private writeAll(): MaybePromise<boolean> {
     // One batch at a time: after the one in flight (its end may have started another: then after that one too).
     if (this.inFlight) return this.inFlight.then(() => this.writeAll())

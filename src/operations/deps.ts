@@ -21,8 +21,12 @@ export interface AdminDeps {
   version: string
   clock: () => Date
   allowPrivateUpstreams: boolean
-  /** writes (at most a batch of) pending events so reads see them (the writer batches) */
-  flushEvents: () => void
+  /**
+   * Resolves once every event queued before the call is written, so a read that awaits it sees the requests already
+   * answered (the writer writes on its next turn; the read writes nothing). At once while the event log fails, and
+   * when it is off. See `EventWriter.whenWritten`.
+   */
+  eventsWritten: () => Promise<void>
   /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
   eventLogHealth?: () => EventLogHealth
   /** the admin's price overrides, put over the registry in force */

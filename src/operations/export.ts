@@ -87,12 +87,12 @@ export function exportResponse(events: EventStore, org: string, f: EventFilter, 
 }
 
 /** GET /api/orgs/:org/events/export?format=csv|ndjson and the events API's filters (no limit, no cursor). */
-export function exportEventsRoute(deps: AdminDeps, org: string, query: Record<string, string | undefined>): Response {
+export async function exportEventsRoute(deps: AdminDeps, org: string, query: Record<string, string | undefined>): Promise<Response> {
   if (!deps.orgs.get(org)) return orgNotFound(org)
   const format = query.format ?? 'ndjson'
   const parsed = parseEventFilters(query, deps.clock())
   const problems = [...(format !== 'csv' && format !== 'ndjson' ? ['format: expected csv or ndjson'] : []), ...parsed.problems]
   if (problems.length || !parsed.filters) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
-  deps.flushEvents()
+  await deps.eventsWritten()
   return exportResponse(deps.storage.events, org, parsed.filters, format as ExportFormat, deps.clock())
 }

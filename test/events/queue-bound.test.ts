@@ -210,24 +210,27 @@ describe('the spill file', () => {
   })
 })
 
-describe('a read flushes at most one batch', () => {
-  test('flushForRead writes one batch of a backlog; the timer writes the rest', async () => {
+describe('a read never writes: it waits for the writer, or not at all while the writer fails', () => {
+  test('whenWritten writes nothing itself; the writer writes the backlog a batch per turn, then it resolves', async () => {
     const { db } = tempDb()
     const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 10_000, log: () => {} })
     const tx = countTransactions(db)
     for (let i = 0; i < 1000; i++) writer.enqueue(event())
-    // enqueue scheduled the timer for the next turn; the read comes first
-    writer.flushForRead()
-    expect(tx.count).toBe(1)
-    expect(writer.written).toBe(100)
-    expect(writer.pending).toBe(900)
-    await eventually(() => writer.pending === 0)
+    const written = writer.whenWritten()
+    expect(tx.count).toBe(0)
+    expect(writer.pending).toBe(1000)
+    await written
     expect(writer.written).toBe(1000)
+    expect(writer.pending).toBe(0)
+    // one transaction per batch (one batch per turn of the event loop), none by the read
+    expect(tx.count).toBe(10)
+    // nothing waits: at once
+    await writer.whenWritten()
     writer.close()
     db.close()
   })
 
-  test('while the writer backs off after a failure, a read does not even try', async () => {
+  test('while the writer backs off after a failure, a read does not wait and writes nothing', async () => {
     const { db, path } = tempDb()
     const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 5, busyTimeoutMs: 20, log: () => {} })
     const other = new Database(path)
@@ -235,13 +238,30 @@ describe('a read flushes at most one batch', () => {
     for (let i = 0; i < 500; i++) writer.enqueue(event())
     await eventually(() => writer.health().failing !== null)
     const tx = countTransactions(db)
-    for (let i = 0; i < 20; i++) writer.flushForRead()
+    for (let i = 0; i < 20; i++) await writer.whenWritten()
     expect(tx.count).toBe(0)
     expect(writer.pending).toBe(500)
     other.exec('ROLLBACK')
     other.close()
     await eventually(() => writer.pending === 0, 8000)
     expect(writer.written).toBe(500)
+    writer.close()
+    db.close()
+  })
+
+  test('a read waiting when the write fails is answered then, with what is stored', async () => {
+    const { db, path } = tempDb()
+    const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 10_000, busyTimeoutMs: 20, log: () => {} })
+    const other = new Database(path)
+    other.exec('BEGIN IMMEDIATE')
+    for (let i = 0; i < 50; i++) writer.enqueue(event())
+    await writer.whenWritten()
+    expect(writer.health().failing).toContain('locked')
+    expect(writer.pending).toBe(50)
+    other.exec('ROLLBACK')
+    other.close()
+    await eventually(() => writer.pending === 0, 8000)
+    expect(writer.written).toBe(50)
     writer.close()
     db.close()
   })
