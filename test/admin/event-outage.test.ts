@@ -1,8 +1,8 @@
 /**
  * The database write-locked by another connection while requests keep coming (issue 15), over real sockets: the
  * proxy keeps answering, the writer's memory stays within LECTR_EVENT_BUFFER, /api/health says degraded (200) with
- * the queue's numbers, reads (admin API, dashboard) flush at most one batch instead of the whole backlog, and once
- * the lock goes every event is written and health is ok again. Without a usable spill file, events beyond the bound
+ * the queue's numbers, reads (admin API, dashboard) answer from what is stored without writing or waiting for the
+ * backlog, and once the lock goes every event is written and health is ok again. Without a usable spill file, events beyond the bound
  * are lost, but counted and reported, never silently.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from 'bun:test'
