@@ -23,7 +23,8 @@ export interface AppDeps {
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
   record: ((e: LectrEvent, complete?: () => void, overheadMs?: number) => void) | null
-  flushEvents: () => void
+  /** see AdminDeps.eventsWritten */
+  eventsWritten: () => Promise<void>
   eventLogHealth?: () => EventLogHealth
   adminTokenHash: () => string
   version: string
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps) {
   })
   const adminDeps = {
     db: deps.db, storage: deps.storage, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
-    tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
+    tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, eventsWritten: deps.eventsWritten,
     eventLogHealth: deps.eventLogHealth, rollupsChanged: new RollupChanges(),
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia

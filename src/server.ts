@@ -3,7 +3,6 @@ import { createApp } from './app'
 import type { Config } from './config'
 import { watchExternalWrites } from './db/external-writes'
 import { openDatabase } from './db/open'
-import { pruneEventsGradually } from './events/queries'
 import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
@@ -52,7 +51,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   if (config.registry) registry.watch()
   // Before listening, so the first requests are priced with it; a failed fetch leaves the built-in one, never stops the start.
   await registry.start()
-  const writer = new EventWriter(db, {
+  const writer = new EventWriter(storage.events, {
     maxQueued: config.eventBuffer,
     spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,
     log: (l) => lectrLog.error('error', l),
@@ -90,8 +89,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
       const h = writer.health()
       return metrics.render({ inFlight: inflight, queueDepth: h.queued + h.spilled, dropped: h.dropped + h.overflowed })
     },
-    // A read writes at most one batch of what waits; the timer writes the rest (never a backlog on a request).
-    flushEvents: () => writer.flushForRead(),
+    // A read waits for the writer's next turn(s) to store what was queued before it; it never writes itself.
+    eventsWritten: () => writer.whenWritten(),
     eventLogHealth: () => writer.health(),
     adminTokenHash: () => admin.hash,
     fetch: opts.fetch,
@@ -111,7 +110,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     })
   } catch (err) {
     registry.close()
-    writer.close()
+    await writer.close()
     await checkpointer.stop()
     db.close()
     throw listenProblem(err as Error & { code?: string }, config.host, config.port)
@@ -134,7 +133,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     if (pruning || closed) return
     pruning = true
     try {
-      await pruneEventsGradually(db, Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
+      await storage.events.prune(Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
     } catch (err) {
       if (!closed) lectrLog.error('error', `lectr: pruning old events failed: ${(err as Error).message}`)
     } finally {
@@ -156,7 +155,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     // Requests cut by the forced stop (still waiting for the provider, or mid-stream) record their event as they
     // unwind: wait for them (briefly) so the writer's last flush includes them.
     await settled(2000)
-    writer.close()
+    // Waits for a batch in flight (an async store), then writes the rest.
+    await writer.close()
     await checkpointer.stop()
     db.close()
   }

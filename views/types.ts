@@ -6,7 +6,7 @@ import type { LectrEvent } from '../src/domain'
 import type { ProviderId, Task } from '../src/domain'
 import type { ModelEntry } from '../src/registry/schema'
 import type { PriceOverride } from '../src/registry/overlay'
-import type { UnpricedModel } from '../src/events/unpriced'
+import type { UnpricedModel } from '../src/storage/events'
 
 export type { LectrEvent, ModelEntry, ProviderId, Task, PriceOverride, UnpricedModel }
 

@@ -4,7 +4,7 @@
 import type { Database } from 'bun:sqlite'
 import { Database as SqliteDatabase } from 'bun:sqlite'
 import { latencyBucket } from '../../src/events/latency-buckets'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { openDatabase } from '../../src/db/open'
 import { FEATURES, HOUR_MS, MODELS, TASKS, toEvent, type Compact } from './generate'
 
@@ -158,7 +158,7 @@ function derivedTables(db: Database): Record<string, string[]> {
  */
 export function checkAgainstWriter(events: Compact[], dir: string): { ok: boolean; events: number; rowsCompared: number; differences: string[] } {
   const viaWriter = openDatabase(`${dir}/sample-writer.db`)
-  const writer = new EventWriter(viaWriter, { log: () => {} })
+  const writer = sqliteEventWriter(viaWriter, { log: () => {} })
   for (const e of events) writer.enqueue(toEvent(e, Bun.randomUUIDv7()))
   writer.close()
   const direct = openDatabase(`${dir}/sample-direct.db`)

@@ -9,7 +9,9 @@ import { basename, join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { migrate, openDatabase } from '../../src/db/open'
 import { MIGRATIONS } from '../../src/db/migrations'
-import { listEvents, modelDistribution } from '../../src/events/queries'
+import { modelDistribution } from '../../src/events/queries'
+import { ALL_EVENTS } from '../../src/storage/events'
+import { listEvents } from '../../src/storage/sqlite/event-queries'
 import builtin from '../../src/registry/builtin.json'
 import { DAY_MS, HOUR_MS, hourlyCounts, makeCompact, rng, type Compact } from './generate'
 import { bulkConnection, checkAgainstWriter, deriveCoarserRollups, expandEvents, RollupBuilder } from './dataset'
@@ -118,7 +120,7 @@ const rows = modelDistribution(db, 'default', f)
 const byProvider = Array.from({ length: Math.ceil(RUNS / 2) }, () => time(() => modelDistribution(db, 'default', { provider: 'anthropic', since, until: null })))
 const days90 = Array.from({ length: Math.ceil(RUNS / 2) }, () => time(() => modelDistribution(db, 'default', { provider: null, since: genNow - 90 * DAY_MS, until: null })))
 const eventsPage = Array.from({ length: Math.ceil(RUNS / 2) }, () =>
-  time(() => listEvents(db, 'default', { limit: 50, cursor: null, provider: null, model: null, feature: null, task: null, status: null, since: null, until: null } as any)),
+  time(() => listEvents(db, 'default', ALL_EVENTS, { limit: 50, cursor: null })),
 )
 const requestsInWindow = rows.reduce((n, r) => n + r.requests, 0)
 db.close()

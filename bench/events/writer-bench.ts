@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open'
 import { startCheckpointer } from '../../src/events/checkpointer'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { makeCompact, rng, toEvent } from './generate'
 
 const N = Number(process.env.BENCH_WRITER_EVENTS ?? 200_000)
@@ -14,7 +14,7 @@ const SLICE = 1000
 const dir = mkdtempSync(join(tmpdir(), 'lectr-bench-writer-'))
 const path = join(dir, 'events.db')
 const db = openDatabase(path)
-const writer = new EventWriter(db, { log: (l) => console.error(l) })
+const writer = sqliteEventWriter(db, { log: (l) => console.error(l) })
 // As the server runs it: WAL checkpoints in their Worker, not in the writer's commits.
 const checkpointer = startCheckpointer(db, path)
 

@@ -31,6 +31,7 @@ export const canaryRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
     if (problems.length) return apiError(400, 'lectr_invalid_body', 'The body has problems.', problems)
     const b = body.value as { model: string; task?: Task | null; feature?: string | null; provider?: ProviderId }
     const until = deps.clock().getTime()
+    await deps.eventsWritten()
     const recs = recommendationsFor(deps, params.org, until - CANARY_WINDOW_DAYS * DAY_MS, until)
     const out = await createCanary(deps, params.org, { model: b.model, task: b.task ?? null, feature: b.feature || null, provider: b.provider ?? null }, recs)
     if (!out.ok) return apiError(out.status, out.code, out.message, out.problems)

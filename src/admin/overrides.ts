@@ -38,7 +38,7 @@ export const overrideRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) => {
       if (!body.ok) return apiError(400, 'lectr_invalid_body', body.problem, [body.problem])
       const window = repriceWindow(body.value, deps.clock())
       if (!window.ok) return apiError(400, 'lectr_invalid_body', 'The body has problems; nothing was re-priced.', window.problems)
-      deps.flushEvents()
+      await deps.eventsWritten()
       const result = repriceEvents(deps.db, params.org, window.since, window.until, deps.registry.current())
       if (result.repriced > 0) deps.rollupsChanged.changed(params.org)
       return json({ ...result, since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString() })

@@ -8,9 +8,8 @@ import { parseTimeRange } from '../operations/time-range'
 
 const DEFAULT_WINDOW_DAYS = 30
 
-/** Recommendations for an org's traffic in a window (default: the last 30 days). */
+/** Recommendations for an org's traffic in a window (default: the last 30 days); await `deps.eventsWritten()` first. */
 export function recommendationsFor(deps: AdminDeps, org: string, since: number, until: number) {
-  deps.flushEvents()
   const groups = usageGroups(deps.db, org, since, until)
   const windowDays = Math.max((until - since) / DAY_MS, 1 / 24)
   return recommend(groups, deps.registry.current(), windowDays)
@@ -35,6 +34,7 @@ export const recommendationRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =
     const problems = [...(range.ok ? [] : range.problems), ...(paging.ok ? [] : paging.problems)]
     if (!range.ok || !paging.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
     const until = range.until ?? deps.clock().getTime()
+    await deps.eventsWritten()
     const all = recommendationsFor(deps, params.org, range.since!, until)
     // The totals are over every recommendation, so a client paging with limit/offset knows what the rest adds up to.
     const totalMonthlySavingsUsd = all.reduce((sum, r) => sum + r.monthlySavingsUsd, 0)

@@ -1,7 +1,7 @@
 import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { listEvents, modelDistribution } from '../events/queries'
+import { modelDistribution } from '../events/queries'
 import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { healthOf } from '../operations/health'
@@ -73,8 +73,8 @@ export function adminRoutes(deps: AdminDeps) {
       const parsed = parseEventFilters(q, deps.clock())
       const problems = [...(!Number.isInteger(limit) || limit < 1 || limit > 1000 ? ['limit: expected a whole number from 1 to 1000'] : []), ...parsed.problems]
       if (problems.length || !parsed.filters) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
-      deps.flushEvents()
-      return json(listEvents(deps.db, params.org, { limit, cursor: q.cursor || null, ...parsed.filters }))
+      await deps.eventsWritten()
+      return json(await deps.storage.events.list(params.org, parsed.filters, { limit, cursor: q.cursor || null }))
     })
     .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
     .get('/orgs/:org/models', async ({ params, query }) => {
@@ -85,7 +85,7 @@ export function adminRoutes(deps: AdminDeps) {
       const range = parseTimeRange(q, deps.clock(), null)
       if (!range.ok) problems.push(...range.problems)
       if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
-      deps.flushEvents()
+      await deps.eventsWritten()
       return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
     })
     // Ends every dashboard session: the API's "sign out everywhere".

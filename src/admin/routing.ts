@@ -82,7 +82,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       const checked = validateRuleSet({ rules: b.rules }, deps.registry.current())
       const all = [...(range.ok ? [] : range.problems), ...(checked.ok ? [] : checked.problems)]
       if (!range.ok || !checked.ok) return apiError(400, 'lectr_invalid_rules', 'The dry run has problems; nothing was run or saved.', all)
-      deps.flushEvents()
+      await deps.eventsWritten()
       const until = range.until ?? deps.clock().getTime()
       return json(dryRun(deps.db, deps.registry.current(), params.org, deps.storage.orgs.inForce.getAzure(params.org)?.apiVersion ?? null, checked.rules, range.since!, until))
     }, { parse: 'none' })
@@ -108,6 +108,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
       const range = parseTimeRange(query as Record<string, string | undefined>, deps.clock(), null)
       if (!range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', range.problems)
+      await deps.eventsWritten()
       return json({ arms: armsOf(deps, params.org, range.since, range.until) })
     })
 

@@ -90,11 +90,11 @@ function eventLogWarning(d: Dashboard): string | null {
 }
 
 /**
- * Just-finished requests show: a batch of the writer's queue is written (at most one: a backlog is the timer's job),
- * and the day cache forgets what that changed.
+ * Just-finished requests show: every event queued before the page was asked for is written (by the writer, on its
+ * next turn), and the day cache forgets what that changed.
  */
-function freshData(d: Dashboard): void {
-  d.deps.flushEvents()
+async function freshData(d: Dashboard): Promise<void> {
+  await d.deps.eventsWritten()
   d.days.sync()
 }
 
@@ -178,7 +178,7 @@ export function page(d: Dashboard, fn: (s: SignedIn) => Response | Promise<Respo
       if (isHtmx(ctx.request)) return textResponse('Sign in first.', 401, { 'hx-redirect': to })
       return redirect(to)
     }
-    freshData(d)
+    await freshData(d)
     return fn(await signedIn(d, ctx, session))
   })
 }
@@ -211,7 +211,7 @@ export function action(d: Dashboard, fn: (s: SignedIn, form: URLSearchParams) =>
     const form = await readForm(request)
     if (!form) return refused(request, 400, 'Refused', 'The form could not be read, so nothing was changed.', { href: '/', label: 'Go to the overview' })
     if (!csrfMatches(form.get('_csrf'), session.csrf)) return forbidden()
-    freshData(d)
+    await freshData(d)
     return fn(await signedIn(d, ctx, session), form)
   })
 }

@@ -1,11 +1,12 @@
 import { Elysia } from 'elysia'
-import { getEvent } from '../events/queries'
 import { eventDetailPage } from '../../views/pages/event-detail'
 import { eventsPage, eventsTable } from '../../views/pages/events'
 import { notFoundPage } from '../../views/pages/not-found'
 import type { EventFilters, EventsData } from '../../views/types'
 import { page, type Dashboard } from './context'
-import { exportResponse, type ExportFilter } from '../operations/export'
+import { exportResponse } from '../operations/export'
+import { ALL_EVENTS, type EventFilter } from '../storage/events'
+import type { ProviderId, Task } from '../domain'
 import { htmlResponse, isHtmx } from './http'
 import { providerParam, statusParam, taskParam, textParam } from './params'
 import { knownValues, listEvents } from './queries'
@@ -22,7 +23,7 @@ export function eventRoutes(d: Dashboard) {
   return new Elysia()
     .get(
       '/events',
-      page(d, (s) => {
+      page(d, async (s) => {
         const q = s.url.searchParams
         const filters: EventFilters = {
           provider: providerParam(q),
@@ -33,7 +34,7 @@ export function eventRoutes(d: Dashboard) {
         }
         const cursor = idParam(q.get('cursor'))
         const now = d.deps.clock().getTime()
-        const { rows, next } = listEvents(d.deps.db, d.days, s.org, filters, cursor, now, { limit: EVENTS_PER_PAGE })
+        const { rows, next } = await listEvents(d.deps.storage.events, d.days, s.org, filters, cursor, now, { limit: EVENTS_PER_PAGE })
         const data: EventsData = { rows, filters, next, paged: cursor !== null }
         const vary = { vary: 'HX-Request' }
         if (isHtmx(s.request)) return htmlResponse(eventsTable(data), 200, vary)
@@ -46,18 +47,18 @@ export function eventRoutes(d: Dashboard) {
       '/events/export',
       page(d, (s) => {
         const q = s.url.searchParams
-        const filter: ExportFilter = {
-          provider: providerParam(q), model: textParam(q, 'model'), feature: textParam(q, 'feature'), task: taskParam(q),
-          status: null, statusClass: statusParam(q), since: null, until: null,
+        const filter: EventFilter = {
+          ...ALL_EVENTS, provider: providerParam(q) as ProviderId | null, model: textParam(q, 'model'), feature: textParam(q, 'feature'),
+          task: taskParam(q) as Task | null, statusClass: statusParam(q),
         }
-        return exportResponse(d.deps.db, s.org, filter, q.get('format') === 'ndjson' ? 'ndjson' : 'csv', d.deps.clock())
+        return exportResponse(d.deps.storage.events, s.org, filter, q.get('format') === 'ndjson' ? 'ndjson' : 'csv', d.deps.clock())
       }),
     )
     .get(
       '/events/:id',
-      page(d, (s) => {
+      page(d, async (s) => {
         const id = idParam(s.params.id)
-        const event = id ? getEvent(d.deps.db, s.org, id) : null
+        const event = id ? await d.deps.storage.events.get(s.org, id) : null
         if (!event) return htmlResponse(notFoundPage(s.frame('Event not found', 'events'), { message: 'There is no such event in this org. It may be older than the retention period.' }), 404)
         return htmlResponse(eventDetailPage(s.frame('Event', 'events'), { event }))
       }),

@@ -4,9 +4,8 @@
  * the events page and an event's detail read `events`, a page at a time through the `events_org_id (org_id, id)`
  * index.
  */
-import { DAY_MS, HOUR_MS } from '../domain'
-import type { Database } from 'bun:sqlite'
-import { getEvent } from '../events/queries'
+import { DAY_MS, HOUR_MS, type ProviderId, type Task } from '../domain'
+import { ALL_EVENTS, type EventFilter, type EventStore } from '../storage/events'
 import { percentileFromBuckets } from '../events/latency-buckets'
 import type { LectrEvent } from '../domain'
 import type { UsageGroup } from '../domain'
@@ -198,53 +197,10 @@ export function knownValues(days: RollupDays, org: string, now: number, limit = 
   return { models: sorted(models), features: sorted(features) }
 }
 
-/** `0190f3a2-...`: the smallest UUIDv7 minted at `ms`. Event ids are UUIDv7, so id order is time order. */
-export function uuidv7Floor(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`
-}
-
-interface Where {
-  sql: string[]
-  args: (string | number)[]
-}
-
-const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
-
-/** The filters as SQL on `events`. */
-function filterWhere(f: EventFilters): Where {
-  const w: Where = { sql: [], args: [] }
-  for (const column of TEXT_FILTERS) {
-    const value = f[column]
-    if (value) (w.sql.push(`${column} = ?`), w.args.push(value))
-  }
-  if (f.status === 'ok') w.sql.push('status < 400')
-  if (f.status === 'error') w.sql.push('status >= 400')
-  return w
-}
-
 /** How many of a group's requests the filters match (roll-ups keep errors, so status splits too). */
 function matching(g: Group, f: EventFilters): number {
-  for (const column of TEXT_FILTERS) if (f[column] && g[column] !== f[column]) return 0
+  for (const column of ['provider', 'model', 'feature', 'task'] as const) if (f[column] && g[column] !== f[column]) return 0
   return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
-}
-
-/** How many of the newest events a filtered page tries first, before asking the roll-ups. */
-const RECENT_SCAN = 2000
-/** Index entries read per step of a filtered scan. */
-const CHUNK = 5000
-/**
- * At most this many events are read for one filtered page (about 60 ms with ten million events). A page that
- * runs out before it is full ends early, and its `next` cursor continues the search further back.
- */
-export const SCAN_BUDGET = 40_000
-/** Ids are minted a moment before an event's time is taken; a minute covers that and small clock steps. */
-const SLACK_MS = 60_000
-
-/** The millisecond a UUIDv7 (or a `uuidv7Floor` cursor) was minted at; null for any other id. */
-export function uuidv7Time(id: string): number | null {
-  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-[07][0-9a-f]{3}-/.exec(id)
-  return m ? Number.parseInt(m[1]! + m[2]!, 16) : null
 }
 
 export interface EventPage {
@@ -254,115 +210,26 @@ export interface EventPage {
 }
 
 /**
- * One page of an org's events, newest first, filtered (status `ok` is < 400, `error` >= 400), after `cursor`
- * (exclusive). `next` is the cursor of the following page, null on the last.
- *
- * Unfiltered, this reads `limit + 1` entries of the `(org_id, id)` index. With a filter:
- * 1. the newest RECENT_SCAN events usually hold a page of matches;
- * 2. otherwise the index is read further back, but only through the hours the roll-ups say hold matches (ids
- *    are UUIDv7, so an hour is an id range), and never more than `scanBudget` events per page: a filter that
- *    matches very little (one rare model in ten million events) gives shorter pages, each still fast, and the
- *    `next` cursor picks up where the search stopped.
- * Ids that are not UUIDv7 are read the same way, without skipping hours.
+ * One page of the Events page: an org's events, newest first, filtered (status `ok` is < 400, `error` >= 400),
+ * after `cursor` (exclusive), read by the store a bounded number of events at a time (`EventStore.browse`). A
+ * finished day whose kept roll-ups show no match is skipped without reading it.
  */
-export function listEvents(
-  db: Database,
+export async function listEvents(
+  events: EventStore,
   days: RollupDays,
   org: string,
   f: EventFilters,
   cursor: string | null,
   now: number,
   opts: { limit?: number; scanBudget?: number } = {},
-): EventPage {
-  const limit = opts.limit ?? 50
-  const filter = filterWhere(f)
-  const page = (ids: string[], next: string | null = ids.length > limit ? ids[limit - 1]! : null): EventPage => ({
-    rows: ids.slice(0, limit).map((id) => getEvent(db, org, id)).filter((e): e is LectrEvent => e !== null),
-    next,
-  })
-  const below = cursor ? ['id < ?'] : []
-  const belowArgs = cursor ? [cursor] : []
-  if (filter.sql.length === 0) {
-    const sql = `SELECT id FROM events WHERE org_id = ? ${cursor ? 'AND id < ?' : ''} ORDER BY id DESC LIMIT ?`
-    return page((db.query(sql).all(org, ...belowArgs, limit + 1) as { id: string }[]).map((r) => r.id))
+): Promise<EventPage> {
+  const filter: EventFilter = {
+    ...ALL_EVENTS, provider: f.provider as ProviderId | null, model: f.model, feature: f.feature, task: f.task as Task | null, statusClass: f.status,
   }
-
-  // 1. Most filters match plenty among the newest events.
-  const base = ['org_id = ?', ...below].join(' AND ')
-  const recent = db
-    .query(`SELECT id, ${filter.sql.join(' AND ')} AS hit FROM events WHERE ${base} ORDER BY id DESC LIMIT ?`)
-    .all(...filter.args, org, ...belowArgs, RECENT_SCAN) as { id: string; hit: number }[]
-  const recentHits = recent.filter((r) => r.hit).map((r) => r.id)
-  if (recentHits.length > limit || recent.length < RECENT_SCAN) return page(recentHits)
-
-  // 2. Further back, within a budget, skipping hours without matches.
-  const found = recentHits
-  let pos = recent[recent.length - 1]!.id
-  let budget = (opts.scanBudget ?? SCAN_BUDGET) - recent.length
-  const scan = (floor: string | null): boolean => {
-    // Reads [floor, pos) newest first until the page is full or the budget is spent; true when the range is done.
-    while (found.length <= limit && budget > 0) {
-      const take = Math.min(CHUNK, budget)
-      const rows = db
-        .query(`SELECT id, ${filter.sql.join(' AND ')} AS hit FROM events WHERE org_id = ? AND id < ? ${floor ? 'AND id >= ?' : ''} ORDER BY id DESC LIMIT ?`)
-        .all(...filter.args, org, pos, ...(floor ? [floor] : []), take) as { id: string; hit: number }[]
-      budget -= rows.length
-      for (const r of rows) if (r.hit) found.push(r.id)
-      if (rows.length > 0) pos = rows[rows.length - 1]!.id
-      if (rows.length < take) {
-        if (floor) pos = floor
-        return true
-      }
-    }
+  const dayMayMatch = (day: number) => {
+    for (const g of days.day(org, day).groups.values()) if (matching(g, f) > 0) return true
     return false
   }
-  const posTime = uuidv7Time(pos)
-  if (posTime === null) {
-    const done = scan(null)
-    return found.length > limit ? page(found) : page(found, done ? null : pos)
-  }
-  for (const hour of matchingHours(db, days, org, f, posTime, now)) {
-    const top = uuidv7Floor(hour + HOUR_MS + SLACK_MS)
-    if (top < pos) pos = top // nothing matches between: skip ahead
-    if (!scan(uuidv7Floor(hour - SLACK_MS))) break
-  }
-  if (found.length > limit) return page(found)
-  return page(found, budget > 0 ? null : pos)
-}
-
-/** Matching requests per hour of [from, to), newest hour first, from `rollups_hourly`. */
-function matchingHoursIn(db: Database, org: string, f: EventFilters, from: number, to: number): number[] {
-  const where: Where = { sql: ['org_id = ?', 'hour >= ?', 'hour < ?'], args: [org, from, to] }
-  for (const column of TEXT_FILTERS) {
-    const value = f[column]
-    if (value) (where.sql.push(`${column} = ?`), where.args.push(value))
-  }
-  const count = f.status === 'ok' ? 'SUM(requests - errors)' : f.status === 'error' ? 'SUM(errors)' : 'SUM(requests)'
-  const rows = db
-    .query(`SELECT hour, ${count} AS n FROM rollups_hourly WHERE ${where.sql.join(' AND ')} GROUP BY hour HAVING n > 0 ORDER BY hour DESC`)
-    .all(...where.args) as { hour: number }[]
-  return rows.map((r) => r.hour)
-}
-
-/**
- * The hours at or before `at` that hold matching events, newest first, back to the oldest event still in the log.
- * A finished day's total comes from the day cache, so days without a match cost nothing; only days with one are
- * read hour by hour.
- */
-function* matchingHours(db: Database, days: RollupDays, org: string, f: EventFilters, at: number, now: number): Generator<number> {
-  const oldest = (db.query('SELECT time AS t FROM events WHERE org_id = ? ORDER BY id LIMIT 1').get(org) as { t: number } | null)?.t ?? null
-  if (oldest === null) return
-  const oldestHour = oldest - (oldest % HOUR_MS)
-  const today = dayOf(now)
-  const lastHour = at - (at % HOUR_MS)
-  for (let day = dayOf(lastHour); day + DAY_MS > oldestHour; day -= DAY_MS) {
-    const from = Math.max(day, oldestHour)
-    const to = Math.min(day + DAY_MS, lastHour + HOUR_MS)
-    if (from === day && to === day + DAY_MS && day < today) {
-      let n = 0
-      for (const g of days.day(org, day).groups.values()) n += matching(g, f)
-      if (n === 0) continue
-    }
-    yield* matchingHoursIn(db, org, f, from, to)
-  }
+  const page = await events.browse(org, filter, cursor, { ...opts, now, dayMayMatch })
+  return { rows: page.events, next: page.next }
 }

@@ -2,7 +2,6 @@ import { DAY_MS, type ProviderId } from '../domain'
 import { Elysia } from 'elysia'
 import { registryPage } from '../../views/pages/registry'
 import { action, page, type Dashboard, type SignedIn } from './context'
-import { unpricedModels } from '../events/unpriced'
 import { repriceEvents } from '../events/reprice'
 import { overrideProblems } from '../registry/overrides'
 import { formatUsd, plural } from '../../views/format'
@@ -83,7 +82,7 @@ export function registryRoutes(d: Dashboard) {
         notice: notice ?? doneNotice(s.url.searchParams, json.status.source, json.status.url),
         noticeKind,
         now: now.toISOString(),
-        unpriced: unpricedModels(d.deps.db, now.getTime() - 30 * DAY_MS),
+        unpriced: await d.deps.storage.events.unpricedModels(now.getTime() - 30 * DAY_MS),
         overrides: await d.deps.storage.settings.priceOverrides.list(),
         orgName: (await d.deps.storage.orgs.get(s.org))?.name ?? s.org,
       }),

@@ -1,22 +1,12 @@
-import { DAY_MS, type LectrEvent } from '../domain'
-import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
-import { EVENT_INSERT, eventValues } from './columns'
-import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
-import { latencyBucket } from './latency-buckets'
+import type { LectrEvent } from '../domain'
+import type { EventSink, MaybePromise } from './sink'
 import { SpillFile } from './spill'
-import { addToReplay, newReplay, REPLAY_UPSERT_SQL, replayKey, replayUpsertArgs, type ReplayDelta } from './replay-rollup'
 
 export interface WriterOptions {
   /** flush when this many events are waiting */
   batchSize?: number
   /** flush at most this long after the first waiting event */
   flushMs?: number
-  /**
-   * How long a background write waits for a database locked by another connection before giving up and retrying
-   * later. SQLite waits synchronously, so this is how long the proxy can stall: keep it short. (Shutdown waits
-   * with the connection's own busy timeout.)
-   */
-  busyTimeoutMs?: number
   /** most events waiting in memory (LECTR_EVENT_BUFFER); beyond it they go to the spill file, or are counted lost */
   maxQueued?: number
   /** where events beyond `maxQueued` wait (`<db>.spill.ndjson`); null: they are counted in `overflowed` and lost */
@@ -34,7 +24,7 @@ export interface EventLogHealth {
   written: number
   /** events lost since start because the queue was full and could not be spilled */
   overflowed: number
-  /** events lost since start because SQLite refused them (or their spilled line was damaged) */
+  /** events lost since start because the store refused them (or their spilled line was damaged) */
   dropped: number
   /** the last write's error while the event log cannot be written, else null */
   failing: string | null
@@ -42,51 +32,34 @@ export interface EventLogHealth {
   replaying: boolean
 }
 
-
-/** The upsert for a per-model roll-up table; the hourly and daily ones differ only in their time column. */
-function modelRollupUpsert(table: 'model_rollups_hourly' | 'model_rollups_daily', time: 'hour' | 'day'): string {
-  return `INSERT INTO ${table} (org_id, ${time}, provider, model, requests, errors, input_tokens, output_tokens,
-      cost_usd, unpriced_requests, latency_ms_sum, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (org_id, ${time}, provider, model) DO UPDATE SET
-      requests = requests + excluded.requests, errors = errors + excluded.errors,
-      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-      cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-      cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-      cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-      cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-      latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`
+/** `f(v)`, at once for a value, after it for a promise: the sync path (SQLite) never waits a tick. */
+function after<T, U>(v: MaybePromise<T>, f: (t: T) => MaybePromise<U>): MaybePromise<U> {
+  return v instanceof Promise ? v.then(f) : f(v)
 }
 
 /**
- * Errors caused by an event itself, not by the database, so that retrying cannot help: a value SQLite refuses
- * (constraint, type, size) or one that cannot be bound at all (no SQLite code). Every database condition (locked,
- * busy, read-only, full, I/O) has an SQLite code and is retried; so is a closed connection.
- */
-function isEventFault(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code
-  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
-    return code.startsWith('SQLITE_CONSTRAINT') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG' || code === 'SQLITE_RANGE'
-  }
-  return !/closed database/i.test(String((err as Error)?.message))
-}
-
-/**
- * The event log's only writer. `enqueue` is synchronous and never touches the disk, so a request never waits
- * for SQLite; batches are written in one transaction (events plus their hourly roll-ups) on a timer, one batch per
- * turn of the event loop.
+ * The event log's only writer, whatever stores it (an `EventSink`: SQLite today). `enqueue` is synchronous and never
+ * touches the disk, so a request never waits for the database; batches are given to the sink on a timer, one batch
+ * per turn of the event loop, one batch at a time. A sink that answers synchronously (SQLite) is written without a
+ * single await; one that answers with a Promise has at most one batch in flight, and the next waits for it, so the
+ * order is kept.
  *
  * A failed write keeps the batch and tries again later with a back-off: events are never dropped because the
- * database is locked, full or read-only. Roll-ups are added only for events actually inserted, so a batch written
- * again (or an event enqueued twice) is counted once. The one exception to "never dropped": an event SQLite itself
- * refuses (a constraint on one of its values), which would otherwise block every event behind it forever; it is
- * found by writing that batch event by event, logged and counted in `dropped`.
+ * database is locked, full, read-only or unreachable. The sink counts only events it actually inserted, so a batch
+ * written again (or an event enqueued twice) is counted once. The one exception to "never dropped": an event the
+ * store itself refuses (`isEventFault`: a constraint on one of its values), which would otherwise block every event
+ * behind it forever; it is found by writing that batch event by event, logged and counted in `dropped`.
  *
  * Memory is bounded: at most `maxQueued` events wait in memory. While the database cannot be written for long enough
  * to fill that, further events are appended to the spill file (on the next turn, never in `enqueue`) and, once writes
  * work again, read back in order into the queue; every later event goes behind them, through the file, until it is
  * empty. Only when the file cannot be written either (no spill path, a full disk) are events lost: counted in
  * `overflowed`, logged once per burst, not once per event.
+ *
+ * Reads (dashboard, admin API) never write: they await `whenWritten()`, which asks for a write at the next turn and
+ * resolves once every event queued before it is stored. So a read is never behind its own (or any earlier) request's
+ * events, except while the store fails: then it resolves at once and the read shows what is stored (behind by the
+ * `queued + spilled` of /api/health), rather than waiting for a database that may not come back.
  */
 export class EventWriter {
   private queue: LectrEvent[] = []
@@ -103,19 +76,10 @@ export class EventWriter {
   private failures = 0
   private readonly batchSize: number
   private readonly flushMs: number
-  private readonly busyTimeoutMs: number
-  /** the connection's own busy timeout, restored after each background write */
-  private readonly connectionBusyMs: number
   private readonly log: (line: string) => void
-  private insertEvent: Statement
-  private upsertRollup: Statement
-  private upsertLatency: Statement
-  private upsertModelRollup: Statement
-  private upsertModelDaily: Statement
-  private upsertReplay: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
-  /** events SQLite refused outright (see the class comment) */
+  /** events the store refused outright (see the class comment) */
   dropped = 0
   /** events lost because the queue was full and the spill file could not take them */
   overflowed = 0
@@ -133,46 +97,29 @@ export class EventWriter {
   private spillFailLogged = false
   private removeFailLogged = false
   private closed = false
+  /** the writes under way while an async sink has a batch (settled once the chain of batches ends) */
+  private inFlight: Promise<boolean> | null = null
+  /** events taken in so far, in order (a spill file left by an earlier run counts first) */
+  private accepted = 0
+  /** of those, events out of the pipeline: stored, skipped as already stored, dropped or lost */
+  private settled = 0
+  /** reads waiting for every event accepted before them (`accepted` then) to be settled; targets ascending */
+  private waiters: { target: number; resolve: () => void }[] = []
 
   constructor(
-    private db: Database,
+    private readonly sink: EventSink,
     opts: WriterOptions = {},
   ) {
     this.batchSize = opts.batchSize ?? 1000
     this.flushMs = opts.flushMs ?? 50
-    this.busyTimeoutMs = opts.busyTimeoutMs ?? 50
-    this.connectionBusyMs = (db.query('PRAGMA busy_timeout').get() as { timeout: number } | null)?.timeout ?? 0
     this.log = opts.log ?? ((l) => console.error(l))
     this.maxQueued = Math.max(1, opts.maxQueued ?? 100_000)
     this.spill = opts.spillPath ? new SpillFile(opts.spillPath) : null
     if (this.spill?.exists) {
+      this.accepted = this.spill.unread
       this.log(`lectr: replaying ${this.spill.unread} events from ${this.spill.path}, left by an earlier run`)
       this.schedule(0)
     }
-    this.insertEvent = db.prepare(`${EVENT_INSERT} ON CONFLICT (org_id, id) DO NOTHING`)
-    this.upsertRollup = db.prepare(
-      `INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens,
-        cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum,
-        cache_write_tokens, cache_write_1h_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, hour, provider, model, feature, task) DO UPDATE SET
-        requests = requests + excluded.requests, errors = errors + excluded.errors,
-        input_tokens = input_tokens + excluded.input_tokens,
-        cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-        output_tokens = output_tokens + excluded.output_tokens,
-        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-        cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-        cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
-    )
-    this.upsertModelRollup = db.prepare(modelRollupUpsert('model_rollups_hourly', 'hour'))
-    this.upsertModelDaily = db.prepare(modelRollupUpsert('model_rollups_daily', 'day'))
-    this.upsertReplay = db.prepare(REPLAY_UPSERT_SQL)
-    this.upsertLatency = db.prepare(
-      `INSERT INTO latency_hourly (org_id, hour, provider, bucket, requests) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, hour, provider, bucket) DO UPDATE SET requests = requests + excluded.requests`,
-    )
   }
 
   /** events waiting in memory */
@@ -200,10 +147,11 @@ export class EventWriter {
    */
   enqueue(event: LectrEvent, complete?: () => void): void {
     if (this.closed) {
-      // Only a request outliving the shutdown gets here; the database is closed, so it can only be reported.
+      // Only a request outliving the shutdown gets here; the store is closed, so it can only be reported.
       this.log(`lectr: event ${event.id} arrived after the event log was closed; not written`)
       return
     }
+    this.accepted++
     if (complete) {
       this.completingEvents.push(event)
       this.completions.push(complete)
@@ -219,6 +167,40 @@ export class EventWriter {
     else this.schedule(this.flushMs)
   }
 
+  /**
+   * Resolves once every event queued before this call is stored (or dropped, or lost), for a read that must see
+   * them. It asks for a write at the next turn of the event loop and never writes itself. It resolves at once when
+   * nothing waits, while writes fail (the read shows what is stored; it never waits for a database that may not
+   * come back), when a write fails meanwhile, and after `close`.
+   */
+  whenWritten(): Promise<void> {
+    if (this.closed || this.failures > 0 || this.idle()) return Promise.resolve()
+    const target = this.accepted
+    const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }))
+    this.schedule(0)
+    return done
+  }
+
+  /** nothing waits to be written: the queue and spill file are empty and no batch is in flight */
+  private idle(): boolean {
+    return this.queue.length === 0 && this.spilled === 0 && !this.inFlight
+  }
+
+  /** Resolves the reads whose events are all settled (all of them when `all`, the writer fails, or nothing waits). */
+  private releaseWaiters(all = false): void {
+    if (this.waiters.length === 0) return
+    const everyone = all || this.failures > 0 || this.idle()
+    let n = 0
+    while (n < this.waiters.length && (everyone || this.waiters[n]!.target <= this.settled)) this.waiters[n++]!.resolve()
+    if (n > 0) this.waiters.splice(0, n)
+  }
+
+  /** `n` events left the pipeline without being stored (lost or dropped). */
+  private settle(n: number): void {
+    this.settled += n
+    this.releaseWaiters()
+  }
+
   /** An event that does not fit in memory: to the spill file at the next turn, or counted lost without one. */
   private beyondBound(event: LectrEvent): void {
     if (!this.overflowLogged && this.queue.length >= this.maxQueued) {
@@ -231,6 +213,7 @@ export class EventWriter {
     }
     if (!this.spill) {
       this.overflowed++
+      this.settle(1)
       return
     }
     this.spillWaiting.push(event)
@@ -251,6 +234,7 @@ export class EventWriter {
       this.spillFailLogged = false
     } catch (err) {
       this.overflowed += events.length
+      this.settle(events.length)
       if (!this.spillFailLogged) {
         this.spillFailLogged = true
         this.log(`lectr: events could not be spilled to ${this.spill.path} and are lost (counted in overflowed; logged once per burst): ${(err as Error).message}`)
@@ -273,6 +257,7 @@ export class EventWriter {
       }
       for (const e of events) this.queue.push(e)
       this.fromSpill = this.queue.length
+      if (damaged > 0) this.settle(damaged)
     } else if (this.spill.exists && this.fromSpill === 0) {
       try {
         this.spill.remove()
@@ -291,6 +276,15 @@ export class EventWriter {
     this.queue.splice(0, n)
     this.fromSpill = Math.max(0, Math.min(this.fromSpill - n, this.queue.length))
     if (this.queue.length < this.maxQueued && this.spilled === 0) this.overflowLogged = false
+    this.settle(n)
+  }
+
+  /** Removes one event of the queue (written on its own, or refused). */
+  private removeEvent(e: LectrEvent): void {
+    const at = this.queue.indexOf(e)
+    this.queue.splice(at, 1)
+    if (at < this.fromSpill) this.fromSpill--
+    this.settle(1)
   }
 
   /** Schedules a write in `ms` (0: at the next turn of the event loop); an earlier scheduled write wins. */
@@ -314,73 +308,143 @@ export class EventWriter {
   private onTimer() {
     this.timer = null
     this.immediate = null
+    // A batch in flight: when it settles, `afterFlight` schedules what is left.
+    if (this.inFlight) return
     // One batch per turn, so a backlog (after the database was locked for a while) never blocks requests for long.
-    if (!this.writeSome(1, this.busyTimeoutMs)) return
+    if (this.writeSome(1) !== true) return
     this.refill()
     this.scheduleRest()
   }
 
   /** After a successful write: the next turn's write, if anything waits (the spill file's removal included). */
   private scheduleRest(): void {
-    if (this.queue.length >= this.batchSize || (this.queue.length > 0 && this.spill?.exists)) this.schedule(0)
+    const now = this.queue.length >= this.batchSize || (this.queue.length > 0 && (this.spill?.exists || this.waiters.length > 0))
+    if (now) this.schedule(0)
     else if (this.queue.length > 0 || this.spill?.exists) this.schedule(this.flushMs)
   }
 
   /**
    * Writes everything waiting, the spill file included (tests, and shutdown through `close`). Returns false (and
-   * keeps the events) when a write failed. Never call it on a request's path: see `flushForRead`.
+   * keeps the events) when a write failed: at once for a synchronous store, as a Promise for an async one (or while
+   * a batch is in flight). Never call it on a request's path: a read awaits `whenWritten`.
    */
-  flush(): boolean {
-    return this.writeAll(this.busyTimeoutMs)
+  flush(): MaybePromise<boolean> {
+    return this.writeAll()
   }
 
-  /**
-   * What a read (dashboard, admin API) calls first so that it sees the latest events: writes at most one batch, and
-   * nothing while the writer backs off after a failure, so a read never writes a backlog (or waits for a locked
-   * database) on a request's thread. The timer writes the rest, a batch per turn.
-   */
-  flushForRead(): void {
-    if (this.failures > 0 || this.closed) return
-    if (this.writeSome(1, this.busyTimeoutMs)) this.scheduleRest()
-  }
-
-  private writeAll(busyMs: number): boolean {
+  private writeAll(): MaybePromise<boolean> {
+    // One batch at a time: after the one in flight (its end may have started another: then after that one too).
+    if (this.inFlight) return this.inFlight.then(() => this.writeAll())
     this.appendSpill()
     for (;;) {
-      if (!this.writeSome(Infinity, busyMs)) return false
+      const ok = this.writeSome(Infinity)
+      if (ok === false) return false
+      if (ok !== true) return ok.then((done) => done && this.writeAll())
       this.refill()
       if (this.queue.length === 0) return true
     }
   }
 
-  /** Writes up to `maxBatches` batches; false when a write failed (the events stay queued and a retry is scheduled). */
-  private writeSome(maxBatches: number, busyMs: number): boolean {
-    if (this.queue.length === 0) return true
-    const restore = busyMs !== this.connectionBusyMs
-    if (restore) this.db.exec(`PRAGMA busy_timeout = ${busyMs}`)
-    try {
-      for (let n = 0; n < maxBatches && this.queue.length > 0; n++) {
-        const batch = this.queue.slice(0, this.batchSize)
-        this.completeAll()
-        try {
-          this.written += this.writeBatch(batch)
-        } catch (err) {
-          if (isEventFault(err) && this.writeOneByOne(batch)) continue
-          this.failures++
-          this.lastError = (err as Error).message
-          this.log(`lectr: event log write failed (${this.queue.length + this.spilled} events kept, attempt ${this.failures}): ${this.lastError}`)
-          // Back off up to 5 s so a full disk or a locked database does not spin the CPU.
-          this.schedule(Math.min(5000, 100 * 2 ** Math.min(this.failures, 6)))
-          return false
-        }
-        this.failures = 0
-        this.lastError = null
-        this.removeHead(batch.length)
+  /**
+   * Writes up to `maxBatches` batches; false when a write failed (the events stay queued and a retry is scheduled).
+   * Synchronous while the sink answers with numbers; at its first Promise the rest goes on in `writeAsync`.
+   */
+  private writeSome(maxBatches: number): MaybePromise<boolean> {
+    for (let n = 0; n < maxBatches && this.queue.length > 0; n++) {
+      const batch = this.queue.slice(0, this.batchSize)
+      this.completeAll()
+      let stored: MaybePromise<number>
+      try {
+        stored = this.sink.append(batch)
+      } catch (err) {
+        const handled = this.batchFailed(batch, err)
+        if (handled === true) continue
+        if (handled === false) return false
+        return this.track(handled.then((ok) => ok && this.writeAsync(null, [], maxBatches - n - 1)))
       }
-      return true
-    } finally {
-      if (restore) this.db.exec(`PRAGMA busy_timeout = ${this.connectionBusyMs}`)
+      if (typeof stored === 'number') {
+        this.batchWritten(batch.length, stored)
+        continue
+      }
+      return this.track(this.writeAsync(stored, batch, maxBatches - n))
     }
+    return true
+  }
+
+  /** `writeSome` for a sink that answered with a Promise: awaits `stored` (of `batch`), then writes up to `maxBatches` in all. */
+  private async writeAsync(stored: Promise<number> | null, batch: LectrEvent[], maxBatches: number): Promise<boolean> {
+    let done = 0
+    for (;;) {
+      if (stored) {
+        try {
+          this.batchWritten(batch.length, await stored)
+        } catch (err) {
+          if (!(await this.batchFailed(batch, err))) return false
+        }
+        done++
+      }
+      if (done >= maxBatches || this.queue.length === 0) return true
+      batch = this.queue.slice(0, this.batchSize)
+      this.completeAll()
+      try {
+        stored = Promise.resolve(this.sink.append(batch))
+      } catch (err) {
+        stored = Promise.reject(err)
+      }
+    }
+  }
+
+  /** Marks the chain of writes `p` as in flight until it ends; then `afterFlight`. */
+  private track(p: Promise<boolean>): Promise<boolean> {
+    // A bug below must not leave the writer stuck "in flight": counted as a failed write, retried after a back-off.
+    const tracked = p.catch((err: unknown) => this.failed(err)).finally(() => this.afterFlight())
+    this.inFlight = tracked
+    return tracked
+  }
+
+  /** A chain of async writes ended: what the timer would do after a write (unless closing: `close` goes on itself). */
+  private afterFlight(): void {
+    this.inFlight = null
+    if (!this.closed) {
+      if (this.failures > 0) {
+        if (!this.timer && !this.immediate) this.schedule(this.backOffMs())
+      } else {
+        this.refill()
+        this.scheduleRest()
+      }
+    }
+    this.releaseWaiters()
+  }
+
+  private batchWritten(size: number, stored: number): void {
+    this.written += stored
+    this.failures = 0
+    this.lastError = null
+    this.removeHead(size)
+  }
+
+  /**
+   * A batch failed: if an event's values are at fault, the batch is written event by event (true when that
+   * worked); otherwise (false) the events stay queued and a retry is scheduled with a back-off.
+   */
+  private batchFailed(batch: LectrEvent[], err: unknown): MaybePromise<boolean> {
+    if (!this.sink.isEventFault(err)) return this.failed(err)
+    return after(this.writeOneByOne(batch, 0), (ok) => ok || this.failed(err))
+  }
+
+  private failed(err: unknown): false {
+    this.failures++
+    this.lastError = (err as Error)?.message ?? String(err)
+    this.log(`lectr: event log write failed (${this.queue.length + this.spilled} events kept, attempt ${this.failures}): ${this.lastError}`)
+    this.schedule(this.backOffMs())
+    // Reads waiting for these events see what is stored instead of waiting for the store to come back.
+    this.releaseWaiters()
+    return false
+  }
+
+  /** Back off up to 5 s so a full disk or a locked (or unreachable) database does not spin the CPU. */
+  private backOffMs(): number {
+    return Math.min(5000, 100 * 2 ** Math.min(this.failures, 6))
   }
 
   /** Runs every waiting completion (those of events not yet written, so none of the batch about to be written waits). */
@@ -401,124 +465,78 @@ export class EventWriter {
   }
 
   /**
-   * A batch failed because of an event's values: writes it event by event, dropping (and logging) only the events
-   * SQLite refuses. Returns false, keeping the rest of the batch queued, when the database itself fails meanwhile.
+   * A batch failed because of an event's values: writes it event by event from `from`, dropping (and logging) only
+   * the events the store refuses. Returns false, keeping the rest of the batch queued, when the database itself
+   * fails meanwhile.
    */
-  private writeOneByOne(batch: LectrEvent[]): boolean {
-    for (const e of batch) {
+  private writeOneByOne(batch: LectrEvent[], from: number): MaybePromise<boolean> {
+    for (let i = from; i < batch.length; i++) {
+      const e = batch[i]!
+      let stored: MaybePromise<number>
       try {
-        this.written += this.writeBatch([e])
+        stored = this.sink.append([e])
       } catch (err) {
-        if (!isEventFault(err)) return false
-        this.dropped++
-        this.log(`lectr: event ${String(e.id).slice(0, 64)} cannot be stored and was dropped: ${(err as Error).message}`)
+        if (!this.refused(e, err)) return false
+        continue
       }
-      const at = this.queue.indexOf(e)
-      this.queue.splice(at, 1)
-      if (at < this.fromSpill) this.fromSpill--
+      if (typeof stored === 'number') {
+        this.written += stored
+        this.removeEvent(e)
+        continue
+      }
+      const next = i + 1
+      return stored.then(
+        (n) => {
+          this.written += n
+          this.removeEvent(e)
+          return this.writeOneByOne(batch, next)
+        },
+        (err) => this.refused(e, err) && this.writeOneByOne(batch, next),
+      )
     }
     this.failures = 0
     this.lastError = null
     return true
   }
 
-  /** One transaction: the events, then the roll-ups of those actually inserted. Returns how many were inserted. */
-  private writeBatch(batch: LectrEvent[]): number {
-    return this.db.transaction(() => {
-      const rollups = new Map<string, RollupDelta>()
-      /** latency histogram counts (index: bucket) per roll-up row, summed per provider below */
-      const latencyOf = new Map<RollupDelta, number[]>()
-      // Consecutive events mostly share a roll-up row: the last one is checked before building a key.
-      let roll: RollupDelta | null = null
-      let counts: number[] = []
-      const replays = new Map<string, ReplayDelta>()
-      let inserted = 0
-      // One array for every event's values: SQLite copies them when they are bound.
-      const values: SQLQueryBindings[] = []
-      // Events recorded in the same millisecond share one time string (see isoNow): parse each only once.
-      let timeText = ''
-      let time = 0
-      for (const e of batch) {
-        if (e.time !== timeText) {
-          timeText = e.time
-          time = Date.parse(timeText)
-        }
-        const r = this.insertEvent.run(eventValues(e, values))
-        // Already in the log (the same id): its roll-up was counted when it was inserted.
-        if (r.changes === 0) continue
-        inserted++
-        const hour = hourOf(time)
-        if (!roll || !inRollup(roll, e, hour)) {
-          const key = rollupKey(e, hour)
-          roll = rollups.get(key) ?? null
-          if (!roll) {
-            rollups.set(key, (roll = newRollup(e, hour)))
-            latencyOf.set(roll, [])
-          }
-          counts = latencyOf.get(roll)!
-        }
-        addToRollup(roll, e)
-        const day = hour - (hour % DAY_MS)
-        const rkey = replayKey(e, day)
-        let replay = replays.get(rkey)
-        if (!replay) replays.set(rkey, (replay = newReplay(e, day)))
-        addToReplay(replay, e)
-        const bucket = latencyBucket(e.latencyMs)
-        counts[bucket] = (counts[bucket] ?? 0) + 1
-      }
-      const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
-      for (const [r, byBucket] of latencyOf) {
-        byBucket.forEach((requests, bucket) => {
-          const lkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${bucket}`
-          const l = latency.get(lkey)
-          if (l) l.requests += requests
-          else latency.set(lkey, { org: r.org, hour: r.hour, provider: r.provider, bucket, requests })
-        })
-      }
-      // The same sums without feature and task: the model table reads a few rows per hour, not thousands.
-      const byModel = new Map<string, RollupDelta>()
-      for (const r of rollups.values()) {
-        this.upsertRollup.run(
-          r.org, r.hour, r.provider, r.model, r.feature, r.task, r.requests, r.errors, r.inputTokens, r.cachedInputTokens,
-          r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum, r.cacheWriteTokens, r.cacheWrite1hTokens,
-        )
-        const mkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${r.model}`
-        const m = byModel.get(mkey)
-        if (m) mergeRollup(m, r)
-        else byModel.set(mkey, { ...r })
-      }
-      for (const m of byModel.values()) {
-        const sums = [
-          m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests, m.latencyMsSum,
-          m.cachedInputTokens, m.cacheWriteTokens, m.cacheWrite1hTokens,
-        ] as const
-        this.upsertModelRollup.run(m.org, m.hour, m.provider, m.model, ...sums)
-        // and per day, so a 30-day model table reads 30 rows per model instead of 720
-        this.upsertModelDaily.run(m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...sums)
-      }
-      for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
-      for (const r of replays.values()) this.upsertReplay.run(...replayUpsertArgs(r))
-      return inserted
-    })()
+  /** `e` could not be written on its own: dropped (true) if its values are at fault, else false (the database failed). */
+  private refused(e: LectrEvent, err: unknown): boolean {
+    if (!this.sink.isEventFault(err)) return false
+    this.dropped++
+    this.log(`lectr: event ${String(e.id).slice(0, 64)} cannot be stored and was dropped: ${(err as Error).message}`)
+    this.removeEvent(e)
+    return true
   }
 
   /**
-   * Stops the timer and writes everything, retrying a few times; used on shutdown, where waiting is fine, so a
-   * locked database is waited for with the connection's own busy timeout. Returns false if events remain unwritten.
+   * Stops the timer and writes everything, retrying a few times; used on shutdown, where waiting is fine (the sink is
+   * told, so SQLite waits for a locked database with the connection's own busy timeout). Waits for a batch in flight
+   * first. Returns false if events remain unwritten (they go to the spill file for the next start): at once for a
+   * synchronous store, as a Promise for an async one.
    */
-  close(): boolean {
+  close(): MaybePromise<boolean> {
     if (this.spillImmediate) clearImmediate(this.spillImmediate)
     this.spillImmediate = null
     this.cancelScheduled()
     this.closed = true
-    let ok = false
-    for (let attempt = 0; attempt < 5 && !ok; attempt++) {
-      if (attempt > 0) Bun.sleepSync(200)
-      ok = this.writeAll(Math.max(this.connectionBusyMs, 1000))
+    this.sink.closing()
+    if (this.inFlight) return this.inFlight.then(() => this.closeAttempt(0))
+    return this.closeAttempt(0)
+  }
+
+  private closeAttempt(attempt: number): MaybePromise<boolean> {
+    const result = this.writeAll()
+    return after(result, (ok) => {
       this.cancelScheduled()
-    }
-    if (!ok) this.keepForNextRun()
-    return ok
+      if (ok || attempt >= 4) {
+        if (!ok) this.keepForNextRun()
+        this.releaseWaiters(true)
+        return ok
+      }
+      if (result instanceof Promise) return Bun.sleep(200).then(() => this.closeAttempt(attempt + 1))
+      Bun.sleepSync(200)
+      return this.closeAttempt(attempt + 1)
+    })
   }
 
   /**

@@ -8,7 +8,7 @@ import type { Storage } from '../storage'
 /** What the admin API and the dashboard work with: the database and the stores, shared by both surfaces. */
 export interface AdminDeps {
   db: Database
-  /** orgs, keys, Azure settings, sessions, the admin token, price overrides, routing versions */
+  /** everything stored, by area: events, orgs, keys, Azure settings, sessions, the admin token, price overrides, routing versions */
   storage: Storage
   registry: RegistryStore
   adminTokenHash: () => string
@@ -17,8 +17,12 @@ export interface AdminDeps {
   version: string
   clock: () => Date
   allowPrivateUpstreams: boolean
-  /** writes (at most a batch of) pending events so reads see them (the writer batches) */
-  flushEvents: () => void
+  /**
+   * Resolves once every event queued before the call is written, so a read that awaits it sees the requests already
+   * answered (the writer writes on its next turn; the read writes nothing). At once while the event log fails, and
+   * when it is off. See `EventWriter.whenWritten`.
+   */
+  eventsWritten: () => Promise<void>
   /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
   eventLogHealth?: () => EventLogHealth
   /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */

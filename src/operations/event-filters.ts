@@ -1,26 +1,17 @@
 import { TASKS, type ProviderId, type Task } from '../domain'
+import type { EventFilter } from '../storage/events'
 import { PROVIDER_IDS } from '../registry/schema'
 import { parseTimeRange } from './time-range'
 
 const PROVIDER_SET: ReadonlySet<string> = new Set(PROVIDER_IDS)
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 
-/** The events filters as the events API and its export take them from a query string. */
-export interface EventFilters {
-  provider: ProviderId | null
-  model: string | null
-  feature: string | null
-  task: Task | null
-  status: number | null
-  since: number | null
-  until: number | null
-}
-
 /**
- * The events filters of a query (`provider model feature task status since until`), or every problem with them.
+ * The events filters of a query (`provider model feature task status since until`: the events API and its export;
+ * no status class), or every problem with them.
  * @example parseEventFilters({ provider: 'openai', since: '2025-03-01' }, new Date()).filters?.provider // 'openai'
  */
-export function parseEventFilters(q: Record<string, string | undefined>, now: Date): { filters: EventFilters; problems: [] } | { filters: null; problems: string[] } {
+export function parseEventFilters(q: Record<string, string | undefined>, now: Date): { filters: EventFilter; problems: [] } | { filters: null; problems: string[] } {
   const problems: string[] = []
   if (q.provider && !PROVIDER_SET.has(q.provider)) problems.push(`provider: expected one of ${PROVIDER_IDS.join(' ')}`)
   if (q.task && !TASK_SET.has(q.task)) problems.push(`task: expected one of ${TASKS.join(' ')}`)
@@ -33,7 +24,7 @@ export function parseEventFilters(q: Record<string, string | undefined>, now: Da
     problems: [],
     filters: {
       provider: (q.provider || null) as ProviderId | null, model: q.model || null, feature: q.feature || null,
-      task: (q.task || null) as Task | null, status, since: range.since, until: range.until,
+      task: (q.task || null) as Task | null, status, statusClass: null, since: range.since, until: range.until,
     },
   }
 }

@@ -31,9 +31,8 @@ export interface ArmRow {
   baselineCostUsd: number
 }
 
-/** Each rule's canary and control arms in a window (null ends: unbounded), by rule id then arm. */
-export function armsOf(deps: Pick<AdminDeps, 'db' | 'flushEvents'>, org: string, since: number | null, until: number | null): ArmRow[] {
-  deps.flushEvents()
+/** Each rule's canary and control arms in a window (null ends: unbounded), by rule id then arm; await `deps.eventsWritten()` first. */
+export function armsOf(deps: Pick<AdminDeps, 'db'>, org: string, since: number | null, until: number | null): ArmRow[] {
   // Ids are UUIDv7: the (org_id, id) index bounds the window, no index on time needed.
   const rows = deps.db
     .query(

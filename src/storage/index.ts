@@ -4,12 +4,16 @@
  * admin API and the dashboard see only these.
  */
 import type { Database } from 'bun:sqlite'
+import type { EventStore } from './events'
 import type { OrgRepository } from './orgs'
 import type { SettingsStore } from './settings'
+import { SqliteEventStore } from './sqlite/events'
 import { SqliteOrgs } from './sqlite/orgs'
 import { SqliteSettings } from './sqlite/settings'
 
 export interface Storage {
+  /** the event log: the writer appends to it, reads list, browse and export */
+  events: EventStore
   /** orgs, keys, Azure settings; `orgs.inForce` answers the proxy */
   orgs: OrgRepository
   /** sessions, the admin token, price overrides, routing versions; `*.inForce` answer the proxy */
@@ -26,6 +30,7 @@ export interface StorageOptions {
 /** The storage of one SQLite database (already opened and migrated, src/db/open.ts). */
 export function openSqliteStorage(db: Database, opts: StorageOptions = {}): Storage {
   return {
+    events: new SqliteEventStore(db),
     orgs: new SqliteOrgs(db, opts.clock),
     settings: new SqliteSettings(db, opts),
   }

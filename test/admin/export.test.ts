@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Database } from 'bun:sqlite'
 import { readdirSync, readlinkSync } from 'node:fs'
-import { eventExportStream, type ExportFilter } from '../../src/operations/export'
+import { eventExportStream } from '../../src/operations/export'
+import type { EventFilter } from '../../src/storage/events'
+import { sqliteExportPages } from '../../src/storage/sqlite/event-export'
 import { openReadConnection } from '../../src/db/read-connection'
 import { csvCell } from '../../src/events/csv'
 import type { LectrEvent } from '../../src/events/types'
@@ -136,8 +138,8 @@ describe('GET /api/orgs/:org/events/export', () => {
     const db = new Database(lectr.dbPath, { readonly: true })
     try {
       let steps = 0
-      const all: ExportFilter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
-      const reader = eventExportStream(db, 'default', all, 'ndjson', { scanRows: 5, onStep: () => steps++ }).getReader()
+      const all: EventFilter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
+      const reader = eventExportStream(sqliteExportPages(db, 'default', all, { scanRows: 5, onStep: () => steps++ }), 'ndjson').getReader()
       const first = await reader.read()
       expect(new TextDecoder().decode(first.value!).trimEnd().split('\n').length).toBe(5)
       await Bun.sleep(20)
@@ -177,11 +179,11 @@ describe('GET /api/orgs/:org/events/export', () => {
   })
 
   test("the export's connection is closed once: at the end, when the client leaves, and after a failed read", async () => {
-    const all: ExportFilter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
+    const all: EventFilter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
     const read = async (leaveAfterFirst: boolean) => {
       const own = openReadConnection(new Database(lectr.dbPath, { readonly: true }), 2048)
       let closes = 0
-      const reader = eventExportStream(own.db, 'default', all, 'ndjson', { scanRows: 5, close: () => (closes++, own.close()) }).getReader()
+      const reader = eventExportStream(sqliteExportPages(own.db, 'default', all, { scanRows: 5 }), 'ndjson', { close: () => (closes++, own.close()) }).getReader()
       await reader.read()
       if (leaveAfterFirst) await reader.cancel()
       else while (!(await reader.read()).done);
@@ -193,7 +195,7 @@ describe('GET /api/orgs/:org/events/export', () => {
     // A read that fails (here: its connection closed under it) still releases it, once.
     const db = new Database(lectr.dbPath, { readonly: true })
     let closes = 0
-    const reader = eventExportStream(db, 'default', all, 'ndjson', { scanRows: 5, close: () => closes++ }).getReader()
+    const reader = eventExportStream(sqliteExportPages(db, 'default', all, { scanRows: 5 }), 'ndjson', { close: () => closes++ }).getReader()
     await reader.read()
     db.close()
     await expect(reader.read()).rejects.toThrow()

@@ -6,11 +6,13 @@
 import { beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import type { Database } from 'bun:sqlite'
 import { openDatabase } from '../../src/db/open'
-import { listEvents, rangeWindow, modelRows, overview, knownValues, usageGroups, uuidv7Floor } from '../../src/dashboard/queries'
+import { listEvents, rangeWindow, modelRows, overview, knownValues, usageGroups } from '../../src/dashboard/queries'
+import { uuidv7Floor } from '../../src/storage/sqlite/event-browse'
+import { SqliteEventStore } from '../../src/storage/sqlite/events'
 import { RollupDays } from '../../src/dashboard/rollup-days'
 import { modelDistribution, usageGroups as adminUsageGroups } from '../../src/events/queries'
 import { bucketUpperMs, latencyBucket, percentileFromBuckets } from '../../src/events/latency-buckets'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import type { LectrEvent } from '../../src/events/types'
 import type { EventFilters } from '../../views/types'
 
@@ -272,7 +274,7 @@ describe('the events list', () => {
 
   beforeAll(() => {
     db = openDatabase(':memory:')
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     // 10 days of mostly gpt-4o-mini; a rare model every ~9 hours, errors now and then, another org in between.
     const rand = rng(11)
     let i = 0
@@ -302,13 +304,13 @@ describe('the events list', () => {
   }
 
   /** Every page through the cursor, concatenated. */
-  function pages(f: EventFilters, limit: number, org = 'default', scanBudget?: number): { ids: string[]; pages: number; short: number } {
+  async function pages(f: EventFilters, limit: number, org = 'default', scanBudget?: number): Promise<{ ids: string[]; pages: number; short: number }> {
     const ids: string[] = []
     let cursor: string | null = null
     let n = 0
     let short = 0
     do {
-      const page = listEvents(db, days, org, f, cursor, NOW, { limit, scanBudget })
+      const page = await listEvents(new SqliteEventStore(db), days, org, f, cursor, NOW, { limit, scanBudget })
       ids.push(...page.rows.map((e) => e.id))
       expect(page.rows.length).toBeLessThanOrEqual(limit)
       if (page.next && page.rows.length < limit) short++
@@ -329,28 +331,28 @@ describe('the events list', () => {
     ['nothing matches', { ...none, model: 'no-such-model' }, 50],
   ]
   for (const [name, f, limit] of cases) {
-    test(`${name}: the same events as a plain scan, in order, page after page`, () => {
+    test(`${name}: the same events as a plain scan, in order, page after page`, async () => {
       const expected = reference(f)
-      const got = pages(f, limit)
+      const got = await pages(f, limit)
       expect(got.ids).toEqual(expected)
       expect(got.pages).toBe(Math.max(1, Math.ceil(expected.length / limit)))
     })
-    test(`${name}: with a small scan budget, shorter pages, still every event once and in order`, () => {
-      const got = pages(f, limit, 'default', 2500)
+    test(`${name}: with a small scan budget, shorter pages, still every event once and in order`, async () => {
+      const got = await pages(f, limit, 'default', 2500)
       expect(got.ids).toEqual(reference(f))
     })
   }
 
-  test('a rare filter skips the hours without matches: a page reads little more than the hours that match', () => {
+  test('a rare filter skips the hours without matches: a page reads little more than the hours that match', async () => {
     // The rare model comes about every 12 hours: a page of 5 would need some 7,500 events without skipping.
-    const got = pages({ ...none, model: 'rare-model' }, 5, 'default', 2500)
+    const got = await pages({ ...none, model: 'rare-model' }, 5, 'default', 2500)
     expect(got.ids).toEqual(reference({ ...none, model: 'rare-model' }))
     expect(got.short).toBe(0)
   })
 
-  test('ids that are not UUIDv7: still right, without skipping', () => {
+  test('ids that are not UUIDv7: still right, without skipping', async () => {
     const other = openDatabase(':memory:')
-    const writer = new EventWriter(other, { log: () => {} })
+    const writer = sqliteEventWriter(other, { log: () => {} })
     const mine = all.slice(0, 6000).map((e, i) => ({ ...e, id: `evt_${String(i).padStart(6, '0')}`, org: 'default' }))
     for (const e of mine) writer.enqueue(e)
     writer.close()
@@ -358,7 +360,7 @@ describe('the events list', () => {
     const ids: string[] = []
     let cursor: string | null = null
     for (let n = 0; n < 100; n++) {
-      const page = listEvents(other, otherDays, 'default', { ...none, status: 'error' }, cursor, NOW, { limit: 7, scanBudget: 2500 })
+      const page = await listEvents(new SqliteEventStore(other), otherDays, 'default', { ...none, status: 'error' }, cursor, NOW, { limit: 7, scanBudget: 2500 })
       ids.push(...page.rows.map((e) => e.id))
       cursor = page.next
       if (!cursor) break
@@ -366,12 +368,12 @@ describe('the events list', () => {
     expect(ids).toEqual(mine.filter((e) => e.status >= 400).map((e) => e.id).reverse())
   })
 
-  test('the other org sees only its own', () => {
-    expect(pages(none, 1000, 'acme').ids).toEqual(reference(none, 'acme'))
+  test('the other org sees only its own', async () => {
+    expect((await pages(none, 1000, 'acme')).ids).toEqual(reference(none, 'acme'))
   })
 
-  test('rows are full events', () => {
-    const first = listEvents(db, days, 'default', { ...none, model: 'rare-model' }, null, NOW, { limit: 1 }).rows[0]!
+  test('rows are full events', async () => {
+    const first = (await listEvents(new SqliteEventStore(db), days, 'default', { ...none, model: 'rare-model' }, null, NOW, { limit: 1 })).rows[0]!
     expect(first).toEqual(all.filter((e) => e.org === 'default' && e.model === 'rare-model').at(-1)!)
   })
 

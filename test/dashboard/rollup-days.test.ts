@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/db/open'
 import { overview } from '../../src/dashboard/queries'
 import { DAY_MS } from '../../src/domain'
 import { RollupDays } from '../../src/dashboard/rollup-days'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import type { LectrEvent } from '../../src/events/types'
 import { eventually } from '../helpers/lectr'
 
@@ -26,7 +26,7 @@ function setup(opts: { maxDeltaScan?: number } = {}) {
   dirs.push(dir)
   const path = join(dir, 'lectr.db')
   const db = openDatabase(path)
-  const writer = new EventWriter(db, { log: () => {} })
+  const writer = sqliteEventWriter(db, { log: () => {} })
   const days = new RollupDays(db, () => NOW, opts)
   const record = (time: number, over: Partial<LectrEvent> = {}) =>
     writer.enqueue({

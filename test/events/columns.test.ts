@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { migrate, openDatabase } from '../../src/db/open'
 import { EVENT_COLUMNS, EVENT_FIELD_COLUMNS, EVENT_INSERT, eventValues, toEvent, type EventRow } from '../../src/events/columns'
-import { getEvent } from '../../src/events/queries'
+import { getEvent } from '../../src/storage/sqlite/event-queries'
 import type { LectrEvent } from '../../src/events/types'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { LIMITS } from '../../src/limits'
 
 const dirs: string[] = []
@@ -207,7 +207,7 @@ describe('the event writer and reads use it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lectr-columns-'))
     dirs.push(dir)
     const db = openDatabase(join(dir, 'lectr.db'))
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     writer.enqueue(FULL)
     writer.enqueue(NULLS)
     // the same id again is stored once

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { openDatabase } from '../../src/db/open'
 import { modelDistribution } from '../../src/events/queries'
 import type { LectrEvent } from '../../src/events/types'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -24,7 +24,7 @@ describe('model distribution over days and partial days', () => {
   // 10 days of events every 7 minutes; ranges that start and end mid-day read whole days from the daily roll-up and
   // the edges from the hourly one: every range must equal a scan of the raw events over the same hours.
   const db = openDatabase(':memory:')
-  const writer = new EventWriter(db)
+  const writer = sqliteEventWriter(db)
   const events: LectrEvent[] = []
   for (let i = 0, t = START; t < START + 10 * DAY; i++, t += 7 * 60_000) events.push(event(i, t))
   for (const e of events) writer.enqueue(e)

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open'
 import type { LectrEvent } from '../../src/events/types'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { eventually } from '../helpers/lectr'
 
 const dirs: string[] = []
@@ -61,7 +61,7 @@ describe('the bound, with nowhere to spill', () => {
   test('memory holds at most LECTR_EVENT_BUFFER events; the rest are counted in overflowed, logged once per burst', async () => {
     const { db } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 10, flushMs: 5, maxQueued: 50, spillPath: null, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 10, flushMs: 5, maxQueued: 50, spillPath: null, log: (l) => logs.push(l) })
     db.exec('PRAGMA query_only = 1')
     const ids: string[] = []
     for (let i = 0; i < 80; i++) {
@@ -98,7 +98,7 @@ describe('the spill file', () => {
   test('beyond the bound events go to <db>.spill.ndjson and come back in order once the database takes writes', async () => {
     const { db, spill } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 20, flushMs: 5, maxQueued: 50, spillPath: spill, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 20, flushMs: 5, maxQueued: 50, spillPath: spill, log: (l) => logs.push(l) })
     db.exec('PRAGMA query_only = 1')
     const ids: string[] = []
     const add = (n: number) => {
@@ -139,7 +139,7 @@ describe('the spill file', () => {
   test('a stop while the database cannot be written keeps every event in the file; the next start writes them once', async () => {
     const { db, path, spill } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 20, flushMs: 5, maxQueued: 30, spillPath: spill, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 20, flushMs: 5, maxQueued: 30, spillPath: spill, log: (l) => logs.push(l) })
     const ids: string[] = []
     for (let i = 0; i < 10; i++) {
       const e = event()
@@ -163,7 +163,7 @@ describe('the spill file', () => {
     // the next start: the file is replayed, every event stored once, the file removed
     const db2 = openDatabase(path)
     const logs2: string[] = []
-    const again = new EventWriter(db2, { batchSize: 20, flushMs: 5, maxQueued: 30, spillPath: spill, log: (l) => logs2.push(l) })
+    const again = sqliteEventWriter(db2, { batchSize: 20, flushMs: 5, maxQueued: 30, spillPath: spill, log: (l) => logs2.push(l) })
     expect(logs2[0]).toContain('replaying 100 events')
     expect(again.spilled).toBe(100)
     await eventually(() => again.spilled === 0 && again.pending === 0 && !existsSync(spill), 8000)
@@ -179,7 +179,7 @@ describe('the spill file', () => {
     const good = [event(), event(), event()]
     appendFileSync(spill, good.map((e) => JSON.stringify(e)).join('\n') + '\n' + 'not json\n' + JSON.stringify(event()).slice(0, 40))
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 20, flushMs: 5, spillPath: spill, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 20, flushMs: 5, spillPath: spill, log: (l) => logs.push(l) })
     await eventually(() => !existsSync(spill))
     expect(idsInOrder(db)).toEqual(good.map((e) => e.id))
     expect(writer.dropped).toBe(2)
@@ -193,7 +193,7 @@ describe('the spill file', () => {
     // a directory where the file would go: every append fails
     mkdirSync(spill)
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 10, flushMs: 5, maxQueued: 20, spillPath: spill, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 10, flushMs: 5, maxQueued: 20, spillPath: spill, log: (l) => logs.push(l) })
     db.exec('PRAGMA query_only = 1')
     for (let i = 0; i < 50; i++) writer.enqueue(event())
     await nextTurn()
@@ -210,38 +210,58 @@ describe('the spill file', () => {
   })
 })
 
-describe('a read flushes at most one batch', () => {
-  test('flushForRead writes one batch of a backlog; the timer writes the rest', async () => {
+describe('a read never writes: it waits for the writer, or not at all while the writer fails', () => {
+  test('whenWritten writes nothing itself; the writer writes the backlog a batch per turn, then it resolves', async () => {
     const { db } = tempDb()
-    const writer = new EventWriter(db, { batchSize: 100, flushMs: 10_000, log: () => {} })
+    const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 10_000, log: () => {} })
     const tx = countTransactions(db)
     for (let i = 0; i < 1000; i++) writer.enqueue(event())
-    // enqueue scheduled the timer for the next turn; the read comes first
-    writer.flushForRead()
-    expect(tx.count).toBe(1)
-    expect(writer.written).toBe(100)
-    expect(writer.pending).toBe(900)
-    await eventually(() => writer.pending === 0)
+    const written = writer.whenWritten()
+    expect(tx.count).toBe(0)
+    expect(writer.pending).toBe(1000)
+    await written
     expect(writer.written).toBe(1000)
+    expect(writer.pending).toBe(0)
+    // one transaction per batch (one batch per turn of the event loop), none by the read
+    expect(tx.count).toBe(10)
+    // nothing waits: at once
+    await writer.whenWritten()
     writer.close()
     db.close()
   })
 
-  test('while the writer backs off after a failure, a read does not even try', async () => {
+  test('while the writer backs off after a failure, a read does not wait and writes nothing', async () => {
     const { db, path } = tempDb()
-    const writer = new EventWriter(db, { batchSize: 100, flushMs: 5, busyTimeoutMs: 20, log: () => {} })
+    const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 5, busyTimeoutMs: 20, log: () => {} })
     const other = new Database(path)
     other.exec('BEGIN IMMEDIATE')
     for (let i = 0; i < 500; i++) writer.enqueue(event())
     await eventually(() => writer.health().failing !== null)
     const tx = countTransactions(db)
-    for (let i = 0; i < 20; i++) writer.flushForRead()
+    for (let i = 0; i < 20; i++) await writer.whenWritten()
     expect(tx.count).toBe(0)
     expect(writer.pending).toBe(500)
     other.exec('ROLLBACK')
     other.close()
     await eventually(() => writer.pending === 0, 8000)
     expect(writer.written).toBe(500)
+    writer.close()
+    db.close()
+  })
+
+  test('a read waiting when the write fails is answered then, with what is stored', async () => {
+    const { db, path } = tempDb()
+    const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 10_000, busyTimeoutMs: 20, log: () => {} })
+    const other = new Database(path)
+    other.exec('BEGIN IMMEDIATE')
+    for (let i = 0; i < 50; i++) writer.enqueue(event())
+    await writer.whenWritten()
+    expect(writer.health().failing).toContain('locked')
+    expect(writer.pending).toBe(50)
+    other.exec('ROLLBACK')
+    other.close()
+    await eventually(() => writer.pending === 0, 8000)
+    expect(writer.written).toBe(50)
     writer.close()
     db.close()
   })

@@ -11,9 +11,10 @@ import { parseConfig } from '../../src/config'
 import { MIGRATIONS } from '../../src/db/migrations'
 import { migrate, openDatabase } from '../../src/db/open'
 import { latencyBucket } from '../../src/events/latency-buckets'
-import { modelDistribution, pruneEventsGradually } from '../../src/events/queries'
+import { modelDistribution } from '../../src/events/queries'
+import { pruneEventsGradually } from '../../src/storage/sqlite/event-queries'
 import type { LectrEvent } from '../../src/events/types'
-import { EventWriter } from '../../src/events/writer'
+import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { startServer } from '../../src/server'
 import { eventually } from '../helpers/lectr'
 import { answerOf } from '../helpers/json'
@@ -85,7 +86,7 @@ const sumRollupRequests = (db: Database) => (db.query('SELECT COALESCE(SUM(reque
 describe('completing an event before it is written', () => {
   test('`complete` runs once, after enqueue and before the write, and what it sets is what is stored and rolled up', () => {
     const { db } = tempDb()
-    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 10_000, log: () => {} })
+    const writer = sqliteEventWriter(db, { batchSize: 1000, flushMs: 10_000, log: () => {} })
     const e = event({ inputTokens: null, outputTokens: null, costUsd: null })
     let runs = 0
     writer.enqueue(e, () => {
@@ -107,7 +108,7 @@ describe('completing an event before it is written', () => {
 
   test('`complete` runs at the next turn of the event loop without waiting for the write', async () => {
     const { db } = tempDb()
-    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 10_000, log: () => {} })
+    const writer = sqliteEventWriter(db, { batchSize: 1000, flushMs: 10_000, log: () => {} })
     const events = [event({ costUsd: null }), event({ costUsd: null })]
     for (const e of events) writer.enqueue(e, () => (e.costUsd = 0.25))
     expect(events.map((e) => e.costUsd)).toEqual([null, null])
@@ -121,7 +122,7 @@ describe('completing an event before it is written', () => {
   test('a `complete` that throws is logged and its event is still written as it stands', () => {
     const { db } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 10_000, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 1000, flushMs: 10_000, log: (l) => logs.push(l) })
     const e = event({ costUsd: null })
     writer.enqueue(e, () => {
       throw new Error('meter bug')
@@ -138,7 +139,7 @@ describe('batching', () => {
   test('enqueue never writes; many enqueues become few transactions', async () => {
     const { db } = tempDb()
     const tx = countTransactions(db)
-    const writer = new EventWriter(db, { batchSize: 1000, flushMs: 30, log: () => {} })
+    const writer = sqliteEventWriter(db, { batchSize: 1000, flushMs: 30, log: () => {} })
     for (let i = 0; i < 10_000; i++) writer.enqueue(event())
     // nothing touched the disk on the request path
     expect(tx.count).toBe(0)
@@ -163,7 +164,7 @@ describe('batching', () => {
 
   test('a backlog is written one batch per turn of the event loop, not all at once', async () => {
     const { db } = tempDb()
-    const writer = new EventWriter(db, { batchSize: 500, flushMs: 10, log: () => {} })
+    const writer = sqliteEventWriter(db, { batchSize: 500, flushMs: 10, log: () => {} })
     for (let i = 0; i < 5000; i++) writer.enqueue(event())
     let turns = 0
     const ticker = setInterval(() => turns++, 0)
@@ -180,7 +181,7 @@ describe('failed writes are retried, never dropped, never a crash', () => {
   test('a read-only database: the writer keeps every event and writes each exactly once when it can', async () => {
     const { db } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 100, flushMs: 10, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 10, log: (l) => logs.push(l) })
     const ids = new Set<string>()
     const add = (n: number) => {
       for (let i = 0; i < n; i++) {
@@ -212,7 +213,7 @@ describe('failed writes are retried, never dropped, never a crash', () => {
   test('a database locked by another connection: no stall beyond the short busy timeout, every event once after release', async () => {
     const { db, path } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 50, flushMs: 10, busyTimeoutMs: 20, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 50, flushMs: 10, busyTimeoutMs: 20, log: (l) => logs.push(l) })
     const other = new Database(path)
     other.exec('BEGIN EXCLUSIVE')
     other.exec("INSERT INTO meta (key, value) VALUES ('lock-test', 'x')")
@@ -253,7 +254,7 @@ describe('failed writes are retried, never dropped, never a crash', () => {
   test('an event SQLite refuses is dropped alone and logged; the rest of its batch is written', async () => {
     const { db } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { batchSize: 100, flushMs: 10, log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { batchSize: 100, flushMs: 10, log: (l) => logs.push(l) })
     const good = [event(), event(), event()]
     writer.enqueue(good[0])
     writer.enqueue(event({ latencyMs: Number.NaN, id: 'poison-1' }))
@@ -270,7 +271,7 @@ describe('failed writes are retried, never dropped, never a crash', () => {
 
   test('the same event enqueued twice is stored and rolled up once', async () => {
     const { db } = tempDb()
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     const e = event()
     writer.enqueue(e)
     writer.flush()
@@ -286,7 +287,7 @@ describe('failed writes are retried, never dropped, never a crash', () => {
   test('after close: a late event is reported, not written, and nothing throws', () => {
     const { db } = tempDb()
     const logs: string[] = []
-    const writer = new EventWriter(db, { log: (l) => logs.push(l) })
+    const writer = sqliteEventWriter(db, { log: (l) => logs.push(l) })
     writer.enqueue(event())
     expect(writer.close()).toBe(true)
     db.close()
@@ -298,7 +299,7 @@ describe('failed writes are retried, never dropped, never a crash', () => {
 
   test('close writes every pending event', () => {
     const { db, path } = tempDb()
-    const writer = new EventWriter(db, { flushMs: 60_000, log: () => {} })
+    const writer = sqliteEventWriter(db, { flushMs: 60_000, log: () => {} })
     for (let i = 0; i < 1234; i++) writer.enqueue(event())
     expect(writer.close()).toBe(true)
     db.close()
@@ -327,7 +328,7 @@ describe('roll-ups equal the sum of the events', () => {
       const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]
       const maybe = <T>(v: T, p = 0.2): T | null => (r() < p ? null : v)
       const { db } = tempDb()
-      const writer = new EventWriter(db, { batchSize: 1 + Math.floor(r() * 300), flushMs: 5, log: () => {} })
+      const writer = sqliteEventWriter(db, { batchSize: 1 + Math.floor(r() * 300), flushMs: 5, log: () => {} })
       const base = Date.UTC(2026, 0, 10, 0, 0, 0)
       const n = 1500 + Math.floor(r() * 1500)
       for (let i = 0; i < n; i++) {
@@ -420,7 +421,7 @@ describe('roll-ups equal the sum of the events', () => {
 describe('retention', () => {
   test('LECTR_RETENTION_DAYS prunes raw events at start; roll-ups stay', async () => {
     const { db, path } = tempDb()
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     const now = Date.now()
     const ages = { old: 100 * DAY, edge: 31 * DAY, recent: 29 * DAY, fresh: 0 }
     const byAge: Record<string, string[]> = {}
@@ -467,7 +468,7 @@ describe('retention', () => {
 
   test('pruneEventsGradually removes exactly the events before the cut, slice by slice', async () => {
     const { db } = tempDb()
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     const cut = Date.UTC(2026, 5, 1)
     for (let i = -50; i < 50; i++) writer.enqueue(event({ time: new Date(cut + i * 1000).toISOString() }))
     writer.flush()
@@ -527,7 +528,7 @@ describe('the database', () => {
     const daily = db.query('SELECT cached_input_tokens AS c FROM model_rollups_daily').get() as any
     expect(daily.c).toBe(200)
     // and the writer adds to them
-    const writer = new EventWriter(db, { log: () => {} })
+    const writer = sqliteEventWriter(db, { log: () => {} })
     writer.enqueue(event({ id: 'e2', time: new Date(t + 60_000).toISOString(), inputTokens: 500, cachedInputTokens: 100, cacheWriteTokens: 150, cacheWrite1hTokens: 50 }))
     writer.close()
     const after = db.query('SELECT * FROM model_rollups_hourly').get() as any
