@@ -16,12 +16,13 @@
  *                                               and the store that reloads them
  *   5  events recommend orgs config             the event log (storage); the pure engine; org keys; settings
  *   6  routing                                  rules, matching, canaries
- *   7  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
- *   8  views                                    (data) => html; types from below, never a surface
- *   9  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
- *  10  app cli                                  the app wires the surfaces together; the CLI's commands
- *  11  server                                   listen, stores, writer, drain
- *  12  main                                     the process
+ *   7  storage                                  the stores behind one interface; src/storage/postgres: Postgres
+ *   8  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
+ *   9  views                                    (data) => html; types from below, never a surface
+ *  10  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
+ *  11  app cli                                  the app wires the surfaces together; the CLI's commands
+ *  12  server                                   listen, stores, writer, drain
+ *  13  main                                     the process
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
@@ -31,6 +32,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['usage', 'registry'],
   ['events', 'recommend', 'orgs', 'config'],
   ['routing'],
+  ['storage'],
   ['operations'],
   ['views'],
   ['proxy', 'admin', 'dashboard', 'metrics'],

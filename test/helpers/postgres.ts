@@ -5,6 +5,7 @@
  * `runuser -u postgres`). Clusters are stopped by `stop()`, at process exit and on SIGINT/SIGTERM; a cluster left by
  * a run that was killed outright (SIGKILL, OOM) is stopped and removed by the next run that starts one.
  */
+import { SQL } from 'bun'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
@@ -197,4 +198,16 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     }
   }
   throw lastError
+}
+
+/** A new, empty database on a cluster (`name`: letters, digits and _); returns its URL. */
+export async function createDatabase(pg: Postgres, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`)
+  const admin = new SQL(pg.url, { max: 1 })
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`)
+  } finally {
+    await admin.close()
+  }
+  return pg.url.replace(/\/postgres$/, `/${name}`)
 }
