@@ -16,12 +16,19 @@ export interface Postgres {
   port: number
   /** stops the server (fast, then immediate) and removes its directory; safe to call twice */
   stop(): Promise<void>
+  /**
+   * Takes the server away with its data kept, as an outage would: `fast` ends sessions cleanly, `immediate` as a
+   * crash does. Clients see refused connections until `resume()`.
+   */
+  halt(mode?: 'fast' | 'immediate'): Promise<void>
+  /** starts the halted server again, on the same port with the same data */
+  resume(): Promise<void>
 }
 
 export interface PostgresOptions {
   /**
-   * `true`: the server's durable defaults (fsync, synchronous commit), for benches. Default `false`: fsync and
-   * synchronous commit off, which tests do not need and which cost seconds on a shared disk.
+   * `true`: the server's durable defaults (fsync), for benches. Default `false`: fsync off (and full-page writes),
+   * which tests do not need (only an OS crash would lose data) and which cost seconds on a shared disk.
    */
   durable?: boolean
 }
@@ -51,6 +58,16 @@ function run(program: string, args: string[], timeoutMs = 60_000): string {
   const out = `${res.stdout.toString()}${res.stderr.toString()}`
   if (res.exitCode !== 0) throw new Error(`${program} ${args.join(' ')} failed (exit ${res.exitCode}): ${out.trim()}`)
   return out
+}
+
+/** `run` without blocking the event loop: for what tests do while their servers serve traffic. */
+async function runAsync(program: string, args: string[], timeoutMs = 60_000): Promise<string> {
+  const bin = join(postgresBinDir(), program)
+  const cmd = AS_ROOT ? ['runuser', '-u', 'postgres', '--', bin, ...args] : [bin, ...args]
+  const proc = Bun.spawn(cmd, { stdout: 'pipe', stderr: 'pipe', timeout: timeoutMs })
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  if (code !== 0) throw new Error(`${program} ${args.join(' ')} failed (exit ${code}): ${`${out}${err}`.trim()}`)
+  return `${out}${err}`
 }
 
 function chownToPostgres(path: string): void {
@@ -157,7 +174,7 @@ async function stopCluster(dir: string, data: string): Promise<void> {
   if (!running.has(dir)) return
   running.delete(dir)
   try {
-    run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '20', 'stop'], 30_000)
+    await runAsync('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '20', 'stop'], 30_000)
   } catch {
     stopImmediately(data)
   }
@@ -185,12 +202,25 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       '-c listen_addresses=127.0.0.1',
       `-p ${port}`,
       `-k ${dir}`,
-      ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
+      // Not synchronous_commit=off: a commit must be in the WAL when it returns, or halt('immediate') (an outage)
+      // would lose it, and tests of "no event lost" would fail for the wrong reason. fsync=off only risks an OS crash.
+      ...(options.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
     ].join(' ')
     running.set(dir, data)
+    const start = () => runAsync('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '30', 'start'], 40_000)
     try {
-      run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '30', 'start'], 40_000)
-      return { url: `postgres://lectr@127.0.0.1:${port}/postgres`, port, stop: () => stopCluster(dir, data) }
+      await start()
+      return {
+        url: `postgres://lectr@127.0.0.1:${port}/postgres`,
+        port,
+        stop: () => stopCluster(dir, data),
+        halt: async (mode = 'fast') => {
+          await runAsync('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '20', 'stop'], 30_000)
+        },
+        resume: async () => {
+          await start()
+        },
+      }
     } catch (err) {
       const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8') : ''
       lastError = new Error(`${(err as Error).message}\n${log}`)

@@ -91,3 +91,24 @@ describe('a throwaway Postgres (test/helpers/postgres.ts)', () => {
     expect(await answers(pg.url)).toBe(true)
   })
 })
+
+describe('an outage (halt and resume)', () => {
+  test('halt() takes the server away with its data; resume() brings it back on the same port with the data', async () => {
+    const pg = await startPostgres()
+    try {
+      const sql = new SQL(pg.url, { max: 1 })
+      await sql`CREATE TABLE kept (x INT)`
+      await sql`INSERT INTO kept VALUES (7)`
+      await sql.close()
+      await pg.halt('immediate')
+      expect(await answers(pg.url)).toBe(false)
+      await pg.resume()
+      const again = new SQL(pg.url, { max: 1 })
+      const rows = await again`SELECT x FROM kept`
+      await again.close()
+      expect(rows.map((r: { x: number }) => r.x)).toEqual([7])
+    } finally {
+      await pg.stop()
+    }
+  })
+})
