@@ -1,6 +1,6 @@
 // Issue 20: events written per second by one writer into Postgres (goal ≥ 20,000/s), on a throwaway local cluster
 // with the server's durable defaults (fsync, synchronous commit). One writer, one connection, batches of 1,000 (the
-// SQLite writer's batch), each batch one transaction, three ways:
+// SQLite writer's batch; BENCH_BATCH), each batch one transaction, three ways:
 //   events          the batched insert alone (src/storage/postgres/event-batch.ts: one array per column, unnested)
 //   events+rollups  the same plus its roll-up upserts in the same transaction, as the store will write them
 //   copy+rollups    COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, plus roll-ups
@@ -24,7 +24,7 @@ import { event } from '../test/postgres/fixtures/events'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const N = Number(process.env.BENCH_EVENTS ?? (QUICK ? 30_000 : 200_000))
-const BATCH = 1000
+const BATCH = Number(process.env.BENCH_BATCH ?? 1000)
 const log = (l: string) => console.error(`postgres-writes: ${l}`)
 
 /** Events over two days for 3 orgs × 6 models × 4 features, a millisecond apart within each hour's run. */
