@@ -1,9 +1,10 @@
 /**
- * A throwaway Postgres for tests and benches: Debian's server binaries (`make postgres` installs them), one `initdb`
- * per process into a template that each cluster copies, a free port on 127.0.0.1, the socket and data in a temporary
- * directory owned by `postgres` (the server refuses to run as root, so as root every command goes through
- * `runuser -u postgres`). Clusters are stopped by `stop()`, at process exit and on SIGINT/SIGTERM; a cluster left by
- * a run that was killed outright (SIGKILL, OOM) is stopped and removed by the next run that starts one.
+ * A throwaway Postgres for tests and benches: Debian's server binaries (`make postgres` installs them; LECTR_PG_BIN
+ * points elsewhere), one `initdb` per machine and server version into a template that each cluster copies, a free
+ * port on 127.0.0.1, the socket and data in a temporary directory owned by `postgres` (the server refuses to run as
+ * root, so as root every command goes through `runuser -u postgres`). Clusters are stopped by `stop()` (call it in
+ * `afterAll`), at process exit and on SIGINT/SIGTERM/SIGHUP; a cluster left by a run that was killed outright
+ * (SIGKILL, OOM) is stopped and removed by the next `startPostgres()` on the machine.
  */
 import { SQL } from 'bun'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
@@ -194,7 +195,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     const dir = join(ROOT, `c${++counter}`)
     const data = join(dir, 'data')
     mkdirSync(dir)
-    const copy = Bun.spawnSync(['cp', '-a', source, data])
+    const copy = Bun.spawnSync(['cp', '-a', '--reflink=auto', source, data])
     if (copy.exitCode !== 0) throw new Error(`copying the template cluster failed: ${copy.stderr.toString()}`)
     chownToPostgres(dir)
     const port = freePort()
