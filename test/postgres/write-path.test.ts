@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { SQL } from 'bun'
 import { HOUR_MS } from '../../src/domain'
 import { connectPostgres } from '../../src/storage/postgres/connect'
+import { toEvent, type EventRow } from '../../src/events/columns'
+import { LIMITS, shownString } from '../../src/limits'
 import { insertEventBatch } from '../../src/storage/postgres/event-batch'
+import { POSTGRES_EVENT_COLUMNS } from '../../src/storage/postgres/event-columns'
 import { migratePostgres } from '../../src/storage/postgres/migrations'
 import { PartitionDays } from '../../src/storage/postgres/partitions'
 import { addAllDeltas, addDeltas, ROLLUP_TABLES, sortedDeltas, type DeltaRow } from '../../src/storage/postgres/rollup-upserts'
@@ -183,5 +186,36 @@ describe('roll-up upserts that add deltas (src/storage/postgres/rollup-upserts.t
     const failures = outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))
     expect(failures).toHaveLength(1)
     expect(failures[0]).toContain('deadlock detected')
+  })
+})
+
+describe('reading events back (src/storage/postgres/event-columns.ts)', () => {
+  test('every field of an event survives the round trip through Postgres and toEvent, as through SQLite', async () => {
+    const { sql } = await migratedDatabase()
+    const full = event({
+      time: at(123), org: 'org-2', provider: 'anthropic', providerUnknown: true, detection: 'header', model: 'claude-x',
+      responseModel: 'claude-x-2026', endpoint: 'messages', stream: true, status: 207, errorCode: 'upstream_cut',
+      inputTokens: 9_000_000_001, cachedInputTokens: 11, cacheWriteTokens: 12, cacheWrite1hTokens: 13, outputTokens: 14,
+      reasoningTokens: 15, costUsd: 1.2345678901, latencyMs: 99.125, ttfbMs: 3.5, feature: 'f', task: 'reasoning',
+      usageEstimated: true, registryVersion: 'reg-9', routedProvider: 'groq', routedModel: 'llama', ruleId: 'r-1',
+      arm: 'control', routeSkipped: 'no_key', attempts: 3, baselineCostUsd: 0.001,
+    })
+    const bare = event({ time: at(124), model: null, responseModel: null, inputTokens: null, costUsd: null, ttfbMs: null, attempts: null })
+    await new PartitionDays().ensure(sql, [T0])
+    await insertEventBatch(sql, [full, bare])
+    const rows = await sql.unsafe(`SELECT ${POSTGRES_EVENT_COLUMNS} FROM events ORDER BY id`)
+    await sql.close()
+    expect(rows.map((r: EventRow) => toEvent(r))).toEqual([full, bare])
+  })
+
+  test("a client's huge model name is read cut, as SQLite's reads cut it", async () => {
+    const { sql } = await migratedDatabase()
+    const huge = 'm'.repeat(LIMITS.shown * 3)
+    await new PartitionDays().ensure(sql, [T0])
+    await insertEventBatch(sql, [event({ time: at(0), model: huge })])
+    const [row] = await sql.unsafe(`SELECT ${POSTGRES_EVENT_COLUMNS} FROM events`)
+    await sql.close()
+    expect(toEvent(row as EventRow).model).toBe(shownString(huge))
+    expect(toEvent(row as EventRow).model!.length).toBe(LIMITS.shown + 1)
   })
 })
