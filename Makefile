@@ -5,16 +5,16 @@ LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
 BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
 export PATH := $(dir $(BUN)):$(PATH)
 
-.PHONY: run test unit check smoke build bench bench-soak bench-routing bench-scrape bench-export browser deps clean
+.PHONY: run test unit check smoke build bench bench-soak bench-routing bench-scrape bench-export bench-postgres browser postgres deps clean
 
 run: deps
 	$(BUN) run src/main.ts
 
-test: deps browser
+test: deps browser postgres
 	$(BUN) test --timeout 30000
 	$(MAKE) --no-print-directory smoke
 
-unit: deps
+unit: deps postgres
 	$(BUN) test --timeout 30000
 
 # tsc, strict, over src, views, test and bench (tsconfig.json's include): tests are code too.
@@ -51,6 +51,10 @@ bench-scrape: deps dist/lectr
 bench-export: deps dist/lectr
 	$(BUN) bench/export.ts
 
+# One writer's batched event inserts (with their roll-ups) into a throwaway local Postgres, in events/s.
+bench-postgres: deps postgres
+	$(BUN) bench/postgres-writes.ts
+
 deps: $(BUN) node_modules/.installed
 
 $(LOCAL_BUN):
@@ -68,6 +72,14 @@ browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 		{ echo "could not install chromium (need root and Debian's packages)"; exit 1; }; }
+
+# Debian's Postgres server for the tests under test/postgres (each starts its own throwaway cluster, as the
+# `postgres` user: test/helpers/postgres.ts). Only the binaries are needed; no cluster of the package is used.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the Postgres tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) || \
+		{ echo "could not install postgresql (need root and Debian's packages)"; exit 1; }; }
 
 clean:
 	rm -rf dist node_modules .tools

@@ -16,7 +16,7 @@
  *                                               and the store that reloads them
  *   5  events recommend orgs config             the event log (storage); the pure engine; org names (slugs); settings
  *   6  routing                                  rules, matching, canaries
- *   7  storage                                  what is stored, behind interfaces; SQLite its implementation
+ *   7  storage                                  what is stored, behind interfaces; SQLite (sqlite/), Postgres (postgres/)
  *   8  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
  *   9  views                                    (data) => html; types from below, never a surface
  *  10  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics

@@ -1,0 +1,57 @@
+import type { SQL } from 'bun'
+import type { LectrEvent } from '../../domain'
+import { EVENT_FIELD_COLUMNS, eventValues, type ColumnKind } from '../../events/columns'
+
+/** The Postgres array type each kind of event column is sent as (see POSTGRES_MIGRATIONS' `events`). */
+const ARRAY_TYPE: Record<ColumnKind, { cast: string; bun: 'TEXT' | 'INT8' | 'INT2' | 'FLOAT8' }> = {
+  text: { cast: 'text[]', bun: 'TEXT' },
+  time: { cast: 'bigint[]', bun: 'INT8' },
+  int: { cast: 'bigint[]', bun: 'INT8' },
+  bool: { cast: 'smallint[]', bun: 'INT2' },
+  real: { cast: 'float8[]', bun: 'FLOAT8' },
+}
+
+const COLUMNS = EVENT_FIELD_COLUMNS.map((c) => c.column)
+const KINDS: readonly ColumnKind[] = EVENT_FIELD_COLUMNS.map((c) => c.kind)
+
+/**
+ * One statement for any batch size: one array parameter per column, unnested into rows, so the text never changes
+ * and each connection prepares it once (a multi-row VALUES list would be a new statement per batch size, and is
+ * capped at 65,535 parameters: 2,047 events). A replayed event (same org, id and time) is skipped, as on SQLite.
+ */
+export const EVENT_BATCH_INSERT = `INSERT INTO events (${COLUMNS.join(', ')})
+  SELECT * FROM unnest(${KINDS.map((k, i) => `$${i + 1}::${ARRAY_TYPE[k].cast}`).join(', ')})
+  ON CONFLICT (org_id, id, time) DO NOTHING
+  RETURNING org_id, id`
+
+/**
+ * Postgres text cannot hold U+0000 (SQLite can): one such character in a client's model name would make the whole
+ * batch fail, again at every retry. It is stored as U+FFFD, the replacement character.
+ */
+function storableText(v: string): string {
+  return v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v
+}
+
+/**
+ * Inserts a batch of events with one statement and returns those inserted (in the batch's order), leaving out those
+ * already in the table: only these may be added to the roll-ups. Run it in the transaction that adds their roll-ups,
+ * after the partitions of their days exist (`PartitionDays.ensure`).
+ */
+export async function insertEventBatch(sql: SQL, events: readonly LectrEvent[]): Promise<LectrEvent[]> {
+  if (events.length === 0) return []
+  const columns: unknown[][] = COLUMNS.map(() => new Array(events.length))
+  const row: unknown[] = new Array(COLUMNS.length)
+  for (let e = 0; e < events.length; e++) {
+    eventValues(events[e]!, row as never)
+    for (let c = 0; c < COLUMNS.length; c++) {
+      const v = row[c]
+      columns[c]![e] = typeof v === 'string' ? storableText(v) : v
+    }
+  }
+  const params = columns.map((values, c) => sql.array(values as unknown[], ARRAY_TYPE[KINDS[c]!].bun))
+  const rows: { org_id: string; id: string }[] = await sql.unsafe(EVENT_BATCH_INSERT, params)
+  if (rows.length === events.length) return [...events]
+  // Taken off as matched: an event twice in one batch is inserted, and so counted, once.
+  const inserted = new Set(rows.map((r) => `${r.org_id}\u0000${r.id}`))
+  return events.filter((e) => inserted.delete(`${e.org}\u0000${e.id}`))
+}
