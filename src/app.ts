@@ -14,7 +14,7 @@ import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
 import { PriceOverrideStore } from './registry/overrides'
-import { RollupChanges } from './events/rollup-changes'
+import { RollupChanges } from './rollups/rollup-changes'
 import { RoutingStore } from './routing/store'
 
 export interface AppDeps {

@@ -14,14 +14,15 @@
  *   3  providers                                one module per provider (data plus pure functions)
  *   4  usage registry                           meters of answer bodies (pure); models, prices, detection (pure)
  *                                               and the store that reloads them
- *   5  events recommend orgs config             the event log (storage); the pure engine; org keys; settings
- *   6  routing                                  rules, matching, canaries
- *   7  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
- *   8  views                                    (data) => html; types from below, never a surface
- *   9  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
- *  10  app cli                                  the app wires the surfaces together; the CLI's commands
- *  11  server                                   listen, stores, writer, drain
- *  12  main                                     the process
+ *   5  rollups                                  the roll-up tables' write side (deltas from inserted events, upserts)
+ *   6  events recommend orgs config             the event log (storage); the pure engine; org keys; settings
+ *   7  routing                                  rules, matching, canaries
+ *   8  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
+ *   9  views                                    (data) => html; types from below, never a surface
+ *  10  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
+ *  11  app cli                                  the app wires the surfaces together; the CLI's commands
+ *  12  server                                   listen, stores, writer, drain
+ *  13  main                                     the process
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
@@ -29,6 +30,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['db', 'auth', 'start-problems'],
   ['providers'],
   ['usage', 'registry'],
+  // rollups: a row of its own, below events, as the event writer calls its write side (writeRollups)
+  ['rollups'],
   ['events', 'recommend', 'orgs', 'config'],
   ['routing'],
   ['operations'],

@@ -7,7 +7,7 @@
 import { DAY_MS, HOUR_MS } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { getEvent } from '../events/queries'
-import { percentileFromBuckets } from '../events/latency-buckets'
+import { percentileFromBuckets } from '../rollups/latency-buckets'
 import type { LectrEvent } from '../domain'
 import type { UsageGroup } from '../domain'
 import type { BreakdownRow, EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'

@@ -3,8 +3,8 @@ import type { Database } from 'bun:sqlite'
 import { versionFor } from '../registry/overlay'
 import { costUsd, priceModel } from '../registry/pricing'
 import type { Registry } from '../registry/schema'
-import { inputClassOf } from './replay-rollup'
-import { hourOf } from './rollup'
+import { inputClassOf } from '../rollups/replay-rollup'
+import { hourOf } from '../rollups/rollup'
 
 /** Events read per step; all steps run in the one transaction. */
 const PAGE = 2000
@@ -116,7 +116,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
           cost, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens,
           org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
         )
-        // Roll-ups store a missing model, feature or task as '' (src/events/rollup.ts).
+        // Roll-ups store a missing model, feature or task as '' (src/rollups/rollup.ts).
         const key = JSON.stringify([hourOf(r.time), servedProvider, servedModel ?? '', r.feature ?? '', r.task ?? ''])
         const d = rollups.get(key)
         if (d) (d.cost += cost, d.events++)

@@ -1,10 +1,8 @@
-import { DAY_MS, type LectrEvent } from '../domain'
+import type { LectrEvent } from '../domain'
 import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
 import { EVENT_INSERT, eventValues } from './columns'
-import { rollupKey, type RollupDelta, addToRollup, newRollup, mergeRollup, hourOf, inRollup } from './rollup'
-import { latencyBucket } from './latency-buckets'
 import { SpillFile } from './spill'
-import { addToReplay, newReplay, REPLAY_UPSERT_SQL, replayKey, replayUpsertArgs, type ReplayDelta } from './replay-rollup'
+import { writeRollups } from '../rollups/write-sqlite'
 
 export interface WriterOptions {
   /** flush when this many events are waiting */
@@ -42,21 +40,6 @@ export interface EventLogHealth {
   replaying: boolean
 }
 
-
-/** The upsert for a per-model roll-up table; the hourly and daily ones differ only in their time column. */
-function modelRollupUpsert(table: 'model_rollups_hourly' | 'model_rollups_daily', time: 'hour' | 'day'): string {
-  return `INSERT INTO ${table} (org_id, ${time}, provider, model, requests, errors, input_tokens, output_tokens,
-      cost_usd, unpriced_requests, latency_ms_sum, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (org_id, ${time}, provider, model) DO UPDATE SET
-      requests = requests + excluded.requests, errors = errors + excluded.errors,
-      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-      cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-      cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-      cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-      cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-      latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`
-}
 
 /**
  * Errors caused by an event itself, not by the database, so that retrying cannot help: a value SQLite refuses
@@ -108,11 +91,6 @@ export class EventWriter {
   private readonly connectionBusyMs: number
   private readonly log: (line: string) => void
   private insertEvent: Statement
-  private upsertRollup: Statement
-  private upsertLatency: Statement
-  private upsertModelRollup: Statement
-  private upsertModelDaily: Statement
-  private upsertReplay: Statement
   /** events written since start (for tests, health and benchmarks) */
   written = 0
   /** events SQLite refused outright (see the class comment) */
@@ -150,29 +128,6 @@ export class EventWriter {
       this.schedule(0)
     }
     this.insertEvent = db.prepare(`${EVENT_INSERT} ON CONFLICT (org_id, id) DO NOTHING`)
-    this.upsertRollup = db.prepare(
-      `INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens,
-        cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum,
-        cache_write_tokens, cache_write_1h_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, hour, provider, model, feature, task) DO UPDATE SET
-        requests = requests + excluded.requests, errors = errors + excluded.errors,
-        input_tokens = input_tokens + excluded.input_tokens,
-        cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
-        output_tokens = output_tokens + excluded.output_tokens,
-        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
-        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
-        cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-        cost_usd = cost_usd + excluded.cost_usd, unpriced_requests = unpriced_requests + excluded.unpriced_requests,
-        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum`,
-    )
-    this.upsertModelRollup = db.prepare(modelRollupUpsert('model_rollups_hourly', 'hour'))
-    this.upsertModelDaily = db.prepare(modelRollupUpsert('model_rollups_daily', 'day'))
-    this.upsertReplay = db.prepare(REPLAY_UPSERT_SQL)
-    this.upsertLatency = db.prepare(
-      `INSERT INTO latency_hourly (org_id, hour, provider, bucket, requests) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (org_id, hour, provider, bucket) DO UPDATE SET requests = requests + excluded.requests`,
-    )
   }
 
   /** events waiting in memory */
@@ -425,80 +380,15 @@ export class EventWriter {
   /** One transaction: the events, then the roll-ups of those actually inserted. Returns how many were inserted. */
   private writeBatch(batch: LectrEvent[]): number {
     return this.db.transaction(() => {
-      const rollups = new Map<string, RollupDelta>()
-      /** latency histogram counts (index: bucket) per roll-up row, summed per provider below */
-      const latencyOf = new Map<RollupDelta, number[]>()
-      // Consecutive events mostly share a roll-up row: the last one is checked before building a key.
-      let roll: RollupDelta | null = null
-      let counts: number[] = []
-      const replays = new Map<string, ReplayDelta>()
-      let inserted = 0
+      const inserted: LectrEvent[] = []
       // One array for every event's values: SQLite copies them when they are bound.
       const values: SQLQueryBindings[] = []
-      // Events recorded in the same millisecond share one time string (see isoNow): parse each only once.
-      let timeText = ''
-      let time = 0
       for (const e of batch) {
-        if (e.time !== timeText) {
-          timeText = e.time
-          time = Date.parse(timeText)
-        }
-        const r = this.insertEvent.run(eventValues(e, values))
-        // Already in the log (the same id): its roll-up was counted when it was inserted.
-        if (r.changes === 0) continue
-        inserted++
-        const hour = hourOf(time)
-        if (!roll || !inRollup(roll, e, hour)) {
-          const key = rollupKey(e, hour)
-          roll = rollups.get(key) ?? null
-          if (!roll) {
-            rollups.set(key, (roll = newRollup(e, hour)))
-            latencyOf.set(roll, [])
-          }
-          counts = latencyOf.get(roll)!
-        }
-        addToRollup(roll, e)
-        const day = hour - (hour % DAY_MS)
-        const rkey = replayKey(e, day)
-        let replay = replays.get(rkey)
-        if (!replay) replays.set(rkey, (replay = newReplay(e, day)))
-        addToReplay(replay, e)
-        const bucket = latencyBucket(e.latencyMs)
-        counts[bucket] = (counts[bucket] ?? 0) + 1
+        // Already in the log (the same id): its roll-ups were counted when it was inserted.
+        if (this.insertEvent.run(eventValues(e, values)).changes > 0) inserted.push(e)
       }
-      const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
-      for (const [r, byBucket] of latencyOf) {
-        byBucket.forEach((requests, bucket) => {
-          const lkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${bucket}`
-          const l = latency.get(lkey)
-          if (l) l.requests += requests
-          else latency.set(lkey, { org: r.org, hour: r.hour, provider: r.provider, bucket, requests })
-        })
-      }
-      // The same sums without feature and task: the model table reads a few rows per hour, not thousands.
-      const byModel = new Map<string, RollupDelta>()
-      for (const r of rollups.values()) {
-        this.upsertRollup.run(
-          r.org, r.hour, r.provider, r.model, r.feature, r.task, r.requests, r.errors, r.inputTokens, r.cachedInputTokens,
-          r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum, r.cacheWriteTokens, r.cacheWrite1hTokens,
-        )
-        const mkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${r.model}`
-        const m = byModel.get(mkey)
-        if (m) mergeRollup(m, r)
-        else byModel.set(mkey, { ...r })
-      }
-      for (const m of byModel.values()) {
-        const sums = [
-          m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests, m.latencyMsSum,
-          m.cachedInputTokens, m.cacheWriteTokens, m.cacheWrite1hTokens,
-        ] as const
-        this.upsertModelRollup.run(m.org, m.hour, m.provider, m.model, ...sums)
-        // and per day, so a 30-day model table reads 30 rows per model instead of 720
-        this.upsertModelDaily.run(m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...sums)
-      }
-      for (const l of latency.values()) this.upsertLatency.run(l.org, l.hour, l.provider, l.bucket, l.requests)
-      for (const r of replays.values()) this.upsertReplay.run(...replayUpsertArgs(r))
-      return inserted
+      writeRollups(this.db, inserted)
+      return inserted.length
     })()
   }
 

@@ -1,7 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import type { AdminTokenThrottle } from '../auth/throttle'
 import type { EventLogHealth } from '../events/writer'
-import type { RollupChanges } from '../events/rollup-changes'
+import type { RollupChanges } from '../rollups/rollup-changes'
 import type { OrgStore } from '../orgs/store'
 import type { PriceOverrideStore } from '../registry/overrides'
 import type { RegistryStore } from '../registry/store'

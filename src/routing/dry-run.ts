@@ -1,7 +1,7 @@
 import { DAY_MS } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { idFloorOf } from '../events/queries'
-import { INPUT_CLASS_FLOOR, INPUT_CLASS_STEP, inputOfClass, replayGroupSql } from '../events/replay-rollup'
+import { INPUT_CLASS_FLOOR, INPUT_CLASS_STEP, inputOfClass, replayGroupSql } from '../rollups/replay-rollup'
 import { costAtRates, priceFor, priceModel } from '../registry/pricing'
 import type { Price, ProviderId, Registry, Task } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
