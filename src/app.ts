@@ -14,12 +14,14 @@ import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
 import { PriceOverrideStore } from './registry/overrides'
-import { RollupChanges } from './rollups/rollup-changes'
 import { RoutingStore } from './routing/store'
+import type { Storage } from './storage'
 
 export interface AppDeps {
   config: Config
   db: Database
+  /** the stores behind interfaces (src/storage/): `openSqliteStorage(db)` */
+  storage: Storage
   orgs: OrgStore
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
@@ -51,9 +53,9 @@ export function createApp(deps: AppDeps) {
   const adminDeps = {
     db: deps.db, orgs: deps.orgs, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, flushEvents: deps.flushEvents,
-    eventLogHealth: deps.eventLogHealth, routing,
+    eventLogHealth: deps.eventLogHealth, routing, storage: deps.storage,
     // Before the first request: the overrides in the database price it.
-    overrides: new PriceOverrideStore(deps.db, deps.registry, clock), rollupsChanged: new RollupChanges(),
+    overrides: new PriceOverrideStore(deps.db, deps.registry, clock),
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
   // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.

@@ -17,12 +17,13 @@
  *   5  rollups                                  the roll-up tables' write side (deltas from inserted events, upserts)
  *   6  events recommend orgs config             the event log (storage); the pure engine; org keys; settings
  *   7  routing                                  rules, matching, canaries
- *   8  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
- *   9  views                                    (data) => html; types from below, never a surface
- *  10  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
- *  11  app cli                                  the app wires the surfaces together; the CLI's commands
- *  12  server                                   listen, stores, writer, drain
- *  13  main                                     the process
+ *   8  storage                                  the stores' interfaces (src/storage/*.ts) and their SQLite implementation
+ *   9  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
+ *  10  views                                    (data) => html; types from below, never a surface
+ *  11  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
+ *  12  app cli                                  the app wires the surfaces together; the CLI's commands
+ *  13  server                                   listen, stores, writer, drain
+ *  14  main                                     the process
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
@@ -34,6 +35,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['rollups'],
   ['events', 'recommend', 'orgs', 'config'],
   ['routing'],
+  ['storage'],
   ['operations'],
   ['views'],
   ['proxy', 'admin', 'dashboard', 'metrics'],

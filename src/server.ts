@@ -10,6 +10,7 @@ import { EventWriter } from './events/writer'
 import { OrgStore } from './orgs/store'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
+import { openSqliteStorage } from './storage'
 import { listenProblem } from './start-problems'
 import { log as lectrLog, logAccess } from './log'
 import { MetricsCollector, parseMetricsLabels } from './metrics/collector'
@@ -84,6 +85,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const enqueue = (e: LectrEvent, complete?: () => void) => writer.enqueue(e, complete)
   const app = createApp({
     config, db, orgs, registry, version: VERSION,
+    // Days kept in memory: the event log's retention and a little, as the events page counts back through every day with events.
+    storage: openSqliteStorage(db, { rollups: { keepDays: Math.max(32, config.retentionDays + 2) } }),
     record: config.eventLog ? observed(enqueue, metrics, config.accessLog ? logAccess : null) : null,
     metrics: () => {
       const h = writer.health()

@@ -2,7 +2,7 @@ import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
 import { endAllSessions } from '../auth/sessions'
-import { listEvents, modelDistribution } from '../events/queries'
+import { listEvents } from '../events/queries'
 import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { healthOf } from '../operations/health'
@@ -78,7 +78,7 @@ export function adminRoutes(deps: AdminDeps) {
       return json(listEvents(deps.db, params.org, { limit, cursor: q.cursor || null, ...parsed.filters }))
     })
     .get('/orgs/:org/events/export', ({ params, query }) => exportEventsRoute(deps, params.org, query as Record<string, string | undefined>))
-    .get('/orgs/:org/models', ({ params, query }) => {
+    .get('/orgs/:org/models', async ({ params, query }) => {
       if (!deps.orgs.get(params.org)) return orgNotFound(params.org)
       const q = query as Record<string, string | undefined>
       const problems: string[] = []
@@ -87,7 +87,7 @@ export function adminRoutes(deps: AdminDeps) {
       if (!range.ok) problems.push(...range.problems)
       if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
       deps.flushEvents()
-      return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
+      return json({ rows: await deps.storage.rollups.modelDistribution(params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
     })
     // Ends every dashboard session: the API's "sign out everywhere".
     .post('/sessions/revoke', () => json({ revoked: endAllSessions(deps.db) }))

@@ -16,7 +16,6 @@ import { parseCookies } from './cookies'
 import { fromSameOrigin, readForm } from './guard'
 import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, SessionStore, type Session } from '../auth/sessions'
-import { RollupDays } from './rollup-days'
 import { eventLogProblem } from '../operations/health'
 import { log } from '../log'
 
@@ -29,17 +28,19 @@ export interface Dashboard {
   sessions: SessionStore
   /** the admin API's throttle: sign-in guesses the same token */
   throttle: AdminTokenThrottle
-  /** the roll-ups per finished day, kept in memory */
-  days: RollupDays
 }
 
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const now = () => deps.clock().getTime()
-  const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
-  deps.rollupsChanged.listen((org) => days.forget(org))
-  // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
-  setTimeout(() => days.warmAll(() => deps.orgs.list().map((o) => o.id)), 50).unref()
-  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }
+  // Shortly after start, the roll-ups are read ahead in the background: the first 30-day page is quick.
+  setTimeout(() => {
+    try {
+      deps.storage.rollups.prefetch(deps.orgs.list().map((o) => o.id))
+    } catch {
+      // the database is closed already (a short-lived app in tests, a quick shutdown)
+    }
+  }, 50).unref()
+  return { deps, sessions: new SessionStore(deps.db, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle }
 }
 
 /** The session tag of the admin token in force, derived again only when the token changes. */
@@ -60,12 +61,11 @@ function eventLogWarning(d: Dashboard): string | null {
 }
 
 /**
- * Just-finished requests show: a batch of the writer's queue is written (at most one: a backlog is the timer's job),
- * and the day cache forgets what that changed.
+ * Just-finished requests show: a batch of the writer's queue is written (at most one: a backlog is the timer's job);
+ * the roll-up store sees what that changed at its next read.
  */
 function freshData(d: Dashboard): void {
   d.deps.flushEvents()
-  d.days.sync()
 }
 
 /** A signed-in request. */

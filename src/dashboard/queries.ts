@@ -1,17 +1,15 @@
 /**
- * What the dashboard pages show, from the roll-ups (`rollups_hourly`, `latency_hourly`) through `RollupDays`
- * (finished days summed once and kept), so a page costs about the same with ten events or ten million. Only
- * the events page and an event's detail read `events`, a page at a time through the `events_org_id (org_id, id)`
- * index.
+ * What the dashboard pages show, from the roll-ups through the roll-up store (`RollupStore`), so a page costs about
+ * the same with ten events or ten million. Only the events page and an event's detail read `events`, a page at a
+ * time through the `events_org_id (org_id, id)` index.
  */
 import { DAY_MS, HOUR_MS } from '../domain'
 import type { Database } from 'bun:sqlite'
 import { getEvent } from '../events/queries'
 import { percentileFromBuckets } from '../rollups/latency-buckets'
 import type { LectrEvent } from '../domain'
-import type { UsageGroup } from '../domain'
 import type { BreakdownRow, EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'
-import { addSums, dayOf, emptySums, type Group, type RollupDays, type Sums } from './rollup-days'
+import { addSums, dayOf, emptySums, type Group, type RollupStore, type Sums } from '../storage/rollups'
 
 /** A range's window: `buckets` slices of `bucketMs` from `from` (inclusive) to `to` (exclusive); the last holds now. */
 export interface RangeWindow {
@@ -44,25 +42,24 @@ function roundUsd(v: number): number {
 }
 
 /** Overview: totals, p95 latency and the chart's buckets (empty ones included) for a range. */
-export function overview(days: RollupDays, org: string, range: Range, now: number): OverviewData {
+export async function overview(rollups: RollupStore, org: string, range: Range, now: number): Promise<OverviewData> {
   const w = rangeWindow(range, now)
   const slices = Array.from({ length: w.buckets }, () => emptySums())
   const total = emptySums()
   const latency = new Map<number, number>()
-  for (const span of days.cover(org, w.from, w.to, 'hours')) {
-    for (const [hour, sums] of span.hours) {
-      addSums(slices[Math.floor((hour - w.from) / w.bucketMs)]!, sums)
-      addSums(total, sums)
-    }
-    for (const buckets of span.latency.values()) for (const [bucket, n] of buckets) latency.set(bucket, (latency.get(bucket) ?? 0) + n)
+  const span = await rollups.span(org, w.from, w.to, 'all')
+  for (const [hour, sums] of span.hours) {
+    addSums(slices[Math.floor((hour - w.from) / w.bucketMs)]!, sums)
+    addSums(total, sums)
   }
+  for (const buckets of span.latency.values()) for (const [bucket, n] of buckets) latency.set(bucket, (latency.get(bucket) ?? 0) + n)
   const buckets: UsageBucket[] = slices.map((s, i) => ({
     start: new Date(w.from + i * w.bucketMs).toISOString(),
     requests: s.requests,
     costUsd: roundUsd(s.costUsd),
     errors: s.errors,
   }))
-  const groups = [...groupsIn(days, org, w.from, w.to).values()]
+  const groups = [...span.groups.values()]
   const features = breakdown(groups, (g) => g.feature)
   const shown = features.slice(0, FEATURE_ROWS)
   const rest = features.slice(FEATURE_ROWS)
@@ -120,27 +117,14 @@ export function breakdown(groups: readonly Group[], keyOf: (g: Group) => string)
     .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key))
 }
 
-/** Every group in [from, to), summed across the spans. */
-function groupsIn(days: RollupDays, org: string, from: number, to: number): Map<string, Group> {
-  const out = new Map<string, Group>()
-  for (const span of days.cover(org, from, to, 'groups')) {
-    for (const [key, g] of span.groups) {
-      const mine = out.get(key)
-      if (mine) addSums(mine, g)
-      else out.set(key, { ...g })
-    }
-  }
-  return out
-}
-
 /**
  * Models page: the seed's model distribution (the admin API's `modelDistribution`, same rounding) over the same
  * window as the overview.
  */
-export function modelRows(days: RollupDays, org: string, provider: string | null, range: Range, now: number): ModelRow[] {
+export async function modelRows(rollups: RollupStore, org: string, provider: string | null, range: Range, now: number): Promise<ModelRow[]> {
   const w = rangeWindow(range, now)
   const models = new Map<string, Sums & { provider: string; model: string }>()
-  for (const g of groupsIn(days, org, w.from, w.to).values()) {
+  for (const g of (await rollups.span(org, w.from, w.to, 'groups')).groups.values()) {
     if (provider && g.provider !== provider) continue
     const key = `${g.provider}\u0000${g.model}`
     let m = models.get(key)
@@ -165,37 +149,9 @@ export function modelRows(days: RollupDays, org: string, provider: string | null
     .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model))
 }
 
-/** Traffic per (provider, model, task, feature) in whole hours from `since`'s to `until`'s, as the admin API's `usageGroups`. */
-export function usageGroups(days: RollupDays, org: string, since: number, until: number): UsageGroup[] {
-  const from = since - (since % HOUR_MS)
-  const to = until - (until % HOUR_MS) + HOUR_MS
-  return [...groupsIn(days, org, from, to).values()].map((g) => ({
-    provider: g.provider as UsageGroup['provider'],
-    model: g.model,
-    task: (g.task || null) as UsageGroup['task'],
-    feature: g.feature || null,
-    requests: g.requests,
-    inputTokens: g.inputTokens,
-    cachedInputTokens: g.cachedInputTokens,
-    cacheWriteTokens: g.cacheWriteTokens,
-    cacheWrite1hTokens: g.cacheWrite1hTokens,
-    outputTokens: g.outputTokens,
-    costUsd: g.costUsd,
-    unpricedRequests: g.unpricedRequests,
-  }))
-}
-
 /** Model ids and feature tags of the last week, for the events filter's suggestions. */
-export function knownValues(days: RollupDays, org: string, now: number, limit = 200): { models: string[]; features: string[] } {
-  const to = now - (now % HOUR_MS) + HOUR_MS
-  const models = new Set<string>()
-  const features = new Set<string>()
-  for (const g of groupsIn(days, org, dayOf(now) - 7 * DAY_MS, to).values()) {
-    if (g.model) models.add(g.model)
-    if (g.feature) features.add(g.feature)
-  }
-  const sorted = (s: Set<string>) => [...s].sort().slice(0, limit)
-  return { models: sorted(models), features: sorted(features) }
+export function knownValues(rollups: RollupStore, org: string, now: number, limit = 200): Promise<{ models: string[]; features: string[] }> {
+  return rollups.knownValues(org, dayOf(now) - 7 * DAY_MS, now - (now % HOUR_MS) + HOUR_MS, limit)
 }
 
 /** `0190f3a2-...`: the smallest UUIDv7 minted at `ms`. Event ids are UUIDv7, so id order is time order. */
@@ -221,12 +177,6 @@ function filterWhere(f: EventFilters): Where {
   if (f.status === 'ok') w.sql.push('status < 400')
   if (f.status === 'error') w.sql.push('status >= 400')
   return w
-}
-
-/** How many of a group's requests the filters match (roll-ups keep errors, so status splits too). */
-function matching(g: Group, f: EventFilters): number {
-  for (const column of TEXT_FILTERS) if (f[column] && g[column] !== f[column]) return 0
-  return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
 }
 
 /** How many of the newest events a filtered page tries first, before asking the roll-ups. */
@@ -265,15 +215,14 @@ export interface EventPage {
  *    `next` cursor picks up where the search stopped.
  * Ids that are not UUIDv7 are read the same way, without skipping hours.
  */
-export function listEvents(
+export async function listEvents(
   db: Database,
-  days: RollupDays,
+  rollups: RollupStore,
   org: string,
   f: EventFilters,
   cursor: string | null,
-  now: number,
   opts: { limit?: number; scanBudget?: number } = {},
-): EventPage {
+): Promise<EventPage> {
   const limit = opts.limit ?? 50
   const filter = filterWhere(f)
   const page = (ids: string[], next: string | null = ids.length > limit ? ids[limit - 1]! : null): EventPage => ({
@@ -321,7 +270,7 @@ export function listEvents(
     const done = scan(null)
     return found.length > limit ? page(found) : page(found, done ? null : pos)
   }
-  for (const hour of matchingHours(db, days, org, f, posTime, now)) {
+  for await (const hour of matchingHours(db, rollups, org, f, posTime)) {
     const top = uuidv7Floor(hour + HOUR_MS + SLACK_MS)
     if (top < pos) pos = top // nothing matches between: skip ahead
     if (!scan(uuidv7Floor(hour - SLACK_MS))) break
@@ -330,39 +279,16 @@ export function listEvents(
   return page(found, budget > 0 ? null : pos)
 }
 
-/** Matching requests per hour of [from, to), newest hour first, from `rollups_hourly`. */
-function matchingHoursIn(db: Database, org: string, f: EventFilters, from: number, to: number): number[] {
-  const where: Where = { sql: ['org_id = ?', 'hour >= ?', 'hour < ?'], args: [org, from, to] }
-  for (const column of TEXT_FILTERS) {
-    const value = f[column]
-    if (value) (where.sql.push(`${column} = ?`), where.args.push(value))
-  }
-  const count = f.status === 'ok' ? 'SUM(requests - errors)' : f.status === 'error' ? 'SUM(errors)' : 'SUM(requests)'
-  const rows = db
-    .query(`SELECT hour, ${count} AS n FROM rollups_hourly WHERE ${where.sql.join(' AND ')} GROUP BY hour HAVING n > 0 ORDER BY hour DESC`)
-    .all(...where.args) as { hour: number }[]
-  return rows.map((r) => r.hour)
-}
-
 /**
- * The hours at or before `at` that hold matching events, newest first, back to the oldest event still in the log.
- * A finished day's total comes from the day cache, so days without a match cost nothing; only days with one are
- * read hour by hour.
+ * The hours at or before `at` that hold matching events, newest first, back to the oldest event still in the log,
+ * a day at a time (the roll-up store skips days without a match cheaply).
  */
-function* matchingHours(db: Database, days: RollupDays, org: string, f: EventFilters, at: number, now: number): Generator<number> {
+async function* matchingHours(db: Database, rollups: RollupStore, org: string, f: EventFilters, at: number): AsyncGenerator<number> {
   const oldest = (db.query('SELECT time AS t FROM events WHERE org_id = ? ORDER BY id LIMIT 1').get(org) as { t: number } | null)?.t ?? null
   if (oldest === null) return
   const oldestHour = oldest - (oldest % HOUR_MS)
-  const today = dayOf(now)
   const lastHour = at - (at % HOUR_MS)
   for (let day = dayOf(lastHour); day + DAY_MS > oldestHour; day -= DAY_MS) {
-    const from = Math.max(day, oldestHour)
-    const to = Math.min(day + DAY_MS, lastHour + HOUR_MS)
-    if (from === day && to === day + DAY_MS && day < today) {
-      let n = 0
-      for (const g of days.day(org, day).groups.values()) n += matching(g, f)
-      if (n === 0) continue
-    }
-    yield* matchingHoursIn(db, org, f, from, to)
+    yield* await rollups.matchingHours(org, f, Math.max(day, oldestHour), Math.min(day + DAY_MS, lastHour + HOUR_MS))
   }
 }

@@ -49,7 +49,7 @@ export function signinRoutes(d: Dashboard) {
         const next = safeNext(new URL(request.url).searchParams.get('next'))
         if (sessionOf(d, request)) return redirect(next ?? '/')
         // Someone is about to look: read the finished days into memory meanwhile, so the first pages are quick.
-        d.days.warmAll(() => d.deps.orgs.list().map((o) => o.id))
+        d.deps.storage.rollups.prefetch(d.deps.orgs.list().map((o) => o.id))
         return form(request, 200, next, null)
       }),
     )

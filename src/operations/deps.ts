@@ -1,11 +1,11 @@
 import type { Database } from 'bun:sqlite'
 import type { AdminTokenThrottle } from '../auth/throttle'
 import type { EventLogHealth } from '../events/writer'
-import type { RollupChanges } from '../rollups/rollup-changes'
 import type { OrgStore } from '../orgs/store'
 import type { PriceOverrideStore } from '../registry/overrides'
 import type { RegistryStore } from '../registry/store'
 import type { RoutingStore } from '../routing/store'
+import type { Storage } from '../storage'
 
 /** What the admin API and the dashboard work with: the database and the stores, shared by both surfaces. */
 export interface AdminDeps {
@@ -24,8 +24,8 @@ export interface AdminDeps {
   eventLogHealth?: () => EventLogHealth
   /** the admin's price overrides, put over the registry in force */
   overrides: PriceOverrideStore
-  /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */
-  rollupsChanged: RollupChanges
   /** each org's routing rules and their versions */
   routing: RoutingStore
+  /** the stores behind interfaces (src/storage/) */
+  storage: Storage
 }

@@ -3,6 +3,7 @@
  * anything else that depends on time. Requests go through `app.handle`.
  */
 import { openDatabase } from '../../src/db/open'
+import { openSqliteStorage } from '../../src/storage'
 import { createApp } from '../../src/app'
 import { hashSecret } from '../../src/auth/secrets'
 import { parseConfig } from '../../src/config'
@@ -33,7 +34,7 @@ export function memoryLectr(opts: { allowPrivateUpstreams?: boolean; start?: str
   orgs.ensureDefault()
   const registry = new RegistryStore({ path: opts.registryPath, clock })
   const app = createApp({
-    config, db, orgs, registry, record: null, flushEvents: () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
+    config, db, storage: openSqliteStorage(db, { rollups: { now: () => clock().getTime() } }), orgs, registry, record: null, flushEvents: () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
   })
   return { app, db, orgs, registry, now, advance: (ms) => void (now.ms += ms), client: () => Client.memory(app) }
 }

@@ -8,65 +8,15 @@
  * cheap) and forgets the days they belong to. A write by another connection (`PRAGMA data_version`) forgets
  * everything; after a very large burst of writes the days are kept but re-read in the background.
  */
-import { DAY_MS, HOUR_MS } from '../domain'
+import { DAY_MS } from '../../domain'
 import type { Database } from 'bun:sqlite'
-import { shownColumn, shownString } from '../limits'
+import { shownColumn, shownString } from '../../limits'
+import { addSums, dayOf, groupKey, type Group, type Span, type SpanParts, type Sums } from '../rollups'
 
 /** Days read ahead in the background: the longest range (30 days) and the recommendations window. */
 const WARM_DAYS = 31
 /** Above this many new events since the last read, forgetting day by day costs more than re-reading. */
 const MAX_DELTA_SCAN = 100_000
-
-export interface Sums {
-  requests: number
-  errors: number
-  costUsd: number
-  unpricedRequests: number
-  latencyMsSum: number
-  inputTokens: number
-  cachedInputTokens: number
-  cacheWriteTokens: number
-  cacheWrite1hTokens: number
-  outputTokens: number
-}
-
-/** One (provider, model, task, feature) group; '' where the request had none. */
-export interface Group extends Sums {
-  provider: string
-  model: string
-  task: string
-  feature: string
-}
-
-/** A stretch of roll-ups: totals per hour, latency histogram per hour, and the groups over the whole stretch. */
-export interface Span {
-  from: number
-  to: number
-  hours: Map<number, Sums>
-  latency: Map<number, Map<number, number>>
-  groups: Map<string, Group>
-}
-
-export function emptySums(): Sums {
-  return { requests: 0, errors: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0 }
-}
-
-export function addSums(into: Sums, s: Sums): void {
-  into.requests += s.requests
-  into.errors += s.errors
-  into.costUsd += s.costUsd
-  into.unpricedRequests += s.unpricedRequests
-  into.latencyMsSum += s.latencyMsSum
-  into.inputTokens += s.inputTokens
-  into.cachedInputTokens += s.cachedInputTokens
-  into.cacheWriteTokens += s.cacheWriteTokens
-  into.cacheWrite1hTokens += s.cacheWrite1hTokens
-  into.outputTokens += s.outputTokens
-}
-
-export function groupKey(g: { provider: string; model: string; task: string; feature: string }): string {
-  return `${g.provider}\u0000${g.model}\u0000${g.task}\u0000${g.feature}`
-}
 
 const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests,
   SUM(latency_ms_sum) AS latencyMsSum, SUM(input_tokens) AS inputTokens, SUM(cached_input_tokens) AS cachedInputTokens,
@@ -75,9 +25,6 @@ const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd
 // Read cut, and grouped by the cut: a name stored before the length limits may be megabytes long (see src/limits.ts).
 const MODEL = shownColumn('model')
 const FEATURE = shownColumn('feature')
-
-/** What a reader needs of a span: totals and latency per hour (`hours`), or the groups (`groups`), or both. */
-export type SpanParts = 'hours' | 'groups' | 'all'
 
 /** Reads [from, to) of an org's roll-ups from SQLite (range reads of the primary keys). */
 export function readSpan(db: Database, org: string, from: number, to: number, parts: SpanParts = 'all'): Span {
@@ -95,9 +42,13 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
     }
   }
   if (parts !== 'hours') {
-    const groups = db
-      .query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`)
-      .all(org, from, to) as Group[]
+    // A whole UTC day is one row per group in rollups_daily, against about 24 in rollups_hourly.
+    const wholeDay = from % DAY_MS === 0 && to === from + DAY_MS
+    const groups = (
+      wholeDay
+        ? db.query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_daily WHERE org_id = ? AND day = ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`).all(org, from)
+        : db.query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`).all(org, from, to)
+    ) as Group[]
     for (const g of groups) {
       g.model = shownString(g.model)
       g.feature = shownString(g.feature)
@@ -118,11 +69,6 @@ export function mergeSpan(into: Span, span: Span): void {
     if (mine) addSums(mine, g)
     else into.groups.set(key, { ...g })
   }
-}
-
-/** The start of the UTC day `ms` falls in. */
-export function dayOf(ms: number): number {
-  return ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
 }
 
 /**
@@ -157,6 +103,11 @@ export class RollupDays {
     this.maxDeltaScan = opts.maxDeltaScan ?? MAX_DELTA_SCAN
     // From here on every write is seen by `sync`, including those before the first read (the background reads).
     this.sync()
+  }
+
+  /** The time the cache takes as now (which days are finished). */
+  nowMs(): number {
+    return this.now()
   }
 
   /** How many days of an org are kept now (for tests and diagnostics). */
