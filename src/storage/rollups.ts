@@ -56,6 +56,20 @@ export function addSums(into: Sums, s: Sums): void {
   into.outputTokens += s.outputTokens
 }
 
+/** Takes `s` off `into` (a day's sums less those of some of its hours). */
+export function subtractSums(into: Sums, s: Sums): void {
+  into.requests -= s.requests
+  into.errors -= s.errors
+  into.costUsd -= s.costUsd
+  into.unpricedRequests -= s.unpricedRequests
+  into.latencyMsSum -= s.latencyMsSum
+  into.inputTokens -= s.inputTokens
+  into.cachedInputTokens -= s.cachedInputTokens
+  into.cacheWriteTokens -= s.cacheWriteTokens
+  into.cacheWrite1hTokens -= s.cacheWrite1hTokens
+  into.outputTokens -= s.outputTokens
+}
+
 export function groupKey(g: { provider: string; model: string; task: string; feature: string }): string {
   return `${g.provider}\u0000${g.model}\u0000${g.task}\u0000${g.feature}`
 }

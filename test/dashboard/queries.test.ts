@@ -251,6 +251,32 @@ describe('roll-up reads with ~200k events', () => {
     }
   })
 
+  test('any window, its edges inside a day or not: the groups and hours are those of the hourly roll-ups in it', async () => {
+    const key = (g: { provider: string; model: string; task: string | null; feature: string | null }) => `${g.provider}|${g.model}|${g.task}|${g.feature}`
+    // edges early, mid and late in a finished day, and today's partial day (beyond it: the rows 2 hours ahead)
+    for (const [back, ahead] of [[3 * DAY + 1 * HOUR, 0], [3 * DAY + 5 * HOUR, -3 * HOUR], [2 * DAY - 13 * HOUR, 0], [5 * DAY - 23 * HOUR, -20 * HOUR], [HOUR, 0]]) {
+      const since = NOW_HOUR - back!
+      const until = NOW + ahead!
+      for (let pass = 0; pass < 2; pass++) {
+        const mine = new Map((await days.usageGroups('default', since, until)).map((g) => [key(g), g]))
+        const expected = hourlyGroups(db, 'default', since, until)
+        expect(mine.size).toBe(expected.length)
+        for (const g of expected) {
+          const m = mine.get(key(g))!
+          expect({ ...m, costUsd: 0 }).toEqual({ ...g, costUsd: 0 } as never)
+          expect(m.costUsd).toBeCloseTo(g.costUsd, 8)
+        }
+        const from = since - (since % HOUR)
+        const to = until - (until % HOUR) + HOUR
+        const span = await days.span('default', from, to, 'all')
+        const hours = rows.filter((r) => r.org === 'default' && r.hour >= from && r.hour < to)
+        expect([...span.hours.keys()].sort()).toEqual([...new Set(hours.map((r) => r.hour))].sort())
+        expect([...span.hours.values()].reduce((n, s) => n + s.requests, 0)).toBe(sum(hours, (r) => r.requests))
+        expect([...span.groups.values()].reduce((n, g) => n + g.requests, 0)).toBe(sum(hours, (r) => r.requests))
+      }
+    }
+  })
+
   test('orgs never see each other, and an org without traffic gets empty buckets', async () => {
     const acme = await overview(days, 'acme', '24h', NOW)
     expect(acme.totals.requests).toBe(sum(inWindow('24h', 'acme'), (r) => r.requests))

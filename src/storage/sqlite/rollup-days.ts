@@ -11,7 +11,7 @@
 import { DAY_MS } from '../../domain'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../../limits'
-import { addSums, dayOf, groupKey, type Group, type Span, type SpanParts, type Sums } from '../rollups'
+import { addSums, dayOf, groupKey, subtractSums, type Group, type Span, type SpanParts, type Sums } from '../rollups'
 
 /** Days read ahead in the background: the longest range (30 days) and the recommendations window. */
 const WARM_DAYS = 31
@@ -83,6 +83,8 @@ export class RollupDays {
   private lastRowid: number | null = null
   private lastDataVersion: number | null = null
   private warming = new Set<string>()
+  /** per org, the last `wholeDays` sum and the day spans it was made of */
+  private sums = new Map<string, { first: number; last: number; parts: Span[]; span: Span }>()
   private rewarm = new Set<string>()
   /** bumped whenever days are forgotten, so a day being read in the background then is read again */
   private epoch = 0
@@ -179,6 +181,21 @@ export class RollupDays {
   }
 
   /**
+   * The finished days [first, last) summed into one span, kept (one per org) while it is made of the very day spans
+   * kept now: a 30-day read then adds up one map and its partial days instead of 30 maps of ~10,000 groups each.
+   */
+  wholeDays(org: string, first: number, last: number): Span {
+    const parts: Span[] = []
+    for (let day = first; day < last; day += DAY_MS) parts.push(this.day(org, day))
+    const kept = this.sums.get(org)
+    if (kept && kept.first === first && kept.last === last && kept.parts.every((p, i) => p === parts[i])) return kept.span
+    const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
+    for (const p of parts) mergeSpan(span, p)
+    this.sums.set(org, { first, last, parts, span })
+    return span
+  }
+
+  /**
    * Spans that together cover [from, to): kept whole days where possible, the rest read now (only the `parts`
    * asked for; kept days have everything).
    */
@@ -192,7 +209,7 @@ export class RollupDays {
       const whole = at === day && end === day + DAY_MS && day < today
       // A finished day not kept yet: totals are cheap to read as they are; groups are worth keeping.
       if (whole && (parts !== 'hours' || this.days.get(org)?.has(day))) spans.push(this.day(org, day))
-      else spans.push(readSpan(this.db, org, at, end, parts))
+      else spans.push(this.partDay(org, at, end, parts, day < today))
       at = end
     }
     this.warm(org)
@@ -206,6 +223,32 @@ export class RollupDays {
     } catch {
       // the database is closed already
     }
+  }
+
+  /**
+   * [from, to) within one day. When most of the day is inside, its groups are the whole day's (kept, or today's
+   * row of rollups_daily) less those of the hours outside: fewer rows to read than the hours inside.
+   */
+  private partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Span {
+    const day = dayOf(from)
+    if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.db, org, from, to, parts)
+    const whole = finished ? this.day(org, day) : readSpan(this.db, org, day, day + DAY_MS, 'groups')
+    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : readSpan(this.db, org, from, to, 'hours')
+    if (finished && parts === 'all') {
+      for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
+      for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
+    }
+    for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
+    for (const outside of [readSpan(this.db, org, day, from, 'groups'), readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
+      for (const [key, g] of outside.groups) {
+        const mine = span.groups.get(key)
+        if (!mine) continue
+        subtractSums(mine, g)
+        // Every request of the group was outside: the window has none of it.
+        if (mine.requests <= 0) span.groups.delete(key)
+      }
+    }
+    return span
   }
 
   /**

@@ -51,7 +51,14 @@ export class SqliteRollupStore implements RollupStore {
   private spanNow(org: string, from: number, to: number, parts: SpanParts): Span {
     this.days.sync()
     const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
-    for (const part of this.days.cover(org, from, to, parts)) mergeSpan(span, part)
+    // The finished whole days in the middle as one kept sum (see RollupDays.wholeDays), the partial days at the edges as they are.
+    const first = Math.ceil(from / DAY_MS) * DAY_MS
+    const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, dayOf(this.days.nowMs()))
+    const middle = parts !== 'hours' && last - first >= 2 * DAY_MS
+    const pieces = middle
+      ? [...this.days.cover(org, from, first, parts), this.days.wholeDays(org, first, last), ...this.days.cover(org, last, to, parts)]
+      : this.days.cover(org, from, to, parts)
+    for (const piece of pieces) mergeSpan(span, piece)
     return span
   }
 
