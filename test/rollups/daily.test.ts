@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/db/open'
 import { DAY_MS, HOUR_MS, type LectrEvent } from '../../src/domain'
 import { EventWriter } from '../../src/events/writer'
 import { rollupDeltas } from '../../src/rollups/deltas'
+import { SqliteRollupStore } from '../../src/storage/sqlite/rollups'
 import { eventually } from '../helpers/lectr'
 
 const dirs: string[] = []
@@ -153,5 +154,24 @@ describe('rollups_daily', () => {
     expect(d.latency.map((l) => l.requests).reduce((a, b) => a + b)).toBe(4)
     expect(d.replay.map((r) => r.requests).reduce((a, b) => a + b)).toBe(4)
     expect(rollupDeltas([])).toEqual({ hourly: [], daily: [], latency: [], replay: [] })
+  })
+
+  test('reads take a finished day from rollups_daily, but hourly rows written without it (a script) win', async () => {
+    const db = openDatabase(tempPath())
+    const now = Date.UTC(2026, 0, 20, 12, 30)
+    const day = Date.UTC(2026, 0, 17)
+    const writer = new EventWriter(db, { log: () => {} })
+    for (let i = 0; i < 3; i++) writer.enqueue(event({ time: new Date(day + (2 + i) * HOUR_MS).toISOString(), feature: 'search' }))
+    writer.close()
+    const store = new SqliteRollupStore(db, { now: () => now })
+    const groupsOf = async (s: SqliteRollupStore) => (await s.usageGroups('default', day, day + DAY_MS - 1)).map((g) => [g.model, g.feature, g.requests])
+    expect(await groupsOf(store)).toEqual([['gpt-4o', 'search', 3]])
+    db.query(`INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, ${SUMS}) VALUES ('default', ?, 'openai', 'gpt-4o-mini', '', '', 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)`).run(day + 7 * HOUR_MS)
+    const fresh = new SqliteRollupStore(db, { now: () => now })
+    expect(await groupsOf(fresh)).toEqual([
+      ['gpt-4o', 'search', 3],
+      ['gpt-4o-mini', null, 4],
+    ])
+    db.close()
   })
 })
