@@ -10,9 +10,10 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../src/db/open'
 import { MIGRATIONS } from '../src/db/migrations'
-import { REPLAY_BACKFILL_SQL } from '../src/events/replay-rollup'
+import { REPLAY_BACKFILL_SQL } from '../src/rollups/replay-rollup'
 import { builtinRegistry } from '../src/registry/load'
-import { dryRun } from '../src/routing/dry-run'
+import { dryRun, needsRawInputs, replayWindow } from '../src/routing/dry-run'
+import { SqliteRollupStore } from '../src/storage/sqlite/rollups'
 import { planRoute, type RouteContext } from '../src/routing/plan'
 import type { RouteRequest } from '../src/routing/match'
 import type { Rule } from '../src/routing/schema'
@@ -93,11 +94,14 @@ const proposal: Rule[] = [
   { id: 'agent-to-haiku', enabled: true, match: { feature: ['agent'] }, target: { provider: 'anthropic', model: 'claude-3-5-haiku-20241022' }, percent: 50 },
   { id: 'everything-else', enabled: true, match: {}, target: { provider: 'openai', model: 'gpt-4.1-mini' } },
 ]
+const rollups = new SqliteRollupStore(db)
 const seconds: number[] = []
 let results: ReturnType<typeof dryRun>['results'] = []
 for (let r = 0; r < (QUICK ? 3 : 5); r++) {
   const t = performance.now()
-  results = dryRun(db, registry, 'default', null, proposal, since, genNow).results
+  const raw = needsRawInputs(registry, proposal)
+  const w = replayWindow(since, genNow)
+  results = dryRun(await rollups.replayRows('default', w.from, w.to, raw), raw, registry, null, proposal, since, genNow).results
   seconds.push((performance.now() - t) / 1000)
 }
 db.close()

@@ -13,7 +13,6 @@ import type { RegistryStore } from './registry/store'
 import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
 import { withOverrides } from './registry/overlay'
-import { RollupChanges } from './events/rollup-changes'
 import type { Storage } from './storage'
 
 export interface AppDeps {
@@ -53,7 +52,7 @@ export function createApp(deps: AppDeps) {
   const adminDeps = {
     db: deps.db, storage: deps.storage, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, eventsWritten: deps.eventsWritten,
-    eventLogHealth: deps.eventLogHealth, rollupsChanged: new RollupChanges(),
+    eventLogHealth: deps.eventLogHealth,
   }
   // /v1 is served as a native Bun route, outside Elysia's router and context: the proxy is the hot path. The Elysia
   // route below serves the same handler to `app.handle` (in-memory tests), where there is no Bun router.

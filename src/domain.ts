@@ -14,15 +14,16 @@
  *   3  providers                                one module per provider (data plus pure functions)
  *   4  usage registry                           meters of answer bodies (pure); models, prices, detection (pure)
  *                                               and the store that reloads them
- *   5  events recommend orgs config             the event log (storage); the pure engine; org names (slugs); settings
- *   6  routing                                  rules, matching, canaries
- *   7  storage                                  what is stored, behind interfaces; SQLite (sqlite/), Postgres (postgres/)
- *   8  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
- *   9  views                                    (data) => html; types from below, never a surface
- *  10  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
- *  11  app cli                                  the app wires the surfaces together; the CLI's commands
- *  12  server                                   listen, stores, writer, drain
- *  13  main                                     the process
+ *   5  rollups                                  the roll-up tables' write side (deltas from inserted events, upserts)
+ *   6  events recommend orgs config             the event log (storage); the pure engine; org names (slugs); settings
+ *   7  routing                                  rules, matching, canaries
+ *   8  storage                                  what is stored, behind interfaces; SQLite (sqlite/), Postgres (postgres/)
+ *   9  operations                               what the admin API and the dashboard both do (deps, health, export, canary, restore)
+ *  10  views                                    (data) => html; types from below, never a surface
+ *  11  proxy admin dashboard metrics            the surfaces: /v1, /api, /, /metrics
+ *  12  app cli                                  the app wires the surfaces together; the CLI's commands
+ *  13  server                                   listen, stores, writer, drain
+ *  14  main                                     the process
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
@@ -30,6 +31,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['db', 'auth', 'start-problems'],
   ['providers'],
   ['usage', 'registry'],
+  // rollups: a row of its own, below events, as the event writer calls its write side (writeRollups)
+  ['rollups'],
   ['events', 'recommend', 'orgs', 'config'],
   ['routing'],
   ['storage'],

@@ -38,7 +38,8 @@ export interface Running {
 export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
   const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.warn('reload', l) : lectrLog.info('reload', l)))
   const db = openDatabase(config.db)
-  const storage = openSqliteStorage(db)
+  // Days kept in memory: the event log's retention and a little, as the events page counts back through every day with events.
+  const storage = openSqliteStorage(db, { rollups: { keepDays: Math.max(32, config.retentionDays + 2) } })
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
   let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
   const registry = new RegistryStore({

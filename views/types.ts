@@ -95,7 +95,7 @@ export interface OverviewData {
 }
 
 /** One row of the model table: the admin API's model distribution row (src/events/queries.ts). */
-import type { ModelRow } from '../src/events/queries'
+import type { ModelRow } from '../src/storage/rollups'
 export type { ModelRow }
 
 export type ModelSort = 'model' | 'provider' | 'requests' | 'input' | 'output' | 'cost' | 'latency'

@@ -3,7 +3,7 @@
 // sample that this gives exactly what the real EventWriter writes.
 import type { Database } from 'bun:sqlite'
 import { Database as SqliteDatabase } from 'bun:sqlite'
-import { latencyBucket } from '../../src/events/latency-buckets'
+import { latencyBucket } from '../../src/rollups/latency-buckets'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { openDatabase } from '../../src/db/open'
 import { FEATURES, HOUR_MS, MODELS, TASKS, toEvent, type Compact } from './generate'

@@ -3,9 +3,9 @@ import type { Elysia } from 'elysia'
 import { DAY_MS, TASKS, type ProviderId, type Task } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { CANARY_PERCENT } from '../routing/canary-rule'
-import { recommendationsFor } from './recommendations'
 import type { AdminDeps } from '../operations/deps'
 import { CANARY_WINDOW_DAYS, createCanary } from '../operations/canary'
+import { recommendationsFor } from '../operations/recommendations'
 import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 
 
@@ -32,7 +32,7 @@ export const canaryRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
     const b = body.value as { model: string; task?: Task | null; feature?: string | null; provider?: ProviderId }
     const until = deps.clock().getTime()
     await deps.eventsWritten()
-    const recs = recommendationsFor(deps, params.org, until - CANARY_WINDOW_DAYS * DAY_MS, until)
+    const recs = await recommendationsFor(deps, params.org, until - CANARY_WINDOW_DAYS * DAY_MS, until)
     const out = await createCanary(deps, params.org, { model: b.model, task: b.task ?? null, feature: b.feature || null, provider: b.provider ?? null }, recs)
     if (!out.ok) return apiError(out.status, out.code, out.message, out.problems)
     return json({ version: out.version, ruleId: out.ruleId, percent: CANARY_PERCENT }, 201)

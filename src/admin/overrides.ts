@@ -1,5 +1,4 @@
 import type { Elysia } from 'elysia'
-import { repriceEvents } from '../events/reprice'
 import { overrideProblems } from '../registry/overrides'
 import type { ProviderId } from '../domain'
 import type { Price } from '../registry/schema'
@@ -39,8 +38,7 @@ export const overrideRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) => {
       const window = repriceWindow(body.value, deps.clock())
       if (!window.ok) return apiError(400, 'lectr_invalid_body', 'The body has problems; nothing was re-priced.', window.problems)
       await deps.eventsWritten()
-      const result = repriceEvents(deps.db, params.org, window.since, window.until, deps.registry.current())
-      if (result.repriced > 0) deps.rollupsChanged.changed(params.org)
+      const result = await deps.storage.rollups.reprice(params.org, window.since, window.until, deps.registry.current())
       return json({ ...result, since: new Date(window.since).toISOString(), until: new Date(window.until).toISOString() })
     }, { parse: 'none' })
 }

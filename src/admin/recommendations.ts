@@ -1,19 +1,10 @@
-import { DAY_MS } from '../domain'
 import type { Elysia } from 'elysia'
-import { usageGroups } from '../events/queries'
-import { recommend } from '../recommend/engine'
 import type { AdminDeps } from '../operations/deps'
+import { recommendationsFor } from '../operations/recommendations'
 import { apiError, json, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
 
 const DEFAULT_WINDOW_DAYS = 30
-
-/** Recommendations for an org's traffic in a window (default: the last 30 days); await `deps.eventsWritten()` first. */
-export function recommendationsFor(deps: AdminDeps, org: string, since: number, until: number) {
-  const groups = usageGroups(deps.db, org, since, until)
-  const windowDays = Math.max((until - since) / DAY_MS, 1 / 24)
-  return recommend(groups, deps.registry.current(), windowDays)
-}
 
 /** `limit` (1…1000, absent: every recommendation) and `offset` (from 0), or the problems with them. */
 export function parsePaging(q: Record<string, string | undefined>): { ok: true; limit: number | null; offset: number } | { ok: false; problems: string[] } {
@@ -29,13 +20,15 @@ export const recommendationRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =
   app.get('/orgs/:org/recommendations', async ({ params, query }) => {
     if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)
     const q = query as Record<string, string | undefined>
-    const range = parseTimeRange(q, deps.clock(), DEFAULT_WINDOW_DAYS)
+    // One reading of the clock: the default window is then exactly 30 days (its savings scale, and the kept list's key).
+    const now = deps.clock()
+    const range = parseTimeRange(q, now, DEFAULT_WINDOW_DAYS)
     const paging = parsePaging(q)
     const problems = [...(range.ok ? [] : range.problems), ...(paging.ok ? [] : paging.problems)]
     if (!range.ok || !paging.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
-    const until = range.until ?? deps.clock().getTime()
+    const until = range.until ?? now.getTime()
     await deps.eventsWritten()
-    const all = recommendationsFor(deps, params.org, range.since!, until)
+    const all = await recommendationsFor(deps, params.org, range.since!, until)
     // The totals are over every recommendation, so a client paging with limit/offset knows what the rest adds up to.
     const totalMonthlySavingsUsd = all.reduce((sum, r) => sum + r.monthlySavingsUsd, 0)
     const recommendations = paging.limit === null && paging.offset === 0 ? all : all.slice(paging.offset, paging.limit === null ? undefined : paging.offset + paging.limit)

@@ -1,7 +1,6 @@
 import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { modelDistribution } from '../events/queries'
 import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { healthOf } from '../operations/health'
@@ -86,7 +85,7 @@ export function adminRoutes(deps: AdminDeps) {
       if (!range.ok) problems.push(...range.problems)
       if (problems.length || !range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', problems)
       await deps.eventsWritten()
-      return json({ rows: modelDistribution(deps.db, params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
+      return json({ rows: await deps.storage.rollups.modelDistribution(params.org, { provider: q.provider || null, since: range.since, until: range.until }) })
     })
     // Ends every dashboard session: the API's "sign out everywhere".
     .post('/sessions/revoke', async () => json({ revoked: await deps.storage.settings.sessions.deleteAll() }))

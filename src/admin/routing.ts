@@ -3,11 +3,11 @@ import type { Elysia } from 'elysia'
 import { detectProvider } from '../registry/detect'
 import { TASKS, type ProviderId, type Task } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
-import { dryRun } from '../routing/dry-run'
 import { firstMatch, type TraceStep } from '../routing/match'
 import { validateRuleSet } from '../routing/validate'
 import type { Endpoint } from '../domain'
 import type { AdminDeps } from '../operations/deps'
+import { runDryRun } from '../operations/dry-run'
 import { armsOf, restoreRouting } from '../operations/routing'
 import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
@@ -84,7 +84,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       if (!range.ok || !checked.ok) return apiError(400, 'lectr_invalid_rules', 'The dry run has problems; nothing was run or saved.', all)
       await deps.eventsWritten()
       const until = range.until ?? deps.clock().getTime()
-      return json(dryRun(deps.db, deps.registry.current(), params.org, deps.storage.orgs.inForce.getAzure(params.org)?.apiVersion ?? null, checked.rules, range.since!, until))
+      return json(await runDryRun(deps, params.org, checked.rules, range.since!, until))
     }, { parse: 'none' })
     .post('/orgs/:org/routing/explain', async ({ params, request }) => {
       if (!(await deps.storage.orgs.get(params.org))) return orgNotFound(params.org)

@@ -17,7 +17,6 @@ import { fromSameOrigin, readForm } from './guard'
 import { htmlResponse, isHtmx, redirect, secure, textResponse } from './http'
 import { SESSION_COOKIE, type Session } from '../auth/sessions'
 import type { SessionRepository } from '../storage/settings'
-import { RollupDays } from './rollup-days'
 import { eventLogProblem } from '../operations/health'
 import { log } from '../log'
 
@@ -30,17 +29,13 @@ export interface Dashboard {
   sessions: DashboardSessions
   /** the admin API's throttle: sign-in guesses the same token */
   throttle: AdminTokenThrottle
-  /** the roll-ups per finished day, kept in memory */
-  days: RollupDays
 }
 
 export function createDashboard(deps: DashboardDeps): Dashboard {
   const now = () => deps.clock().getTime()
-  const days = new RollupDays(deps.db, now, { keepDays: Math.max(32, deps.config.retentionDays + 2) })
-  deps.rollupsChanged.listen((org) => days.forget(org))
-  // Shortly after start, the finished days are read into memory in the background: the first 30-day page is quick.
-  setTimeout(() => warmEveryOrg(deps, days), 50).unref()
-  return { deps, sessions: dashboardSessions(deps.storage.settings.sessions, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle, days }
+  // Shortly after start, the roll-ups are read ahead in the background: the first 30-day page is quick.
+  setTimeout(() => warmEveryOrg(deps), 50).unref()
+  return { deps, sessions: dashboardSessions(deps.storage.settings.sessions, now, sessionTag(deps.adminTokenHash)), throttle: deps.tokenThrottle }
 }
 
 /** The stored sessions as the dashboard uses them: at its clock's time, for the admin token in force. */
@@ -62,10 +57,10 @@ function dashboardSessions(stored: SessionRepository, now: () => number, tokenTa
   }
 }
 
-/** Reads the finished days of every org into memory, in the background. */
-export function warmEveryOrg(deps: Pick<AdminDeps, 'storage'>, days: RollupDays): void {
+/** Reads the roll-ups of every org ahead, in the background. */
+export function warmEveryOrg(deps: Pick<AdminDeps, 'storage'>): void {
   deps.storage.orgs.list().then(
-    (orgs) => days.warmAll(() => orgs.map((o) => o.id)),
+    (orgs) => deps.storage.rollups.prefetch(orgs.map((o) => o.id)),
     () => {
       // the database is closed already
     },
@@ -91,11 +86,10 @@ function eventLogWarning(d: Dashboard): string | null {
 
 /**
  * Just-finished requests show: every event queued before the page was asked for is written (by the writer, on its
- * next turn), and the day cache forgets what that changed.
+ * next turn); the roll-up store sees what that changed at its next read.
  */
 async function freshData(d: Dashboard): Promise<void> {
   await d.deps.eventsWritten()
-  d.days.sync()
 }
 
 /** A signed-in request. */

@@ -34,11 +34,11 @@ export function eventRoutes(d: Dashboard) {
         }
         const cursor = idParam(q.get('cursor'))
         const now = d.deps.clock().getTime()
-        const { rows, next } = await listEvents(d.deps.storage.events, d.days, s.org, filters, cursor, now, { limit: EVENTS_PER_PAGE })
+        const { rows, next } = await listEvents(d.deps.storage.events, d.deps.storage.rollups, s.org, filters, cursor, now, { limit: EVENTS_PER_PAGE })
         const data: EventsData = { rows, filters, next, paged: cursor !== null }
         const vary = { vary: 'HX-Request' }
         if (isHtmx(s.request)) return htmlResponse(eventsTable(data), 200, vary)
-        const known = knownValues(d.days, s.org, now)
+        const known = await knownValues(d.deps.storage.rollups, s.org, now)
         return htmlResponse(eventsPage(s.frame('Events', 'events'), { ...data, knownModels: known.models, knownFeatures: known.features }), 200, vary)
       }),
     )

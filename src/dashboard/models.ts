@@ -5,7 +5,7 @@ import { page, type Dashboard } from './context'
 import { htmlResponse, isHtmx } from './http'
 import { dirParam, providerParam, rangeParam, sortParam } from './params'
 import { modelRows } from './queries'
-import type { ModelRow } from '../events/queries'
+import type { ModelRow } from '../storage/rollups'
 import { detectProvider } from '../registry/detect'
 import type { Registry } from '../registry/schema'
 
@@ -27,13 +27,13 @@ export function markUnknownProviders(rows: ModelRow[], registry: Registry): Mode
 export function modelRoutes(d: Dashboard) {
   return new Elysia().get(
     '/models',
-    page(d, (s) => {
+    page(d, async (s) => {
       const q = s.url.searchParams
       const provider = providerParam(q)
       const range = rangeParam(q, '7d')
       const sort = sortParam(q)
       const data: ModelsData = {
-        rows: markUnknownProviders(modelRows(d.days, s.org, provider, range, d.deps.clock().getTime()), d.deps.registry.current()),
+        rows: markUnknownProviders(await modelRows(d.deps.storage.rollups, s.org, provider, range, d.deps.clock().getTime()), d.deps.registry.current()),
         provider,
         range,
         sort,

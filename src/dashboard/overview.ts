@@ -9,9 +9,9 @@ import { overview } from './queries'
 export function overviewRoutes(d: Dashboard) {
   return new Elysia().get(
     '/',
-    page(d, (s) => {
+    page(d, async (s) => {
       const range = rangeParam(s.url.searchParams, '24h')
-      return htmlResponse(overviewPage(s.frame('Overview', 'overview'), overview(d.days, s.org, range, d.deps.clock().getTime())))
+      return htmlResponse(overviewPage(s.frame('Overview', 'overview'), await overview(d.deps.storage.rollups, s.org, range, d.deps.clock().getTime())))
     }),
   )
 }

@@ -1,16 +1,14 @@
 /**
- * What the dashboard pages show, from the roll-ups (`rollups_hourly`, `latency_hourly`) through `RollupDays`
- * (finished days summed once and kept), so a page costs about the same with ten events or ten million. Only
- * the events page and an event's detail read `events`, a page at a time through the `events_org_id (org_id, id)`
- * index.
+ * What the dashboard pages show, from the roll-ups through the roll-up store (`RollupStore`), so a page costs about
+ * the same with ten events or ten million. Only the events page and an event's detail read `events`, a page at a
+ * time through the `events_org_id (org_id, id)` index.
  */
 import { DAY_MS, HOUR_MS, type ProviderId, type Task } from '../domain'
 import { ALL_EVENTS, type EventFilter, type EventStore } from '../storage/events'
-import { percentileFromBuckets } from '../events/latency-buckets'
+import { percentileFromBuckets } from '../rollups/latency-buckets'
 import type { LectrEvent } from '../domain'
-import type { UsageGroup } from '../domain'
 import type { BreakdownRow, EventFilters, ModelRow, OverviewData, Range, UsageBucket } from '../../views/types'
-import { addSums, dayOf, emptySums, type Group, type RollupDays, type Sums } from './rollup-days'
+import { addSums, dayOf, emptySums, type Group, type RollupStore, type Sums } from '../storage/rollups'
 
 /** A range's window: `buckets` slices of `bucketMs` from `from` (inclusive) to `to` (exclusive); the last holds now. */
 export interface RangeWindow {
@@ -43,25 +41,24 @@ function roundUsd(v: number): number {
 }
 
 /** Overview: totals, p95 latency and the chart's buckets (empty ones included) for a range. */
-export function overview(days: RollupDays, org: string, range: Range, now: number): OverviewData {
+export async function overview(rollups: RollupStore, org: string, range: Range, now: number): Promise<OverviewData> {
   const w = rangeWindow(range, now)
   const slices = Array.from({ length: w.buckets }, () => emptySums())
   const total = emptySums()
   const latency = new Map<number, number>()
-  for (const span of days.cover(org, w.from, w.to, 'hours')) {
-    for (const [hour, sums] of span.hours) {
-      addSums(slices[Math.floor((hour - w.from) / w.bucketMs)]!, sums)
-      addSums(total, sums)
-    }
-    for (const buckets of span.latency.values()) for (const [bucket, n] of buckets) latency.set(bucket, (latency.get(bucket) ?? 0) + n)
+  const span = await rollups.span(org, w.from, w.to, 'all')
+  for (const [hour, sums] of span.hours) {
+    addSums(slices[Math.floor((hour - w.from) / w.bucketMs)]!, sums)
+    addSums(total, sums)
   }
+  for (const buckets of span.latency.values()) for (const [bucket, n] of buckets) latency.set(bucket, (latency.get(bucket) ?? 0) + n)
   const buckets: UsageBucket[] = slices.map((s, i) => ({
     start: new Date(w.from + i * w.bucketMs).toISOString(),
     requests: s.requests,
     costUsd: roundUsd(s.costUsd),
     errors: s.errors,
   }))
-  const groups = [...groupsIn(days, org, w.from, w.to).values()]
+  const groups = [...span.groups.values()]
   const features = breakdown(groups, (g) => g.feature)
   const shown = features.slice(0, FEATURE_ROWS)
   const rest = features.slice(FEATURE_ROWS)
@@ -119,27 +116,14 @@ export function breakdown(groups: readonly Group[], keyOf: (g: Group) => string)
     .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key))
 }
 
-/** Every group in [from, to), summed across the spans. */
-function groupsIn(days: RollupDays, org: string, from: number, to: number): Map<string, Group> {
-  const out = new Map<string, Group>()
-  for (const span of days.cover(org, from, to, 'groups')) {
-    for (const [key, g] of span.groups) {
-      const mine = out.get(key)
-      if (mine) addSums(mine, g)
-      else out.set(key, { ...g })
-    }
-  }
-  return out
-}
-
 /**
  * Models page: the seed's model distribution (the admin API's `modelDistribution`, same rounding) over the same
  * window as the overview.
  */
-export function modelRows(days: RollupDays, org: string, provider: string | null, range: Range, now: number): ModelRow[] {
+export async function modelRows(rollups: RollupStore, org: string, provider: string | null, range: Range, now: number): Promise<ModelRow[]> {
   const w = rangeWindow(range, now)
   const models = new Map<string, Sums & { provider: string; model: string }>()
-  for (const g of groupsIn(days, org, w.from, w.to).values()) {
+  for (const g of (await rollups.span(org, w.from, w.to, 'groups')).groups.values()) {
     if (provider && g.provider !== provider) continue
     const key = `${g.provider}\u0000${g.model}`
     let m = models.get(key)
@@ -164,43 +148,9 @@ export function modelRows(days: RollupDays, org: string, provider: string | null
     .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model))
 }
 
-/** Traffic per (provider, model, task, feature) in whole hours from `since`'s to `until`'s, as the admin API's `usageGroups`. */
-export function usageGroups(days: RollupDays, org: string, since: number, until: number): UsageGroup[] {
-  const from = since - (since % HOUR_MS)
-  const to = until - (until % HOUR_MS) + HOUR_MS
-  return [...groupsIn(days, org, from, to).values()].map((g) => ({
-    provider: g.provider as UsageGroup['provider'],
-    model: g.model,
-    task: (g.task || null) as UsageGroup['task'],
-    feature: g.feature || null,
-    requests: g.requests,
-    inputTokens: g.inputTokens,
-    cachedInputTokens: g.cachedInputTokens,
-    cacheWriteTokens: g.cacheWriteTokens,
-    cacheWrite1hTokens: g.cacheWrite1hTokens,
-    outputTokens: g.outputTokens,
-    costUsd: g.costUsd,
-    unpricedRequests: g.unpricedRequests,
-  }))
-}
-
 /** Model ids and feature tags of the last week, for the events filter's suggestions. */
-export function knownValues(days: RollupDays, org: string, now: number, limit = 200): { models: string[]; features: string[] } {
-  const to = now - (now % HOUR_MS) + HOUR_MS
-  const models = new Set<string>()
-  const features = new Set<string>()
-  for (const g of groupsIn(days, org, dayOf(now) - 7 * DAY_MS, to).values()) {
-    if (g.model) models.add(g.model)
-    if (g.feature) features.add(g.feature)
-  }
-  const sorted = (s: Set<string>) => [...s].sort().slice(0, limit)
-  return { models: sorted(models), features: sorted(features) }
-}
-
-/** How many of a group's requests the filters match (roll-ups keep errors, so status splits too). */
-function matching(g: Group, f: EventFilters): number {
-  for (const column of ['provider', 'model', 'feature', 'task'] as const) if (f[column] && g[column] !== f[column]) return 0
-  return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
+export function knownValues(rollups: RollupStore, org: string, now: number, limit = 200): Promise<{ models: string[]; features: string[] }> {
+  return rollups.knownValues(org, dayOf(now) - 7 * DAY_MS, now - (now % HOUR_MS) + HOUR_MS, limit)
 }
 
 export interface EventPage {
@@ -216,7 +166,7 @@ export interface EventPage {
  */
 export async function listEvents(
   events: EventStore,
-  days: RollupDays,
+  rollups: RollupStore,
   org: string,
   f: EventFilters,
   cursor: string | null,
@@ -226,10 +176,7 @@ export async function listEvents(
   const filter: EventFilter = {
     ...ALL_EVENTS, provider: f.provider as ProviderId | null, model: f.model, feature: f.feature, task: f.task as Task | null, statusClass: f.status,
   }
-  const dayMayMatch = (day: number) => {
-    for (const g of days.day(org, day).groups.values()) if (matching(g, f) > 0) return true
-    return false
-  }
+  const dayMayMatch = (day: number) => rollups.dayMayMatch(org, f, day)
   const page = await events.browse(org, filter, cursor, { ...opts, now, dayMayMatch })
   return { rows: page.events, next: page.next }
 }

@@ -1,27 +1,22 @@
-import { DAY_MS, HOUR_MS } from '../domain'
+import { DAY_MS } from '../domain'
 import { Elysia } from 'elysia'
 import { createCanary } from '../operations/canary'
-import { recommend } from '../recommend/engine'
+import { recommendationsFor } from '../operations/recommendations'
 import type { Recommendation } from '../recommend/types'
 import { PROVIDER_IDS, TASKS, type ProviderId, type Task } from '../registry/schema'
 import { recommendationsPage, recommendationsTable } from '../../views/pages/recommendations'
 import { action, page, type Dashboard, type SignedIn } from './context'
 import { htmlResponse, isHtmx, redirect } from './http'
-import { usageGroups } from './queries'
-import { RecommendationCache } from './recommendation-cache'
 
 const WINDOW_DAYS = 30
 
 /**
- * The page's recommendations: the last 30 days, groups summed from the day cache. Every group's are computed
- * (the summary sums every page), then kept while nothing they came from changes (`RecommendationCache`).
+ * The page's recommendations: the last 30 days, the admin API's list (`recommendationsFor`). Every group's are
+ * computed (the summary sums every page), then kept while nothing they came from changes.
  */
-function current(d: Dashboard, cache: RecommendationCache, org: string): Recommendation[] {
+function current(d: Dashboard, org: string): Promise<Recommendation[]> {
   const until = d.deps.clock().getTime()
-  const registry = d.deps.registry.current()
-  // The groups are summed in whole hours, so within an hour the window's edge moves nothing.
-  const key = `${until - (until % HOUR_MS)}:${d.days.writeMark()}`
-  return cache.get(org, key, registry, () => recommend(usageGroups(d.days, org, until - WINDOW_DAYS * DAY_MS, until), registry, WINDOW_DAYS))
+  return recommendationsFor(d.deps, org, until - WINDOW_DAYS * DAY_MS, until)
 }
 
 /** `?page=`: a whole number, else page 1 (the view keeps it within the pages there are). */
@@ -35,18 +30,16 @@ function render(d: Dashboard, s: SignedIn, rows: Recommendation[], page: number,
 }
 
 /**
- * GET /recommendations: cheaper models for the last 30 days of traffic. The same engine, groups and window as
- * the admin API (`recommendationsFor`), with the groups summed from the day cache instead of 30 days of
- * hourly roll-up rows; 50 rows a page (`?page=`; htmx gets only `#recommendations-table`). POST /recommendations/canary: "Try as a canary", the admin API's `createCanary` on the
+ * GET /recommendations: cheaper models for the last 30 days of traffic. The same list and window as the admin API
+ * (`recommendationsFor`); 50 rows a page (`?page=`; htmx gets only `#recommendations-table`). POST /recommendations/canary: "Try as a canary", the admin API's `createCanary` on the
  * recommendations this page shows, then the Routing page.
  */
 export function recommendationRoutes(d: Dashboard) {
-  const cache = new RecommendationCache(() => d.deps.clock().getTime())
   return new Elysia()
     .get(
       '/recommendations',
-      page(d, (s) => {
-        const rows = current(d, cache, s.org)
+      page(d, async (s) => {
+        const rows = await current(d, s.org)
         const pageNo = pageParam(s.url.searchParams.get('page'))
         if (isHtmx(s.request)) {
           const data = { rows, minRequests: d.deps.registry.current().minRequests, windowDays: WINDOW_DAYS, page: pageNo }
@@ -60,7 +53,7 @@ export function recommendationRoutes(d: Dashboard) {
       action(d, async (s, form) => {
         const task = form.get('task') || null
         const provider = form.get('provider') || null
-        const rows = current(d, cache, s.org)
+        const rows = await current(d, s.org)
         const pageNo = pageParam(form.get('page'))
         if ((task !== null && !(TASKS as readonly string[]).includes(task)) || (provider !== null && !(PROVIDER_IDS as readonly string[]).includes(provider))) {
           return render(d, s, rows, pageNo, 'That recommendation could not be read, so no rule was created. Reload the page and try again.', 400)

@@ -2,7 +2,6 @@ import { DAY_MS, type ProviderId } from '../domain'
 import { Elysia } from 'elysia'
 import { registryPage } from '../../views/pages/registry'
 import { action, page, type Dashboard, type SignedIn } from './context'
-import { repriceEvents } from '../events/reprice'
 import { overrideProblems } from '../registry/overrides'
 import { formatUsd, plural } from '../../views/format'
 import { htmlResponse, redirect } from './http'
@@ -119,12 +118,11 @@ export function registryRoutes(d: Dashboard) {
     )
     .post(
       '/registry/reprice',
-      action(d, (s, form) => {
+      action(d, async (s, form) => {
         const days = form.get('days') ?? ''
         if (!REPRICE_DAYS.has(days)) return render(s, 'Re-price the last 7 or 30 days.', 'error', 400)
         const until = d.deps.clock().getTime()
-        const result = repriceEvents(d.deps.db, s.org, until - Number(days) * DAY_MS, until, d.deps.registry.current())
-        if (result.repriced > 0) d.deps.rollupsChanged.changed(s.org)
+        const result = await d.deps.storage.rollups.reprice(s.org, until - Number(days) * DAY_MS, until, d.deps.registry.current())
         return redirect(`/registry?done=repriced&days=${days}&n=${result.repriced}&usd=${result.costUsd}&left=${result.stillUnpriced}#reprice`)
       }),
       { parse: 'none' },

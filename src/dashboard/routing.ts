@@ -1,8 +1,8 @@
 import { DAY_MS } from '../domain'
 import { Elysia } from 'elysia'
+import { runDryRun } from '../operations/dry-run'
 import { armsOf, restoreRouting } from '../operations/routing'
 import { CANARY_PERCENT } from '../routing/canary-rule'
-import { dryRun } from '../routing/dry-run'
 import type { Rule } from '../routing/schema'
 import { validateRuleSet } from '../routing/validate'
 import { routingPage } from '../../views/pages/routing'
@@ -63,9 +63,9 @@ function parseEditor(d: Dashboard, text: string): { ok: true; rules: Rule[] } | 
 }
 
 /** The editor after a dry run: its figures over the last 30 days and a Save button for exactly these rules. */
-function showDryRun(d: Dashboard, s: SignedIn, text: string, rules: Rule[], message: string | null = null): Promise<Response> {
+async function showDryRun(d: Dashboard, s: SignedIn, text: string, rules: Rule[], message: string | null = null): Promise<Response> {
   const until = d.deps.clock().getTime()
-  const { results } = dryRun(d.deps.db, d.deps.registry.current(), s.org, d.deps.storage.orgs.inForce.getAzure(s.org)?.apiVersion ?? null, rules, until - DRY_RUN_DAYS * DAY_MS, until)
+  const { results } = await runDryRun(d.deps, s.org, rules, until - DRY_RUN_DAYS * DAY_MS, until)
   return render(d, s, { editor: text, notice: message, dryRun: { results, rules, windowDays: DRY_RUN_DAYS, checked: ruleSetMark(rules) } })
 }
 

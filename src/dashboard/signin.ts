@@ -49,7 +49,7 @@ export function signinRoutes(d: Dashboard) {
         const next = safeNext(new URL(request.url).searchParams.get('next'))
         if (await sessionOf(d, request)) return redirect(next ?? '/')
         // Someone is about to look: read the finished days into memory meanwhile, so the first pages are quick.
-        warmEveryOrg(d.deps, d.days)
+        warmEveryOrg(d.deps)
         return form(request, 200, next, null)
       }),
     )

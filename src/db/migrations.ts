@@ -175,7 +175,7 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE events ADD COLUMN attempts INTEGER;
   ALTER TABLE events ADD COLUMN baseline_cost_usd REAL;
   `,
-  // 6: what a routing dry run replays (src/events/replay-rollup.ts), filled from the events already logged.
+  // 6: what a routing dry run replays (src/rollups/replay-rollup.ts), filled from the events already logged.
   `
   CREATE TABLE replay_rollups_daily (
     org_id TEXT NOT NULL,
@@ -208,5 +208,36 @@ export const MIGRATIONS: string[] = [
       TOTAL(cost_usd) AS cost_usd
     FROM events WHERE 1
     GROUP BY org_id, 2, provider, 4, 5, 6, endpoint, stream, input_class;
+  `,
+  // 7: the roll-ups summed per UTC day with the full key of rollups_hourly (src/rollups/), so a 30-day read of groups
+  // reads 30 rows per group instead of 720; filled from rollups_hourly.
+  `
+  CREATE TABLE rollups_daily (
+    org_id TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    feature TEXT NOT NULL,
+    task TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    unpriced_requests INTEGER NOT NULL,
+    latency_ms_sum REAL NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    cache_write_1h_tokens INTEGER NOT NULL,
+    PRIMARY KEY (org_id, day, provider, model, feature, task)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO rollups_daily (org_id, day, provider, model, feature, task, requests, errors, input_tokens, cached_input_tokens,
+    output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum, cache_write_tokens, cache_write_1h_tokens)
+  SELECT org_id, hour - hour % 86400000 AS day, provider, model, feature, task, SUM(requests), SUM(errors), SUM(input_tokens),
+      SUM(cached_input_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_usd), SUM(unpriced_requests),
+      SUM(latency_ms_sum), SUM(cache_write_tokens), SUM(cache_write_1h_tokens)
+    FROM rollups_hourly
+    GROUP BY org_id, 2, provider, model, feature, task;
   `,
 ]

@@ -1,7 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import type { AdminTokenThrottle } from '../auth/throttle'
 import type { EventLogHealth } from '../events/writer'
-import type { RollupChanges } from '../events/rollup-changes'
 import type { RegistryStore } from '../registry/store'
 import type { Storage } from '../storage'
 
@@ -25,6 +24,4 @@ export interface AdminDeps {
   eventsWritten: () => Promise<void>
   /** the event log's queue and losses, for /api/health and the dashboard's banner; absent: not reported */
   eventLogHealth?: () => EventLogHealth
-  /** told when roll-ups already written change (re-pricing), so the dashboard's day cache forgets them */
-  rollupsChanged: RollupChanges
 }

@@ -1,7 +1,5 @@
 import { DAY_MS } from '../domain'
-import type { Database } from 'bun:sqlite'
-import { idFloorOf } from '../events/queries'
-import { INPUT_CLASS_FLOOR, INPUT_CLASS_STEP, inputOfClass, replayGroupSql } from '../events/replay-rollup'
+import { INPUT_CLASS_FLOOR, INPUT_CLASS_STEP, inputOfClass } from '../rollups/replay-rollup'
 import { costAtRates, priceFor, priceModel } from '../registry/pricing'
 import type { Price, ProviderId, Registry, Task } from '../registry/schema'
 import type { Endpoint } from '../usage/types'
@@ -40,8 +38,8 @@ export interface DryRunResult extends DryRunFigures {
   atPercent: DryRunFigures
 }
 
-/** One group of recorded requests that every rule sees alike. */
-interface ReplayRow {
+/** One group of recorded requests that every rule sees alike (RollupStore.replayRows). */
+export interface ReplayRow {
   provider: ProviderId
   model: string
   feature: string
@@ -76,34 +74,20 @@ interface Acc {
  * `azure_not_configured` come from the proxy's own check (the endpoint as recorded; `azureApiVersion`: the org's Azure
  * settings now, null when it has none).
  *
- * Reads `replay_rollups_daily` (whole UTC days: the window widens to the days `since` and `until` fall in;
- * the monthly scale uses the window as asked), rows per day and combination, not per event; when a target's price has a tier the roll-up's input classes
- * cannot separate, the raw events instead, grouped by their input tokens (exact, slower).
+ * Replays `rows` (RollupStore.replayRows over `replayWindow`: whole UTC days, the window widened to the days `since`
+ * and `until` fall in; the monthly scale uses the window as asked), rows per day and combination, not per event; when
+ * a target's price has a tier the roll-up's input classes cannot separate (`needsRawInputs`), rows from the raw
+ * events instead, grouped by their input tokens (exact, slower).
  *
- * @example dryRun(db, registry, 'default', null, rules, Date.now() - 30 * 86_400_000, Date.now()).results[0].monthlyDeltaUsd
+ * @example
+ * const w = replayWindow(since, until)
+ * const raw = needsRawInputs(registry, rules)
+ * dryRun(await storage.rollups.replayRows('default', w.from, w.to, raw), raw, registry, null, rules, since, until).results[0].monthlyDeltaUsd
  */
 export function dryRun(
-  db: Database, registry: Registry, org: string, azureApiVersion: string | null, rules: RuleSet['rules'], since: number, until: number,
+  rows: readonly ReplayRow[], rawInputs: boolean, registry: Registry, azureApiVersion: string | null, rules: RuleSet['rules'], since: number, until: number,
 ): { results: DryRunResult[] } {
-  const from = since - (since % DAY_MS)
-  const to = until % DAY_MS === 0 ? until : until - (until % DAY_MS) + DAY_MS
-  const priceOf = new Map<Rule, Price | null>()
-  for (const r of rules) priceOf.set(r, priceModel(registry, r.target.provider, null, r.target.model)?.price ?? null)
-  // Raw path: each row's `input_class` holds the input tokens themselves, so any tier applies exactly.
-  const rawInputs = !everyPriceFitsClasses([...priceOf.values()])
-  const rows = !rawInputs
-    ? (db
-        .query(
-          `SELECT provider, model, feature, task, endpoint, stream, input_class, SUM(requests) AS requests,
-             SUM(unpriced_requests) AS unpriced_requests, SUM(input_tokens) AS input_tokens, SUM(cached_input_tokens) AS cached_input_tokens,
-             SUM(cache_write_tokens) AS cache_write_tokens, SUM(cache_write_1h_tokens) AS cache_write_1h_tokens,
-             SUM(output_tokens) AS output_tokens, TOTAL(cost_usd) AS cost_usd
-           FROM replay_rollups_daily WHERE org_id = ? AND day >= ? AND day < ?
-           GROUP BY provider, model, feature, task, endpoint, stream, input_class`,
-        )
-        .all(org, from, to) as ReplayRow[])
-    : (db.query(replayGroupSql('0', 'org_id = ? AND id >= ? AND id < ?', 'COALESCE(input_tokens, 0)')).all(org, idFloorOf(from), idFloorOf(to)) as ReplayRow[])
-
+  const priceOf = targetPrices(registry, rules)
   const ctx: RouteContext = { keyFor: () => 'assumed', azureApiVersion }
   const accs = new Map<Rule, Acc>(rules.map((r) => [r, { matched: 0, skipped: {}, unpriced: 0, cost: 0, projected: 0 }]))
 
@@ -171,6 +155,25 @@ function figures(matched: number, cost: number, projected: number, windowDays: n
 
 function usd(v: number): number {
   return Math.round(v * COST_QUANTUM) / COST_QUANTUM
+}
+
+/** The whole UTC days [since, until) falls in: what `replayRows` reads. */
+export function replayWindow(since: number, until: number): { from: number; to: number } {
+  return { from: since - (since % DAY_MS), to: until % DAY_MS === 0 ? until : until - (until % DAY_MS) + DAY_MS }
+}
+
+function targetPrices(registry: Registry, rules: RuleSet['rules']): Map<Rule, Price | null> {
+  const priceOf = new Map<Rule, Price | null>()
+  for (const r of rules) priceOf.set(r, priceModel(registry, r.target.provider, null, r.target.model)?.price ?? null)
+  return priceOf
+}
+
+/**
+ * Whether the replay must read the raw events: a target's price has a tier the roll-up's input classes cannot
+ * separate. Each raw row's `input_class` then holds the input tokens themselves, so any tier applies exactly.
+ */
+export function needsRawInputs(registry: Registry, rules: RuleSet['rules']): boolean {
+  return !everyPriceFitsClasses([...targetPrices(registry, rules).values()])
 }
 
 /** Whether the roll-up's input classes price every request of a class alike at these prices (see replay-rollup.ts). */

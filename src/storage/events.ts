@@ -36,7 +36,7 @@ export interface BrowseOptions {
   /** now (epoch ms): the day it falls in is never skipped */
   now: number
   /** for a finished UTC day (its first ms): false when no event of it can match, so the listing skips it unread */
-  dayMayMatch?: (day: number) => boolean
+  dayMayMatch?: (day: number) => boolean | Promise<boolean>
 }
 
 /** A model requests were sent to without a price (SPEC section 12): the Registry page offers to add one. */

@@ -6,9 +6,11 @@
 import type { Database } from 'bun:sqlite'
 import type { EventStore } from './events'
 import type { OrgRepository } from './orgs'
+import type { RollupStore } from './rollups'
 import type { SettingsStore } from './settings'
 import { SqliteEventStore } from './sqlite/events'
 import { SqliteOrgs } from './sqlite/orgs'
+import { SqliteRollupStore, type SqliteRollupOptions } from './sqlite/rollups'
 import { SqliteSettings } from './sqlite/settings'
 
 export interface Storage {
@@ -18,6 +20,8 @@ export interface Storage {
   orgs: OrgRepository
   /** sessions, the admin token, price overrides, routing versions; `*.inForce` answer the proxy */
   settings: SettingsStore
+  /** the roll-ups: the one read API of the admin API, the dashboard, the recommendations and the dry run */
+  rollups: RollupStore
 }
 
 export interface StorageOptions {
@@ -25,6 +29,7 @@ export interface StorageOptions {
   clock?: () => Date
   /** where a problem found in stored data is told (an invalid price override) */
   log?: (line: string) => void
+  rollups?: SqliteRollupOptions
 }
 
 /** The storage of one SQLite database (already opened and migrated, src/db/open.ts). */
@@ -33,6 +38,7 @@ export function openSqliteStorage(db: Database, opts: StorageOptions = {}): Stor
     events: new SqliteEventStore(db),
     orgs: new SqliteOrgs(db, opts.clock),
     settings: new SqliteSettings(db, opts),
+    rollups: new SqliteRollupStore(db, opts.rollups),
   }
 }
 

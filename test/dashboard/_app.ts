@@ -31,7 +31,7 @@ export function memoryLectr(opts: { allowPrivateUpstreams?: boolean; start?: str
   const db = openDatabase(':memory:')
   const now = { ms: Date.parse(opts.start ?? '2025-03-14T12:30:00Z') }
   const clock = () => new Date(now.ms)
-  const storage = openSqliteStorage(db, { clock })
+  const storage = openSqliteStorage(db, { clock, rollups: { now: () => clock().getTime() } })
   const orgs = storage.orgs
   // SQLite's store does its work before its first await: the default org exists once this returns.
   void orgs.ensureDefault()

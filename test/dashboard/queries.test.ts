@@ -6,15 +6,15 @@
 import { beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import type { Database } from 'bun:sqlite'
 import { openDatabase } from '../../src/db/open'
-import { listEvents, rangeWindow, modelRows, overview, knownValues, usageGroups } from '../../src/dashboard/queries'
+import { listEvents, rangeWindow, modelRows, overview, knownValues } from '../../src/dashboard/queries'
 import { uuidv7Floor } from '../../src/storage/sqlite/event-browse'
 import { SqliteEventStore } from '../../src/storage/sqlite/events'
-import { RollupDays } from '../../src/dashboard/rollup-days'
-import { modelDistribution, usageGroups as adminUsageGroups } from '../../src/events/queries'
-import { bucketUpperMs, latencyBucket, percentileFromBuckets } from '../../src/events/latency-buckets'
+import { modelDistribution, SqliteRollupStore } from '../../src/storage/sqlite/rollups'
+import { bucketUpperMs, latencyBucket, percentileFromBuckets } from '../../src/rollups/latency-buckets'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import type { LectrEvent } from '../../src/events/types'
 import type { EventFilters } from '../../views/types'
+import type { UsageGroup } from '../../src/domain'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
@@ -22,7 +22,7 @@ const NOW = Date.parse('2025-03-14T12:34:56Z')
 const NOW_HOUR = NOW - (NOW % HOUR)
 
 describe('rangeWindow', () => {
-  test('24 hourly, 28 six-hourly, 30 daily slices, aligned to UTC, the last one holding now', () => {
+  test('24 hourly, 28 six-hourly, 30 daily slices, aligned to UTC, the last one holding now', async () => {
     expect(rangeWindow('24h', NOW)).toEqual({ range: '24h', from: NOW_HOUR - 23 * HOUR, to: NOW_HOUR + HOUR, bucketMs: HOUR, buckets: 24 })
     expect(rangeWindow('7d', NOW)).toEqual({ range: '7d', from: Date.parse('2025-03-07T18:00:00Z'), to: Date.parse('2025-03-14T18:00:00Z'), bucketMs: 6 * HOUR, buckets: 28 })
     expect(rangeWindow('30d', NOW)).toEqual({ range: '30d', from: Date.parse('2025-02-13T00:00:00Z'), to: Date.parse('2025-03-15T00:00:00Z'), bucketMs: DAY, buckets: 30 })
@@ -61,10 +61,27 @@ function rng(seed: number) {
   return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
 }
 
+/** The usage groups summed straight from rollups_hourly (what the admin API read before RollupStore): the reference. */
+function hourlyGroups(db: Database, org: string, since: number, until: number): UsageGroup[] {
+  const from = since - (since % HOUR)
+  const to = until - (until % HOUR) + HOUR
+  return (
+    db
+      .query(
+        `SELECT provider, model, task, feature, SUM(requests) AS requests, SUM(input_tokens) AS inputTokens,
+                SUM(cached_input_tokens) AS cachedInputTokens, SUM(cache_write_tokens) AS cacheWriteTokens,
+                SUM(cache_write_1h_tokens) AS cacheWrite1hTokens, SUM(output_tokens) AS outputTokens,
+                SUM(cost_usd) AS costUsd, SUM(unpriced_requests) AS unpricedRequests
+         FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY provider, model, task, feature`,
+      )
+      .all(org, from, to) as any[]
+  ).map((r) => ({ ...r, task: r.task || null, feature: r.feature || null }))
+}
+
 describe('roll-up reads with ~200k events', () => {
   let db: Database
   /** a fresh day cache per test: every read below goes through it (whole days kept, the rest read live) */
-  let days: RollupDays
+  let days: SqliteRollupStore
   const rows: Row[] = []
   const latency = new Map<string, number>() // org|hour|provider|bucket -> requests
 
@@ -113,6 +130,10 @@ describe('roll-up reads with ~200k events', () => {
       db.exec(`INSERT INTO model_rollups_hourly SELECT org_id, hour, provider, model, SUM(requests), SUM(errors), SUM(input_tokens),
         SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum), SUM(cached_input_tokens), SUM(cache_write_tokens),
         SUM(cache_write_1h_tokens) FROM rollups_hourly GROUP BY org_id, hour, provider, model`)
+      db.exec(`INSERT INTO rollups_daily SELECT org_id, hour - hour % 86400000, provider, model, feature, task, SUM(requests), SUM(errors),
+        SUM(input_tokens), SUM(cached_input_tokens), SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_usd), SUM(unpriced_requests),
+        SUM(latency_ms_sum), SUM(cache_write_tokens), SUM(cache_write_1h_tokens)
+        FROM rollups_hourly GROUP BY org_id, hour - hour % 86400000, provider, model, feature, task`)
       db.exec(`INSERT INTO model_rollups_daily SELECT org_id, hour - hour % 86400000, provider, model, SUM(requests), SUM(errors),
         SUM(input_tokens), SUM(output_tokens), SUM(cost_usd), SUM(unpriced_requests), SUM(latency_ms_sum),
         SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(cache_write_1h_tokens)
@@ -121,10 +142,10 @@ describe('roll-up reads with ~200k events', () => {
   })
 
   beforeEach(() => {
-    days = new RollupDays(db, () => NOW)
+    days = new SqliteRollupStore(db, { now: () => NOW })
   })
 
-  test('there are about 200k events behind the roll-ups', () => {
+  test('there are about 200k events behind the roll-ups', async () => {
     const total = rows.reduce((n, r) => n + r.requests, 0)
     expect(total).toBeGreaterThan(150_000)
     expect(total).toBeLessThan(300_000)
@@ -137,8 +158,8 @@ describe('roll-up reads with ~200k events', () => {
   const sum = <T>(rs: T[], f: (r: T) => number) => rs.reduce((n, r) => n + f(r), 0)
 
   for (const range of ['24h', '7d', '30d'] as const) {
-    test(`overview ${range}: totals, p95 and every bucket`, () => {
-      const data = overview(days, 'default', range, NOW)
+    test(`overview ${range}: totals, p95 and every bucket`, async () => {
+      const data = await overview(days, 'default', range, NOW)
       const mine = inWindow(range)
       const requests = sum(mine, (r) => r.requests)
       expect(data.totals.requests).toBe(requests)
@@ -191,10 +212,10 @@ describe('roll-up reads with ~200k events', () => {
     })
   }
 
-  test('the models table covers the same window as the overview, per provider too', () => {
+  test('the models table covers the same window as the overview, per provider too', async () => {
     for (const range of ['24h', '7d', '30d'] as const) {
       for (const provider of [null, 'openai', 'azure']) {
-        const got = modelRows(days, 'default', provider, range, NOW)
+        const got = await modelRows(days, 'default', provider, range, NOW)
         const mine = inWindow(range).filter((r) => !provider || r.provider === provider)
         const models = [...new Set(mine.map((r) => `${r.provider}|${r.model}`))]
         expect(got).toHaveLength(models.length)
@@ -205,25 +226,25 @@ describe('roll-up reads with ~200k events', () => {
           expect(row.unpricedRequests).toBe(sum(rs, (r) => r.unpriced))
           expect(row.avgLatencyMs).toBeCloseTo(sum(rs, (r) => r.latency) / row.requests, 1)
         }
-        if (range === '30d' && !provider) expect(sum(got, (r) => r.requests)).toBe(overview(days, 'default', range, NOW).totals.requests)
+        if (range === '30d' && !provider) expect(sum(got, (r) => r.requests)).toBe((await overview(days, 'default', range, NOW)).totals.requests)
       }
     }
   })
 
-  test('the same numbers as the admin API (modelDistribution, usageGroups), read twice (cold, then from the kept days)', () => {
+  test('the same numbers as the admin API (modelDistribution, usageGroups), read twice (cold, then from the kept days)', async () => {
     for (const range of ['24h', '7d', '30d'] as const) {
       const w = rangeWindow(range, NOW)
       const admin = modelDistribution(db, 'default', { provider: null, since: w.from, until: w.to - 1 })
       const sort = <T extends { model: string; provider: string }>(rows: T[]) => [...rows].sort((a, b) => (a.provider + a.model).localeCompare(b.provider + b.model))
       for (let pass = 0; pass < 2; pass++) {
-        const mine = modelRows(days, 'default', null, range, NOW)
+        const mine = await modelRows(days, 'default', null, range, NOW)
         expect(sort(mine).map((r) => ({ ...r, costUsd: Math.round(r.costUsd * 1e6) }))).toEqual(sort(admin).map((r) => ({ ...r, costUsd: Math.round(r.costUsd * 1e6) })))
       }
     }
     const since = NOW - 30 * DAY
     const key = (g: { provider: string; model: string; task: string | null; feature: string | null }) => `${g.provider}|${g.model}|${g.task}|${g.feature}`
-    const mine = new Map(usageGroups(days, 'default', since, NOW).map((g) => [key(g), g]))
-    const admin = adminUsageGroups(db, 'default', since, NOW)
+    const mine = new Map((await days.usageGroups('default', since, NOW)).map((g) => [key(g), g]))
+    const admin = hourlyGroups(db, 'default', since, NOW)
     expect(mine.size).toBe(admin.length)
     for (const g of admin) {
       const m = mine.get(key(g))!
@@ -232,25 +253,51 @@ describe('roll-up reads with ~200k events', () => {
     }
   })
 
-  test('orgs never see each other, and an org without traffic gets empty buckets', () => {
-    const acme = overview(days, 'acme', '24h', NOW)
+  test('any window, its edges inside a day or not: the groups and hours are those of the hourly roll-ups in it', async () => {
+    const key = (g: { provider: string; model: string; task: string | null; feature: string | null }) => `${g.provider}|${g.model}|${g.task}|${g.feature}`
+    // edges early, mid and late in a finished day, and today's partial day (beyond it: the rows 2 hours ahead)
+    for (const [back, ahead] of [[3 * DAY + 1 * HOUR, 0], [3 * DAY + 5 * HOUR, -3 * HOUR], [2 * DAY - 13 * HOUR, 0], [5 * DAY - 23 * HOUR, -20 * HOUR], [HOUR, 0]]) {
+      const since = NOW_HOUR - back!
+      const until = NOW + ahead!
+      for (let pass = 0; pass < 2; pass++) {
+        const mine = new Map((await days.usageGroups('default', since, until)).map((g) => [key(g), g]))
+        const expected = hourlyGroups(db, 'default', since, until)
+        expect(mine.size).toBe(expected.length)
+        for (const g of expected) {
+          const m = mine.get(key(g))!
+          expect({ ...m, costUsd: 0 }).toEqual({ ...g, costUsd: 0 } as never)
+          expect(m.costUsd).toBeCloseTo(g.costUsd, 8)
+        }
+        const from = since - (since % HOUR)
+        const to = until - (until % HOUR) + HOUR
+        const span = await days.span('default', from, to, 'all')
+        const hours = rows.filter((r) => r.org === 'default' && r.hour >= from && r.hour < to)
+        expect([...span.hours.keys()].sort()).toEqual([...new Set(hours.map((r) => r.hour))].sort())
+        expect([...span.hours.values()].reduce((n, s) => n + s.requests, 0)).toBe(sum(hours, (r) => r.requests))
+        expect([...span.groups.values()].reduce((n, g) => n + g.requests, 0)).toBe(sum(hours, (r) => r.requests))
+      }
+    }
+  })
+
+  test('orgs never see each other, and an org without traffic gets empty buckets', async () => {
+    const acme = await overview(days, 'acme', '24h', NOW)
     expect(acme.totals.requests).toBe(sum(inWindow('24h', 'acme'), (r) => r.requests))
-    const none = overview(days, 'nobody', '7d', NOW)
+    const none = await overview(days, 'nobody', '7d', NOW)
     expect(none.totals).toEqual({ requests: 0, costUsd: 0, unpricedRequests: 0, avgLatencyMs: null, p95LatencyMs: null, errorRate: null, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 })
     expect(none.byProvider).toEqual([])
     expect(none.byFeature).toEqual([])
     expect(none.buckets).toHaveLength(28)
     expect(none.buckets.every((b) => b.requests === 0)).toBe(true)
-    expect(modelRows(days, 'nobody', null, '30d', NOW)).toEqual([])
+    expect(await modelRows(days, 'nobody', null, '30d', NOW)).toEqual([])
   })
 
-  test('suggestions for the events filters: the last week of model ids and features', () => {
-    const known = knownValues(days, 'default', NOW)
+  test('suggestions for the events filters: the last week of model ids and features', async () => {
+    const known = await knownValues(days, 'default', NOW)
     expect(known.models).toEqual(MODELS.map(([, m]) => m).sort())
     expect(known.features).toEqual(FEATURES.filter(Boolean).sort())
   })
 
-  test('the roll-up reads use the primary key, never a full scan', () => {
+  test('the roll-up reads use the primary key, never a full scan', async () => {
     const plans = [
       `SELECT (hour - 1) / 2 AS i, SUM(requests) FROM rollups_hourly WHERE org_id = 'x' AND hour >= 1 AND hour < 2 GROUP BY i`,
       `SELECT bucket, SUM(requests) FROM latency_hourly WHERE org_id = 'x' AND hour >= 1 AND hour < 2 GROUP BY bucket`,
@@ -261,7 +308,7 @@ describe('roll-up reads with ~200k events', () => {
 
 describe('the events list', () => {
   let db: Database
-  let days: RollupDays
+  let days: SqliteRollupStore
   const all: LectrEvent[] = []
 
   const event = (i: number, time: number, over: Partial<LectrEvent>): LectrEvent => ({
@@ -289,7 +336,7 @@ describe('the events list', () => {
     }
     for (const e of all) writer.enqueue(e)
     writer.close()
-    days = new RollupDays(db, () => NOW)
+    days = new SqliteRollupStore(db, { now: () => NOW })
   })
 
   /** The plain answer: filter everything, newest id first. */
@@ -356,7 +403,7 @@ describe('the events list', () => {
     const mine = all.slice(0, 6000).map((e, i) => ({ ...e, id: `evt_${String(i).padStart(6, '0')}`, org: 'default' }))
     for (const e of mine) writer.enqueue(e)
     writer.close()
-    const otherDays = new RollupDays(other, () => NOW)
+    const otherDays = new SqliteRollupStore(other, { now: () => NOW })
     const ids: string[] = []
     let cursor: string | null = null
     for (let n = 0; n < 100; n++) {
@@ -377,7 +424,7 @@ describe('the events list', () => {
     expect(first).toEqual(all.filter((e) => e.org === 'default' && e.model === 'rare-model').at(-1)!)
   })
 
-  test('uuidv7Floor is below every id minted in that millisecond and above every earlier one', () => {
+  test('uuidv7Floor is below every id minted in that millisecond and above every earlier one', async () => {
     const t = Date.parse('2025-03-14T12:00:00Z')
     for (let k = 0; k < 100; k++) {
       expect(Bun.randomUUIDv7('hex', t) >= uuidv7Floor(t)).toBe(true)
@@ -385,7 +432,7 @@ describe('the events list', () => {
     }
   })
 
-  test('a filtered page reads a bounded range of the (org_id, id) index', () => {
+  test('a filtered page reads a bounded range of the (org_id, id) index', async () => {
     const plan = (db.query(`EXPLAIN QUERY PLAN SELECT id FROM events WHERE org_id = ? AND model = ? AND id >= ? ORDER BY id DESC LIMIT 51`).all('a', 'b', 'c') as { detail: string }[])
       .map((r) => r.detail)
       .join(' | ')

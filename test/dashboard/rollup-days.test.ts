@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open'
 import { overview } from '../../src/dashboard/queries'
 import { DAY_MS } from '../../src/domain'
-import { RollupDays } from '../../src/dashboard/rollup-days'
+import { SqliteRollupStore } from '../../src/storage/sqlite/rollups'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import type { LectrEvent } from '../../src/events/types'
 import { eventually } from '../helpers/lectr'
@@ -27,7 +27,8 @@ function setup(opts: { maxDeltaScan?: number } = {}) {
   const path = join(dir, 'lectr.db')
   const db = openDatabase(path)
   const writer = sqliteEventWriter(db, { log: () => {} })
-  const days = new RollupDays(db, () => NOW, opts)
+  const store = new SqliteRollupStore(db, { now: () => NOW, ...opts })
+  const days = store.days
   const record = (time: number, over: Partial<LectrEvent> = {}) =>
     writer.enqueue({
       id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: 'default', provider: 'openai', providerUnknown: false,
@@ -36,10 +37,10 @@ function setup(opts: { maxDeltaScan?: number } = {}) {
       ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 't', ...over,
     })
   /** what a page does: write the queue, sync, read */
-  const month = () => {
+  const month = async () => {
     writer.flush()
     days.sync()
-    return overview(days, 'default', '30d', NOW).totals.requests
+    return (await overview(store, 'default', '30d', NOW)).totals.requests
   }
   return { db, path, writer, days, record, month }
 }
@@ -48,14 +49,14 @@ describe('RollupDays', () => {
   test('a late event for a finished day is counted at the next read', async () => {
     const { days, record, month } = setup()
     for (let i = 0; i < 5; i++) record(NOW - 3 * DAY_MS + i * 1000)
-    expect(month()).toBe(5)
+    expect(await month()).toBe(5)
     await eventually(() => days.keptDays('default') === 31 && !days.isWarming('default'))
-    expect(month()).toBe(5) // now from the kept days
+    expect(await month()).toBe(5) // now from the kept days
     // A long request that started three days ago ends now.
     record(NOW - 3 * DAY_MS + 10_000)
-    expect(month()).toBe(6)
+    expect(await month()).toBe(6)
     record(NOW - 60_000) // today's events are always read live
-    expect(month()).toBe(7)
+    expect(await month()).toBe(7)
   })
 
   test('writes between the background read at start and the first page are seen too', async () => {
@@ -65,41 +66,41 @@ describe('RollupDays', () => {
     days.warm('default')
     await eventually(() => days.keptDays('default') === 31 && !days.isWarming('default'))
     record(NOW - 3 * DAY_MS + 5)
-    expect(month()).toBe(2)
+    expect(await month()).toBe(2)
   })
 
-  test('a write by another connection (a script, a second process) clears the kept days', () => {
+  test('a write by another connection (a script, a second process) clears the kept days', async () => {
     const { path, record, month } = setup()
     record(NOW - 2 * DAY_MS)
-    expect(month()).toBe(1)
+    expect(await month()).toBe(1)
     const other = new Database(path)
     other
       .query(`INSERT INTO rollups_hourly VALUES ('default', ?, 'groq', 'llama', '', '', 41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)`)
       .run(NOW - 2 * DAY_MS - (NOW % 3_600_000))
     other.close()
-    expect(month()).toBe(42)
+    expect(await month()).toBe(42)
   })
 
   test('after a burst too large to check day by day, the kept days are read again in the background', async () => {
     const { days, record, month } = setup({ maxDeltaScan: 10 })
     record(NOW - 5 * DAY_MS)
-    expect(month()).toBe(1)
+    expect(await month()).toBe(1)
     await eventually(() => !days.isWarming('default'))
     for (let i = 0; i < 20; i++) record(NOW - 5 * DAY_MS + i)
-    month() // sees the burst, marks the days stale, re-reads them
+    await month() // sees the burst, marks the days stale, re-reads them
     await eventually(() => !days.isWarming('default'))
-    expect(month()).toBe(21)
+    expect(await month()).toBe(21)
   })
 
   test('the last 31 finished days are read in the background after the first read', async () => {
     const { days, month } = setup()
-    month()
+    await month()
     await eventually(() => days.keptDays('default') === 31 && !days.isWarming('default'))
   })
 
   test('the background reading stops quietly when the database closes', async () => {
     const { db, days, month } = setup()
-    month()
+    await month()
     db.close()
     await eventually(() => !days.isWarming('default'))
   })

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { openDatabase } from '../../src/db/open'
-import { modelDistribution } from '../../src/events/queries'
+import { modelDistribution } from '../../src/storage/sqlite/rollups'
 import type { LectrEvent } from '../../src/events/types'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 

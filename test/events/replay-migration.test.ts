@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import { MIGRATIONS } from '../../src/db/migrations'
-import { REPLAY_BACKFILL_SQL } from '../../src/events/replay-rollup'
+import { REPLAY_BACKFILL_SQL } from '../../src/rollups/replay-rollup'
 
 // Migration 6 fills the dry run's roll-up with the statement spelled out (a migration never changes once it ran); the
 // statement the code uses today must still be that one, or the two would count differently.

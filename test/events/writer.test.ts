@@ -10,9 +10,9 @@ import { join } from 'node:path'
 import { parseConfig } from '../../src/config'
 import { MIGRATIONS } from '../../src/db/migrations'
 import { migrate, openDatabase } from '../../src/db/open'
-import { latencyBucket } from '../../src/events/latency-buckets'
-import { modelDistribution } from '../../src/events/queries'
+import { latencyBucket } from '../../src/rollups/latency-buckets'
 import { pruneEventsGradually } from '../../src/storage/sqlite/event-queries'
+import { modelDistribution } from '../../src/storage/sqlite/rollups'
 import type { LectrEvent } from '../../src/events/types'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { startServer } from '../../src/server'
@@ -519,6 +519,10 @@ describe('the database', () => {
     expect([e.cache_write_tokens, e.cache_write_1h_tokens]).toEqual([null, null])
     const r = db.query('SELECT * FROM rollups_hourly').get() as any
     expect([r.requests, r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.cache_write_1h_tokens]).toEqual([1, 1000, 200, 0, 0])
+    // migration 7: the daily roll-up with the full key, filled from rollups_hourly
+    expect(db.query('SELECT day, provider, model, requests, input_tokens, cached_input_tokens, cache_write_tokens, cost_usd FROM rollups_daily').all()).toEqual([
+      { day: hour - (hour % 86_400_000), provider: 'openai', model: 'gpt-4o', requests: 1, input_tokens: 1000, cached_input_tokens: 200, cache_write_tokens: 0, cost_usd: 0.00275 },
+    ])
     // the model roll-ups learn the cache reads they never had, from rollups_hourly
     const dist = modelDistribution(db, 'default', { provider: null, since: null, until: null })
     expect(dist).toEqual([

@@ -11,7 +11,7 @@ import { Database } from 'bun:sqlite'
 import { FakeUpstream, openaiChatStream, sse } from '../helpers/fake-upstream'
 import { startLectr, type TestLectr } from '../helpers/lectr'
 import { answerOf, errorOf } from '../helpers/json'
-import { replayGroupSql } from '../../src/events/replay-rollup'
+import { replayGroupSql } from '../../src/rollups/replay-rollup'
 
 const builtin = JSON.parse(readFileSync(join(import.meta.dir, '../../src/registry/builtin.json'), 'utf8'))
 const DAY_MS = 86_400_000

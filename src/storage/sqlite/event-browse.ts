@@ -68,7 +68,7 @@ const SLACK_MS = 60_000
  *    events) gives shorter pages, each still fast, and the `next` cursor picks up where the search stopped.
  * Ids that are not UUIDv7 are read the same way, without skipping hours.
  */
-export function browseEvents(db: Database, org: string, f: EventFilter, cursor: string | null, opts: BrowseOptions): EventPage {
+export async function browseEvents(db: Database, org: string, f: EventFilter, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
   const limit = opts.limit ?? 50
   const filter = filterWhere(f)
   const page = (ids: string[], next: string | null = ids.length > limit ? ids[limit - 1]! : null): EventPage => ({
@@ -116,7 +116,7 @@ export function browseEvents(db: Database, org: string, f: EventFilter, cursor: 
     const done = scan(null)
     return found.length > limit ? page(found) : page(found, done ? null : pos)
   }
-  for (const hour of matchingHours(db, org, f, posTime, opts)) {
+  for await (const hour of matchingHours(db, org, f, posTime, opts)) {
     const top = uuidv7Floor(hour + HOUR_MS + SLACK_MS)
     if (top < pos) pos = top // nothing matches between: skip ahead
     if (!scan(uuidv7Floor(hour - SLACK_MS))) break
@@ -147,7 +147,7 @@ function dayOf(ms: number): number {
  * The hours at or before `at` that hold matching events, newest first, back to the oldest event still in the log.
  * A finished day that `dayMayMatch` rules out costs nothing; only the others are read hour by hour.
  */
-function* matchingHours(db: Database, org: string, f: EventFilter, at: number, opts: BrowseOptions): Generator<number> {
+async function* matchingHours(db: Database, org: string, f: EventFilter, at: number, opts: BrowseOptions): AsyncGenerator<number> {
   const oldest = (db.query('SELECT time AS t FROM events WHERE org_id = ? ORDER BY id LIMIT 1').get(org) as { t: number } | null)?.t ?? null
   if (oldest === null) return
   const oldestHour = oldest - (oldest % HOUR_MS)
@@ -156,7 +156,7 @@ function* matchingHours(db: Database, org: string, f: EventFilter, at: number, o
   for (let day = dayOf(lastHour); day + DAY_MS > oldestHour; day -= DAY_MS) {
     const from = Math.max(day, oldestHour)
     const to = Math.min(day + DAY_MS, lastHour + HOUR_MS)
-    if (from === day && to === day + DAY_MS && day < today && opts.dayMayMatch && !opts.dayMayMatch(day)) continue
+    if (from === day && to === day + DAY_MS && day < today && opts.dayMayMatch && !(await opts.dayMayMatch(day))) continue
     yield* matchingHoursIn(db, org, f, from, to)
   }
 }

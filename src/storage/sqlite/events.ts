@@ -6,7 +6,7 @@ import type { BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel }
 import { browseEvents } from './event-browse'
 import { sqliteExportPages } from './event-export'
 import { getEvent, listEvents, pruneEventsGradually, unpricedModels } from './event-queries'
-import { writeRollups } from './event-rollups'
+import { writeRollups } from '../../rollups/write-sqlite'
 
 /**
  * An export reads on a connection of its own with this page cache (KiB), closed when it ends: on the server's

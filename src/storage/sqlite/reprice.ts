@@ -1,26 +1,15 @@
-import { DAY_MS, type ProviderId } from '../domain'
+import { DAY_MS, type ProviderId } from '../../domain'
 import type { Database } from 'bun:sqlite'
-import { versionFor } from '../registry/overlay'
-import { costUsd, priceModel } from '../registry/pricing'
-import type { Registry } from '../registry/schema'
-import { inputClassOf } from './replay-rollup'
-import { hourOf } from './rollup'
+import { versionFor } from '../../registry/overlay'
+import { costUsd, priceModel } from '../../registry/pricing'
+import type { Registry } from '../../registry/schema'
+import { inputClassOf } from '../../rollups/replay-rollup'
+import { hourOf } from '../../rollups/rollup'
+import type { RepriceResult } from '../rollups'
 
 /** Events read per step; all steps run in the one transaction. */
 const PAGE = 2000
 const COST_QUANTUM = 1e10
-
-/** What `POST /api/orgs/:org/reprice` answers. */
-export interface RepriceResult {
-  /** events that had token counts and no cost, and now have a cost */
-  repriced: number
-  /** USD added to the window's cost by them (rounded to 1e-10 USD, like every cost) */
-  costUsd: number
-  /** events with token counts that the registry and overrides in force still do not price */
-  stillUnpriced: number
-  /** events without a cost and without token counts (the provider never said): nothing can price them */
-  withoutTokenCounts: number
-}
 
 interface UnpricedRow {
   id: string
@@ -71,6 +60,10 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
     `UPDATE rollups_hourly SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
      WHERE org_id = ? AND hour = ? AND provider = ? AND model = ? AND feature = ? AND task = ?`,
   )
+  const updateDaily = db.query(
+    `UPDATE rollups_daily SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
+     WHERE org_id = ? AND day = ? AND provider = ? AND model = ? AND feature = ? AND task = ?`,
+  )
   const updateModelHourly = db.query(
     `UPDATE model_rollups_hourly SET cost_usd = cost_usd + ?, unpriced_requests = unpriced_requests - ?
      WHERE org_id = ? AND hour = ? AND provider = ? AND model = ?`,
@@ -116,7 +109,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
           cost, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens,
           org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
         )
-        // Roll-ups store a missing model, feature or task as '' (src/events/rollup.ts).
+        // Roll-ups store a missing model, feature or task as '' (src/rollups/rollup.ts).
         const key = JSON.stringify([hourOf(r.time), servedProvider, servedModel ?? '', r.feature ?? '', r.task ?? ''])
         const d = rollups.get(key)
         if (d) (d.cost += cost, d.events++)
@@ -129,6 +122,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
     for (const [key, d] of rollups) {
       const [hour, provider, model, feature, task] = JSON.parse(key) as [number, string, string, string, string]
       updateRollup.run(d.cost, d.events, org, hour, provider, model, feature, task)
+      updateDaily.run(d.cost, d.events, org, hour - (hour % DAY_MS), provider, model, feature, task)
       const mkey = JSON.stringify([hour, provider, model])
       const m = byModel.get(mkey)
       if (m) (m.cost += d.cost, m.events += d.events)

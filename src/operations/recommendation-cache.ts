@@ -1,9 +1,9 @@
 /**
- * The Recommendations page's list, kept per org while the roll-ups and the registry it came from are unchanged.
- * Paging through the list (and "Try as a canary" on a row of any page) then costs a slice, not a new sum of 30
- * days of groups and a run of the engine over each of them. Results are never stale: the key holds the window's
- * hour, the registry object in force and the day cache's write mark (see `RollupDays.writeMark`), and an entry is
- * dropped after `maxAgeMs` anyway so an idle org does not keep a large list.
+ * An org's list of recommendations, kept while the roll-ups and the registry it came from are unchanged. Paging
+ * through the list (the dashboard's pages, the API's limit/offset, "Try as a canary") then costs a slice, not a new
+ * sum of 30 days of groups and a run of the engine over each of them. Results are never stale: the key holds the
+ * window's hours and the roll-up store's version (`RollupStore.version`), the entry the registry object in force,
+ * and an entry is dropped after `maxAgeMs` anyway so an idle org does not keep a large list.
  */
 import type { Registry } from '../registry/schema'
 import type { Recommendation } from '../recommend/types'
@@ -24,12 +24,12 @@ export class RecommendationCache {
   ) {}
 
   /** The org's list for `key` and `registry`, computed by `compute` unless kept from an earlier call. */
-  get(org: string, key: string, registry: Registry, compute: () => Recommendation[]): Recommendation[] {
+  async get(org: string, key: string, registry: Registry, compute: () => Promise<Recommendation[]>): Promise<Recommendation[]> {
     const now = this.now()
     for (const [o, e] of this.entries) if (now - e.at > this.maxAgeMs || now < e.at) this.entries.delete(o)
     const kept = this.entries.get(org)
     if (kept && kept.key === key && kept.registry === registry) return kept.rows
-    const rows = compute()
+    const rows = await compute()
     this.entries.set(org, { key, registry, at: now, rows })
     return rows
   }

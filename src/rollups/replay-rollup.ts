@@ -1,5 +1,5 @@
 import { DAY_MS } from '../domain'
-import type { LectrEvent } from './types'
+import type { LectrEvent } from '../domain'
 
 /**
  * `replay_rollups_daily`: the events of a day (UTC) grouped by what a routing rule matches on (the provider detection
