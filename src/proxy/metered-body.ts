@@ -17,7 +17,7 @@ export interface MeteredBodyOptions {
   /** a started body that sends no byte for this long is ended as `upstream-stalled`; 0: never */
   idleMs?: number
   /** what the client is sent, last, when the upstream stalled (an SSE error event); null: the answer is cut off */
-  stalledTail?: Uint8Array | null
+  stalledTail?: (() => Uint8Array) | null
 }
 
 /**
@@ -64,7 +64,7 @@ export function meteredBody(
   const endStalled = (controller: ReadableStreamDefaultController<Uint8Array>) => {
     if (ended) return
     end('upstream-stalled')
-    const tail = options.stalledTail
+    const tail = options.stalledTail?.()
     // Without an error event to say so (not an event stream), the answer is cut, as a broken upstream's is, so that
     // the client cannot take a truncated body for a whole one.
     if (!tail) return controller.error(new Error('the upstream stalled'))

@@ -69,7 +69,7 @@ async function relayWhole(ctx: RequestContext, upstream: Response, declared: boo
         if ('whole' in upTo) whole = upTo.whole
         else piped = upTo.rest
       }
-      if (whole) watch.release(waiting)
+      if (whole) watch.stop(waiting)
     } catch {
       recordEnd(ctx, newMeter(ctx), req.signal.aborted ? 'client-gone' : 'upstream-broken')
       if (req.signal.aborted) return new Response(null, { status: 499 })
@@ -102,7 +102,7 @@ function pipe(ctx: RequestContext, body: ReadableStream<Uint8Array>, outHeaders:
   const idleMs = ctx.proxy.deps.config.streamIdleMs ?? 0
   const metered = meteredBody(body, meter, (outcome) => recordEnd(ctx, meter, outcome), () => watch.abort(waiting), {
     idleMs,
-    stalledTail: idleMs > 0 && bodyKind(ctx.contentType, ctx.stream) === 'event-stream' ? stalledEvent(ctx.provider.id, idleMs) : null,
+    stalledTail: idleMs > 0 && bodyKind(ctx.contentType, ctx.stream) === 'event-stream' ? () => stalledEvent(ctx.provider.id, idleMs) : null,
   })
   return new Response(metered, { status: ctx.status, headers: outHeaders })
 }
