@@ -130,8 +130,7 @@ export class RequestRecord {
       return
     }
     this.applyResult(null, errorCode)
-    // The writer runs this after the answer went out (EventWriter.enqueue): a closure per whole answer, as the writer's
-    // API takes one; metering inline instead would make every client wait for it.
+    // Metered once the answer went out (EventWriter.enqueue): metering first cost 7 us CPU a request, 3% of requests/s (bench/README.md).
     record(e, () => this.applyResult(complete(), errorCode), overheadMs)
   }
 

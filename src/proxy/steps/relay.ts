@@ -1,6 +1,5 @@
 import type { ProviderId } from '../../registry/schema'
 import { estimateInputTokens } from '../../usage/estimate'
-import { meterJsonBody } from '../../usage/json-meter'
 import { bodyKind, createMeter } from '../../usage/meter'
 import type { Meter, MeterResult } from '../../usage/types'
 import type { RequestContext } from '../context'
@@ -17,11 +16,8 @@ import { recordEnd } from './record'
  */
 export const WHOLE_JSON_MAX_BYTES = 2 * 1024 * 1024
 
-/**
- * Step 6. The upstream's answer to the client, whole or piped, metered on the way. Synchronous for answers that are
- * piped or have no body; a whole answer is read first (the only await here, as before the steps).
- */
-export function relay(ctx: RequestContext, upstream: Response): Response | Promise<Response> {
+/** Step 6. The upstream's answer to the client, whole or piped, metered on the way. */
+export async function relay(ctx: RequestContext, upstream: Response): Promise<Response> {
   const { req, stream } = ctx
   const { watch } = ctx.proxy
   const waiting = ctx.waiting!
@@ -51,8 +47,8 @@ export function relay(ctx: RequestContext, upstream: Response): Response | Promi
 }
 
 /**
- * A whole JSON answer: read natively and answered with at once, which costs Bun far less than pumping a JS stream
- * chunk by chunk. Streams (`stream: true`, text/event-stream) are never handled this way.
+ * A whole JSON answer: read natively and answered with at once. Streams (`stream: true`, text/event-stream) are never
+ * handled this way. Piping these like streams added 117-170 us of latency (bench/latency-ab.ts, 2026-12-07).
  */
 async function relayWhole(ctx: RequestContext, upstream: Response, declared: boolean, outHeaders: Headers): Promise<Response> {
   const { req, record } = ctx
@@ -86,9 +82,8 @@ async function relayWhole(ctx: RequestContext, upstream: Response, declared: boo
   }
 }
 
-/** Plain JSON (nearly every answer) is metered straight from the bytes; anything else through its meter. */
+/** A whole answer through its meter, as one chunk. */
 function meterWhole(ctx: RequestContext, answer: Uint8Array): MeterResult {
-  if (!ctx.provider.wrapMeter && bodyKind(ctx.contentType, false) === 'json') return meterJsonBody(answer, ctx.endpoint)
   const meter = newMeter(ctx)
   meter.push(answer)
   return meter.finish(true)
