@@ -45,7 +45,8 @@ export function upstreamRequestHeaders(incoming: Headers): Headers {
 /**
  * Headers for the client's answer: the provider's (edited in place), less hop-by-hop ones, plus `extra` (Lectr's
  * own). `content-encoding` and `content-length` go too: fetch has already decoded the body, and Lectr may remove a
- * usage chunk from a stream. Several `set-cookie` headers stay separate.
+ * usage chunk from a stream. Several `set-cookie` headers stay separate. Edited in place, not copied: Bun sends the
+ * headers of the object fetch made in the provider's order and case, and a copy's sorted and lower-cased.
  */
 export function clientResponseHeaders(upstream: Headers, extra: HeaderRecord): Headers {
   for (const name of connectionNamed(upstream)) upstream.delete(name)
