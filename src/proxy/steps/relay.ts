@@ -48,7 +48,7 @@ export async function relay(ctx: RequestContext, upstream: Response): Promise<Re
 
 /**
  * A whole JSON answer: read natively and answered with at once. Streams (`stream: true`, text/event-stream) are never
- * handled this way. Piping these like streams added 117-170 us of latency (bench/latency-ab.ts, 2026-12-07).
+ * handled this way. Piping these like streams added 117-167 us of latency (bench/latency-ab.ts, 2026-12-07).
  */
 async function relayWhole(ctx: RequestContext, upstream: Response, declared: boolean, outHeaders: Headers): Promise<Response> {
   const { req, record } = ctx
