@@ -24,9 +24,8 @@ export async function relay(ctx: RequestContext, upstream: Response): Promise<Re
   ctx.ttfbMs = performance.now() - ctx.fetchStarted
   const status = upstream.status
   ctx.status = status
-  // A JSON answer of a declared, modest size is read at once (checked without touching `upstream.body`, which
-  // would build a JS stream for it); anything else is piped and stays watched, for a client that leaves while the
-  // provider is quiet.
+  // A JSON answer of a declared, modest size is read at once; anything else is piped and stays watched, for a client
+  // that leaves while the provider is quiet.
   const contentType = upstream.headers.get('content-type')
   ctx.contentType = contentType
   const contentLength = upstream.headers.get('content-length')
