@@ -2,7 +2,7 @@ import type { Endpoint } from '../usage/types'
 
 /** The endpoint a client path (after `/v1`) names; anything else is `other` and forwarded unchanged. */
 export function endpointOf(path: string): Endpoint {
-  switch (path.charCodeAt(path.length - 1) === 0x2f ? path.slice(0, -1) : path) {
+  switch (path.endsWith('/') ? path.slice(0, -1) : path) {
     case '/chat/completions':
       return 'chat/completions'
     case '/completions':

@@ -5,7 +5,7 @@ import { createHttp2Origins } from './http2-origins'
 import { admit, checkHost } from './steps/admit'
 import { checkProviderHeader, detect } from './steps/detect'
 import { forward } from './steps/forward'
-import { bodiless, NO_BODY, readBody, takeBody } from './steps/read'
+import { readBody, takeBody } from './steps/read'
 import { relay } from './steps/relay'
 import { route } from './steps/route'
 import { UpstreamError } from './upstream-error'
@@ -38,13 +38,12 @@ export function createProxyHandler(deps: ProxyDeps) {
       // Detection by header comes first so a bad header is refused before the body is read.
       let refused = checkHost(ctx) ?? checkProviderHeader(ctx)
       if (refused) return record.refuse(refused)
-      const read = bodiless(ctx) ? NO_BODY : await readBody(ctx)
-      refused = takeBody(ctx, read) ?? detect(ctx)
+      refused = takeBody(ctx, await readBody(ctx)) ?? detect(ctx)
       if (refused) return record.refuse(refused)
       route(ctx)
       const upstream = await forward(ctx)
       if (upstream instanceof UpstreamError) return upstream.clientGone ? record.clientLeft(upstream.code) : record.refuse(upstream)
-      return relay(ctx, upstream)
+      return await relay(ctx, upstream)
     } catch {
       return record.failed()
     }

@@ -26,43 +26,39 @@ const NOT_TO_CLIENT = [...HOP_BY_HOP, 'content-encoding']
 /** Header names and values as a plain object. */
 export type HeaderRecord = Record<string, string>
 
-// Both functions edit the Headers they are given and hand the same object on: fetch and Response take Bun's own
-// Headers far more cheaply than a copy (a copy, or even reading every header into an object, cost ~20 us a request).
-
 /**
- * Headers for the upstream request: the client's own (edited in place), less hop-by-hop ones, those named in
- * `Connection`, every `x-lectr-*`, those that identify the client (CLIENT_IDENTITY, every `x-forwarded-*`), and
- * `accept-encoding` (Lectr reads the body to meter usage, so it asks for identity). The provider's own headers
- * (`openai-*`, `anthropic-*`, `x-goog-*`, keys, the SDKs' `x-stainless-*`, `idempotency-key`) pass as they are.
+ * Headers for the upstream request: a copy of the client's, less hop-by-hop ones, those named in `Connection`, every
+ * `x-lectr-*`, those that identify the client (CLIENT_IDENTITY, every `x-forwarded-*`), and `accept-encoding` (Lectr
+ * reads the body to meter usage, so it asks for identity). The provider's own headers (`openai-*`, `anthropic-*`,
+ * `x-goog-*`, keys, the SDKs' `x-stainless-*`, `idempotency-key`) pass as they are. The client's own stay as sent.
  */
 export function upstreamRequestHeaders(incoming: Headers): Headers {
-  deleteConnectionNamed(incoming)
-  // One pass over the few headers a client sends, rather than a delete for every name that might be there.
-  let drop: string[] | null = null
-  for (const name of incoming.keys()) {
-    if (NOT_TO_UPSTREAM.has(name) || name.startsWith('x-lectr-') || name.startsWith('x-forwarded-')) (drop ??= []).push(name)
+  const named = connectionNamed(incoming)
+  const out = new Headers()
+  for (const [name, value] of incoming) {
+    if (NOT_TO_UPSTREAM.has(name) || named.has(name) || name.startsWith('x-lectr-') || name.startsWith('x-forwarded-')) continue
+    out.append(name, value)
   }
-  if (drop) for (const name of drop) incoming.delete(name)
-  return incoming
+  return out
 }
 
 /**
  * Headers for the client's answer: the provider's (edited in place), less hop-by-hop ones, plus `extra` (Lectr's
  * own). `content-encoding` and `content-length` go too: fetch has already decoded the body, and Lectr may remove a
- * usage chunk from a stream. Several `set-cookie` headers stay separate.
+ * usage chunk from a stream. Several `set-cookie` headers stay separate. Edited in place, not copied: Bun sends the
+ * headers of the object fetch made in the provider's order and case, and a copy's sorted and lower-cased.
  */
 export function clientResponseHeaders(upstream: Headers, extra: HeaderRecord): Headers {
-  deleteConnectionNamed(upstream)
+  for (const name of connectionNamed(upstream)) upstream.delete(name)
   for (const name of NOT_TO_CLIENT) upstream.delete(name)
   for (const name in extra) upstream.set(name, extra[name]!)
   return upstream
 }
 
-function deleteConnectionNamed(h: Headers): void {
+/** The headers `Connection` names (hop-by-hop too, RFC 9110 7.6.1). */
+function connectionNamed(h: Headers): ReadonlySet<string> {
   const connection = h.get('connection')
-  if (!connection) return
-  for (const part of connection.split(',')) {
-    const name = part.trim().toLowerCase()
-    if (name) h.delete(name)
-  }
+  if (!connection) return NONE
+  return new Set(connection.split(',').map((part) => part.trim().toLowerCase()).filter((name) => name))
 }
+const NONE: ReadonlySet<string> = new Set()

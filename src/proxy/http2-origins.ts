@@ -1,5 +1,3 @@
-import { authorityEnd } from './request-target'
-
 /** How long an origin that refused HTTP/2 is sent HTTP/1.1 before it is offered HTTP/2 again. */
 const RETRY_MS = 60 * 60 * 1000
 /** At most this many such origins are remembered (the oldest is forgotten first). */
@@ -61,7 +59,7 @@ function nameOf(url: string, serverName: string | undefined): string {
   return serverName ?? originOf(url)
 }
 
-/** `https://host:port` of an absolute URL, without parsing it. */
+/** `https://host:port` of an absolute URL. */
 export function originOf(url: string): string {
-  return url.slice(0, authorityEnd(url))
+  return new URL(url).origin
 }

@@ -17,7 +17,7 @@ export interface MeteredBodyOptions {
   /** a started body that sends no byte for this long is ended as `upstream-stalled`; 0: never */
   idleMs?: number
   /** what the client is sent, last, when the upstream stalled (an SSE error event); null: the answer is cut off */
-  stalledTail?: Uint8Array | null
+  stalledTail?: (() => Uint8Array) | null
 }
 
 /**
@@ -39,83 +39,105 @@ export function meteredBody(
   abortUpstream: () => void,
   options: MeteredBodyOptions = {},
 ): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader()
-  const idleMs = options.idleMs ?? 0
-  let ended = false
-  let stalled = false
+  return new ReadableStream<Uint8Array>(new MeteredSource(upstream.getReader() as ReadableStreamDefaultReader<Uint8Array>, meter, onEnd, abortUpstream, options), { highWaterMark: 0 })
+}
+
+/** The pull-based source behind `meteredBody`. */
+class MeteredSource {
+  private readonly sent = new LastBytes()
+  private ended = false
+  private stalled = false
   /** the meter had passed the terminal event when Bun asked for more: that event is on the client's connection */
-  let terminalHandedOn = false
-  let lastByte = 0x0a
-  let secondLastByte = 0x0a
-  const end = (outcome: BodyOutcome) => {
-    if (ended) return
-    ended = true
-    onEnd(outcome)
+  private terminalHandedOn = false
+
+  constructor(
+    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly meter: Meter,
+    private readonly onEnd: (outcome: BodyOutcome) => void,
+    private readonly abortUpstream: () => void,
+    private readonly options: MeteredBodyOptions,
+  ) {}
+
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    if (this.meter.sawTerminalEvent?.()) this.terminalHandedOn = true
+    for (;;) {
+      let result: Awaited<ReturnType<typeof this.reader.read>>
+      try {
+        result = await readWithin(this.reader, this.options.idleMs ?? 0, () => this.stall())
+      } catch {
+        if (this.stalled) return this.endStalled(controller)
+        this.end('upstream-broken')
+        // Not the fetch error itself: Bun prints it with the upstream URL, and a URL may carry a key (?key=…).
+        return controller.error(new Error('the upstream stream broke'))
+      }
+      if (this.stalled) return this.endStalled(controller)
+      if (this.ended) return
+      if (result.done) break
+      paceGc(result.value.byteLength)
+      const out = this.meter.push(result.value)
+      // A chunk that was all usage chunk (removed) gives nothing to hand on: read on, Bun asked for bytes.
+      if (out.byteLength) {
+        this.sent.saw(out)
+        return controller.enqueue(out)
+      }
+    }
+    const tail = this.meter.flush()
+    if (tail && tail.byteLength) controller.enqueue(tail)
+    this.end('complete')
+    controller.close()
   }
-  const read = (): ReturnType<typeof reader.read> => {
-    if (idleMs <= 0) return reader.read()
-    const timer = setTimeout(() => {
-      stalled = true
-      abortUpstream()
-      reader.cancel().catch(() => {})
-    }, idleMs)
-    return reader.read().finally(() => clearTimeout(timer))
+
+  cancel(): void {
+    this.end(this.terminalHandedOn ? 'complete-client-closed' : 'client-gone')
+    this.abortUpstream()
+    this.reader.cancel().catch(() => {})
   }
-  const endStalled = (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (ended) return
-    end('upstream-stalled')
-    const tail = options.stalledTail
+
+  private end(outcome: BodyOutcome): void {
+    if (this.ended) return
+    this.ended = true
+    this.onEnd(outcome)
+  }
+
+  private stall(): void {
+    this.stalled = true
+    this.abortUpstream()
+    this.reader.cancel().catch(() => {})
+  }
+
+  private endStalled(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (this.ended) return
+    this.end('upstream-stalled')
+    const tail = this.options.stalledTail?.()
     // Without an error event to say so (not an event stream), the answer is cut, as a broken upstream's is, so that
     // the client cannot take a truncated body for a whole one.
     if (!tail) return controller.error(new Error('the upstream stalled'))
     // The error event must start on a fresh line: the upstream may have stopped in the middle of an event.
-    const atBoundary = lastByte === 0x0a && (secondLastByte === 0x0a || secondLastByte === 0x0d)
-    controller.enqueue(atBoundary ? tail : concatBytes([BLANK_LINE, tail]))
+    controller.enqueue(this.sent.endAnEvent() ? tail : concatBytes([BLANK_LINE, tail]))
     controller.close()
   }
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (meter.sawTerminalEvent?.()) terminalHandedOn = true
-        for (;;) {
-          let result: Awaited<ReturnType<typeof reader.read>>
-          try {
-            result = await read()
-          } catch {
-            if (stalled) return endStalled(controller)
-            end('upstream-broken')
-            // Not the fetch error itself: Bun prints it with the upstream URL, and a URL may carry a key (?key=…).
-            controller.error(new Error('the upstream stream broke'))
-            return
-          }
-          if (stalled) return endStalled(controller)
-          if (ended) return
-          if (result.done) break
-          const value = result.value
-          paceGc(value.byteLength)
-          const out = meter.push(value)
-          // A chunk that was all usage chunk (removed) gives nothing to hand on: read on, Bun asked for bytes.
-          if (out.byteLength) {
-            if (out.byteLength > 1) secondLastByte = out[out.byteLength - 2]!
-            else secondLastByte = lastByte
-            lastByte = out[out.byteLength - 1]!
-            controller.enqueue(out)
-            return
-          }
-        }
-        const tail = meter.flush()
-        if (tail && tail.byteLength) controller.enqueue(tail)
-        end('complete')
-        controller.close()
-      },
-      cancel() {
-        end(terminalHandedOn ? 'complete-client-closed' : 'client-gone')
-        abortUpstream()
-        reader.cancel().catch(() => {})
-      },
-    },
-    { highWaterMark: 0 },
-  )
+}
+
+/** The next chunk; `onIdle` runs when none came within `idleMs` (0: wait for ever). */
+function readWithin<T>(reader: { read(): Promise<T> }, idleMs: number, onIdle: () => void): Promise<T> {
+  if (idleMs <= 0) return reader.read()
+  const timer = setTimeout(onIdle, idleMs)
+  return reader.read().finally(() => clearTimeout(timer))
+}
+
+/** The last two bytes handed to the client, to tell whether they ended an SSE event (a blank line). */
+class LastBytes {
+  private last = 0x0a
+  private secondLast = 0x0a
+
+  saw(out: Uint8Array): void {
+    this.secondLast = out.byteLength > 1 ? out[out.byteLength - 2]! : this.last
+    this.last = out[out.byteLength - 1]!
+  }
+
+  endAnEvent(): boolean {
+    return this.last === 0x0a && (this.secondLast === 0x0a || this.secondLast === 0x0d)
+  }
 }
 
 const BLANK_LINE = new Uint8Array([0x0a, 0x0a])

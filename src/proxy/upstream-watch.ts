@@ -8,12 +8,7 @@ export interface WaitingUpstream {
   readonly client: Request
   /** when the first byte is overdue; Infinity once it came and only the client is watched (a stream) */
   deadline: number
-  /** the controller went back to the spares (see `release`): it may belong to another request now */
-  released: boolean
 }
-
-/** At most this many spare controllers are kept, enough for a burst of requests finishing together. */
-const MAX_SPARE = 1024
 
 /**
  * Watches the upstream requests that have not answered yet, and open streams: one whose client left is aborted (so
@@ -23,11 +18,6 @@ const MAX_SPARE = 1024
  * client's signal is only looked at then, for requests still waiting; Bun creates it already aborted for a client
  * that has gone.
  *
- * Controllers are reused: a request whose answer was read to the end hands its controller (never aborted) back with
- * `release`, and the next request takes it. Under load, a new AbortController for every request cost about 4 us on
- * the JavaScript thread, and more in the collector's helper threads; fetch lets go of a signal once the answer is read
- * (a test checks this against Bun itself).
- *
  * @example
  * const watch = createUpstreamWatch(100)
  * const waiting = watch.start(req, 600_000)
@@ -35,7 +25,6 @@ const MAX_SPARE = 1024
  */
 export function createUpstreamWatch(tickMs: number, now: () => number = () => performance.now()) {
   const waiting = new Set<WaitingUpstream>()
-  const spare: AbortController[] = []
   let timer: ReturnType<typeof setInterval> | null = null
 
   const check = () => {
@@ -58,7 +47,7 @@ export function createUpstreamWatch(tickMs: number, now: () => number = () => pe
 
   return {
     start(client: Request, timeoutMs: number): WaitingUpstream {
-      const w: WaitingUpstream = { controller: spare.pop() ?? new AbortController(), client, deadline: now() + timeoutMs, released: false }
+      const w: WaitingUpstream = { controller: new AbortController(), client, deadline: now() + timeoutMs }
       waiting.add(w)
       if (!timer) {
         timer = setInterval(check, tickMs)
@@ -66,31 +55,21 @@ export function createUpstreamWatch(tickMs: number, now: () => number = () => pe
       }
       return w
     },
-    /** The first byte came (or the fetch failed): no longer watched. */
+    /** The first byte came (or the fetch failed, or the answer ended): no longer watched. */
     stop(w: WaitingUpstream): void {
       waiting.delete(w)
     },
     /**
      * The first byte came and a stream follows: from now on only the client is watched, so that a client that
-     * leaves while the provider is quiet still ends the upstream request. `release` (or `stop`) when the stream ends.
+     * leaves while the provider is quiet still ends the upstream request. `stop` when the stream ends.
      */
     watchClientOnly(w: WaitingUpstream): void {
       w.deadline = Infinity
     },
-    /**
-     * The answer was read to the end: no longer watched, and the controller, if never aborted, is kept for another
-     * request. Only for an upstream request that is over; `abort` does nothing afterwards.
-     */
-    release(w: WaitingUpstream): void {
-      waiting.delete(w)
-      if (w.released) return
-      w.released = true
-      if (!w.controller.signal.aborted && spare.length < MAX_SPARE) spare.push(w.controller)
-    },
-    /** Aborts the upstream request (its client cancelled the answer), unless it is over and released. */
+    /** Aborts the upstream request (its client cancelled the answer, or a fallback replaces it). */
     abort(w: WaitingUpstream): void {
       waiting.delete(w)
-      if (!w.released) w.controller.abort()
+      w.controller.abort()
     },
     /** how many are waiting (for tests) */
     get size(): number {

@@ -27,9 +27,6 @@ export type BodyKind = 'event-stream' | 'json' | 'opaque'
  * @example bodyKind('audio/mpeg', false)                       // 'opaque'
  */
 export function bodyKind(contentType: string | null, stream: boolean): BodyKind {
-  // What providers send almost always, recognised without taking the header apart.
-  if (contentType === 'application/json' || contentType === 'application/json; charset=utf-8') return 'json'
-  if (contentType === 'text/event-stream' || contentType === 'text/event-stream; charset=utf-8') return 'event-stream'
   const mediaType = contentType?.split(';', 1)[0]!.trim().toLowerCase() ?? ''
   if (mediaType === '') return stream ? 'event-stream' : 'json'
   if (mediaType === 'text/event-stream') return 'event-stream'

@@ -7,9 +7,7 @@ import type { ProxyShared, Refusal, RequestContext } from '../context'
 import { endpointOf } from '../endpoint'
 import { errorResponse } from '../errors'
 import { hostIsAmbiguous } from '../host'
-import { isoNow } from '../iso-now'
 import { RequestRecord } from '../request-record'
-import { requestTarget } from '../request-target'
 import { AS_SENT } from './route'
 
 const TASK_SET: ReadonlySet<string> = new Set(TASKS)
@@ -36,12 +34,14 @@ export function admit(proxy: ProxyShared, req: Request, server: Server<unknown> 
   server?.timeout(req, proxy.bodyBackstop)
   deps.inflight?.add()
 
-  const url = requestTarget(req.url)
+  // With an unusable Host (two of them), Bun's req.url is the path alone: the base only lets it parse, and checkHost
+  // refuses the request next.
+  const url = new URL(req.url, 'http://localhost')
   const path = url.pathname.slice(3) || '/'
   const endpoint = endpointOf(path)
   const registry = deps.registry.current()
   const id = Bun.randomUUIDv7()
-  const time = isoNow()
+  const time = new Date().toISOString()
   const feature = featureTag(incoming.get('x-lectr-feature'))
   const taskHeader = incoming.get('x-lectr-task')
   const task: Task | null = taskHeader && TASK_SET.has(taskHeader.toLowerCase()) ? (taskHeader.toLowerCase() as Task) : null
@@ -59,7 +59,7 @@ export function admit(proxy: ProxyShared, req: Request, server: Server<unknown> 
   }
   return {
     proxy, req, server, incoming, search: url.search, path, endpoint, registry, org, id, task,
-    record: new RequestRecord(event, started, deps, req, server, registry, incoming, url.search, warning),
+    record: new RequestRecord({ event, started, deps, req, server, registry, search: url.search, warning }),
     headerProvider: null,
     bytes: null, json: null, model: null, stream: false,
     detected: PROVIDERS.openai,

@@ -22,7 +22,6 @@ interface Prepared {
   stripUsageChunk: boolean
 }
 
-/** Headers a client's own provider key may travel in; removed when a routed attempt uses another provider's key. */
 /** fetch's options with Bun's own (`timeout`, `tls`, `protocol`) */
 type BunFetchInit = RequestInit & { timeout?: boolean; tls?: { serverName: string }; protocol?: UpstreamProtocol }
 
@@ -35,124 +34,99 @@ const te = new TextEncoder()
  * `UpstreamError`.
  */
 export async function forward(ctx: RequestContext): Promise<Response | UpstreamError> {
-  const { req, record } = ctx
-  const { deps, watch, http2, doFetch } = ctx.proxy
-  const authorization = ctx.incoming.get('authorization')
-  const clientKey = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null
-  // The client's headers less Lectr's own and hop-by-hop ones; each routed attempt gets a copy to edit.
-  const cleanHeaders = upstreamRequestHeaders(ctx.incoming)
-  const attempts = ctx.attempts
-  let upstream!: Response
-  let calls = 0
-  for (let i = 0; i < attempts.length; i++) {
+  const { attempts } = ctx
+  for (let i = 0; ; i++) {
     const a = attempts[i]!
     const last = i === attempts.length - 1
-    // Only a pinned upstream (Azure's) waits for a DNS check here; every other call is prepared without an await.
-    let prepared = prepare(ctx, a, cleanHeaders, clientKey)
-    if (prepared instanceof Promise) prepared = await prepared
-    if (prepared instanceof UpstreamError) {
-      if (last) return prepared
+    const prepared = await prepare(ctx, a)
+    const answer = prepared instanceof UpstreamError ? prepared : await call(ctx, a, prepared)
+    if (last) return answer
+    if (answer instanceof UpstreamError) {
+      // The client left or the drain cut it: no fallback can help.
+      if (answer.clientGone) return answer
       continue
     }
-    const provider = prepared.provider
-    ctx.provider = provider
-    ctx.stripUsageChunk = prepared.stripUsageChunk
-    const e = record.event
-    if (a) {
-      e.routedProvider = a.provider
-      e.routedModel = a.model
-    }
-    e.attempts = ++calls
-    const waiting = watch.start(req, deps.config.upstreamTimeoutMs)
-    ctx.waiting = waiting
-    const abort = waiting.controller
-    const fetchStarted = performance.now()
-    ctx.fetchStarted = fetchStarted
-    record.fetchStarts(fetchStarted)
-    try {
-      const init: BunFetchInit = {
-        method: req.method,
-        headers: prepared.headers,
-        body: prepared.body as Bun.BodyInit | null,
-        signal: abort.signal,
-        redirect: 'manual',
-        // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
-        timeout: false,
-      }
-      const { fetchUrl, tls } = prepared
-      if (tls) init.tls = tls
-      const protocol = http2?.protocolFor(fetchUrl, tls?.serverName)
-      if (protocol) init.protocol = protocol
-      try {
-        upstream = await doFetch(fetchUrl, init)
-      } catch (err) {
-        if (protocol !== 'h2' || !http2Refused(err)) throw err
-        // The upstream would not speak HTTP/2, which showed at the TLS handshake, before the request went out:
-        // sent again as HTTP/1.1, and remembered once that worked.
-        init.protocol = 'http1.1'
-        upstream = await doFetch(fetchUrl, init)
-        http2!.refused(fetchUrl, tls?.serverName)
-      }
-    } catch (err) {
-      watch.stop(waiting)
-      // Cut by the drain's deadline while the provider was still working: no status came, the code says why.
-      if (req.signal.aborted) return new UpstreamError(deps.inflight?.closing ? 'shutdown' : 'client_gone', provider.id, '')
-      if (!last) continue
-      if (abort.signal.reason instanceof UpstreamTimeout) {
-        return new UpstreamError('timeout', provider.id, `${provider.id} sent no answer within ${deps.config.upstreamTimeoutMs} ms (LECTR_UPSTREAM_TIMEOUT_MS).`)
-      }
-      return new UpstreamError('unreachable', provider.id, `Could not reach ${provider.id} at ${new URL(prepared.targetUrl).host}: ${safeReason(err)}.`)
-    }
-    if (last || (upstream.status !== 429 && upstream.status < 500)) break
+    if (answer.status !== 429 && answer.status < 500) return answer
     // Nothing of this answer has reached the client: dropped, and the next fallback asked.
-    watch.abort(waiting)
+    ctx.proxy.watch.abort(ctx.waiting!)
   }
-  return upstream
+}
+
+/** One upstream call, watched for its first byte and for a client that leaves; the call is kept on `ctx`. */
+async function call(ctx: RequestContext, a: Attempt | null, prepared: Prepared): Promise<Response | UpstreamError> {
+  const { req, record } = ctx
+  const { deps, watch } = ctx.proxy
+  const { provider } = prepared
+  ctx.provider = provider
+  ctx.stripUsageChunk = prepared.stripUsageChunk
+  const e = record.event
+  if (a) {
+    e.routedProvider = a.provider
+    e.routedModel = a.model
+  }
+  e.attempts = (e.attempts ?? 0) + 1
+  const waiting = watch.start(req, deps.config.upstreamTimeoutMs)
+  ctx.waiting = waiting
+  ctx.fetchStarted = performance.now()
+  record.fetchStarts(ctx.fetchStarted)
+  try {
+    return await fetchUpstream(ctx, prepared, waiting.controller.signal)
+  } catch (err) {
+    watch.stop(waiting)
+    // Cut by the drain's deadline while the provider was still working: no status came, the code says why.
+    if (req.signal.aborted) return new UpstreamError(deps.inflight?.closing ? 'shutdown' : 'client_gone', provider.id, '')
+    if (waiting.controller.signal.reason instanceof UpstreamTimeout) {
+      return new UpstreamError('timeout', provider.id, `${provider.id} sent no answer within ${deps.config.upstreamTimeoutMs} ms (LECTR_UPSTREAM_TIMEOUT_MS).`)
+    }
+    return new UpstreamError('unreachable', provider.id, `Could not reach ${provider.id} at ${new URL(prepared.targetUrl).host}: ${safeReason(err)}.`)
+  }
+}
+
+/** fetch, over HTTP/2 where LECTR_UPSTREAM_HTTP2 asks for it and the upstream speaks it. */
+async function fetchUpstream(ctx: RequestContext, prepared: Prepared, signal: AbortSignal): Promise<Response> {
+  const { http2, doFetch } = ctx.proxy
+  const { fetchUrl, tls } = prepared
+  const init: BunFetchInit = {
+    method: ctx.req.method,
+    headers: prepared.headers,
+    body: prepared.body as Bun.BodyInit | null,
+    signal,
+    redirect: 'manual',
+    // Bun's own 5-minute idle timeout would cut slow first bytes and quiet streams; Lectr's first-byte timer governs.
+    timeout: false,
+  }
+  if (tls) init.tls = tls
+  const protocol = http2?.protocolFor(fetchUrl, tls?.serverName)
+  if (protocol) init.protocol = protocol
+  try {
+    return await doFetch(fetchUrl, init)
+  } catch (err) {
+    if (protocol !== 'h2' || !http2Refused(err)) throw err
+    // The upstream would not speak HTTP/2, which showed at the TLS handshake, before the request went out:
+    // sent again as HTTP/1.1, and remembered once that worked.
+    init.protocol = 'http1.1'
+    const upstream = await doFetch(fetchUrl, init)
+    http2!.refused(fetchUrl, tls?.serverName)
+    return upstream
+  }
 }
 
 /** Where and what one upstream call sends: the request as sent (`a` null), or a routed attempt. */
-function prepare(ctx: RequestContext, a: Attempt | null, cleanHeaders: Headers, clientKey: string | null): Prepared | UpstreamError | Promise<Prepared | UpstreamError> {
-  const { config, orgs } = ctx.proxy.deps
+async function prepare(ctx: RequestContext, a: Attempt | null): Promise<Prepared | UpstreamError> {
   const provider = a ? PROVIDERS[a.provider] : ctx.detected
-  let baseUrl: string | null | undefined
-  let apiVersion: string | undefined
-  if (provider.orgEndpoint) {
-    const own = provider.orgEndpoint(orgs, ctx.org)
-    if (!own) return new UpstreamError('not_configured', provider.id, provider.notConfiguredMessage!(ctx.org, new URL(ctx.req.url).origin))
-    baseUrl = own.endpoint
-    apiVersion = own.apiVersion
-  } else {
-    baseUrl = (config.baseUrls as Record<string, string | null>)[provider.id] ?? ctx.registry.providers.get(provider.id)?.baseUrl
-  }
-  if (!baseUrl) return new UpstreamError('unreachable', provider.id, `No base URL is configured for provider ${provider.id}.`)
-
-  const sentModel = a ? a.model : ctx.model
+  const where = upstreamBase(ctx, provider)
+  if (where instanceof UpstreamError) return where
+  const { baseUrl, apiVersion } = where
+  const authorization = ctx.incoming.get('authorization')
+  const clientKey = authorization?.startsWith('Bearer ') ? authorization.slice(7) : null
   const providerKey = a?.key ?? clientKey
-  const target = provider.target({ baseUrl, path: ctx.path, search: ctx.search, model: sentModel, providerKey, apiVersion })
+  const target = provider.target({ baseUrl, path: ctx.path, search: ctx.search, model: a ? a.model : ctx.model, providerKey, apiVersion })
   if ('error' in target) return new UpstreamError('bad_target', provider.id, target.error)
+  const sent = bodyFor(ctx, a, provider, apiVersion)
+  if (sent instanceof UpstreamError) return sent
 
-  // A routed attempt changes the body's model and nothing else (see withModel).
-  let body: Uint8Array | null = ctx.bytes
-  if (a) {
-    body = ctx.bytes && withModel(ctx.bytes, a.model)
-    if (!body) return new UpstreamError('bad_target', provider.id, 'The body has no top-level "model" string a routing rule could replace.')
-  }
-  // Ask for usage in streams where the provider only sends it when asked, and hide it again from a client that did not ask.
-  let stripUsageChunk = false
-  const json = ctx.json
-  if (ctx.stream && json && provider.asksForStreamUsage(ctx.endpoint, apiVersion)) {
-    const opts = json.stream_options
-    const asked = opts !== null && typeof opts === 'object' && (opts as Record<string, unknown>).include_usage === true
-    if (!asked) {
-      body =
-        opts === undefined && body
-          ? withStreamUsageOption(body)
-          : te.encode(JSON.stringify({ ...json, ...(a ? { model: a.model } : null), stream_options: { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true } }))
-      stripUsageChunk = true
-    }
-  }
-
-  const headers = a ? new Headers(cleanHeaders) : cleanHeaders
+  // The client's headers less Lectr's own and hop-by-hop ones, then the target's.
+  const headers = upstreamRequestHeaders(ctx.incoming)
   if (a?.key) {
     // Another provider's key, from X-Lectr-Provider-Key-<Provider>: the client's own key must not go to it.
     for (const h of CLIENT_KEY_HEADERS) headers.delete(h)
@@ -161,8 +135,42 @@ function prepare(ctx: RequestContext, a: Attempt | null, cleanHeaders: Headers, 
   for (const h of target.removeHeaders) headers.delete(h)
   for (const name in target.setHeaders) headers.set(name, target.setHeaders[name]!)
 
-  const prepared: Prepared = { provider, targetUrl: target.url, fetchUrl: target.url, headers, body, tls: undefined, stripUsageChunk }
-  return provider.pinsAddress && !config.allowPrivateUpstreams ? pin(prepared) : prepared
+  const prepared: Prepared = { provider, targetUrl: target.url, fetchUrl: target.url, headers, tls: undefined, ...sent }
+  return provider.pinsAddress && !ctx.proxy.deps.config.allowPrivateUpstreams ? pin(prepared) : prepared
+}
+
+/** The provider's base URL: the org's own endpoint (Azure), a base-URL setting, or the registry's. */
+function upstreamBase(ctx: RequestContext, provider: Provider): { baseUrl: string; apiVersion?: string } | UpstreamError {
+  const { config, orgs } = ctx.proxy.deps
+  if (provider.orgEndpoint) {
+    const own = provider.orgEndpoint(orgs, ctx.org)
+    if (!own) return new UpstreamError('not_configured', provider.id, provider.notConfiguredMessage!(ctx.org, new URL(ctx.req.url).origin))
+    return { baseUrl: own.endpoint, apiVersion: own.apiVersion }
+  }
+  const baseUrl = (config.baseUrls as Record<string, string | null>)[provider.id] ?? ctx.registry.providers.get(provider.id)?.baseUrl
+  if (!baseUrl) return new UpstreamError('unreachable', provider.id, `No base URL is configured for provider ${provider.id}.`)
+  return { baseUrl }
+}
+
+/**
+ * The body sent: the client's bytes, with a routed attempt's model, and `stream_options.include_usage` added for
+ * streams where the provider only reports usage when asked (hidden again from a client that did not ask).
+ */
+function bodyFor(ctx: RequestContext, a: Attempt | null, provider: Provider, apiVersion: string | undefined): Pick<Prepared, 'body' | 'stripUsageChunk'> | UpstreamError {
+  // A routed attempt changes the body's model and nothing else (see withModel).
+  let body: Uint8Array | null = ctx.bytes
+  if (a) {
+    body = ctx.bytes && withModel(ctx.bytes, a.model)
+    if (!body) return new UpstreamError('bad_target', provider.id, 'The body has no top-level "model" string a routing rule could replace.')
+  }
+  const json = ctx.json
+  if (!ctx.stream || !json || !provider.asksForStreamUsage(ctx.endpoint, apiVersion)) return { body, stripUsageChunk: false }
+  const opts = json.stream_options
+  const asked = opts !== null && typeof opts === 'object' && (opts as Record<string, unknown>).include_usage === true
+  if (asked) return { body, stripUsageChunk: false }
+  if (opts === undefined && body) return { body: withStreamUsageOption(body), stripUsageChunk: true }
+  const withUsage = { ...json, ...(a ? { model: a.model } : null), stream_options: { ...(opts !== null && typeof opts === 'object' ? opts : {}), include_usage: true } }
+  return { body: te.encode(JSON.stringify(withUsage)), stripUsageChunk: true }
 }
 
 /** An org's endpoint is connected to only at the public address that was checked (see checkUpstreamHost). */

@@ -4,18 +4,11 @@ import type { Refusal, RequestContext } from '../context'
 import { requiresJson } from '../endpoint'
 
 /** What a GET or HEAD has: no body, and nothing to wait for. */
-export const NO_BODY: BodyRead = { ok: true, bytes: null }
+const NO_BODY: BodyRead = { ok: true, bytes: null }
 
-/** Whether the request has no body to read (GET, HEAD). */
-export function bodiless(ctx: RequestContext): boolean {
-  return ctx.req.method === 'GET' || ctx.req.method === 'HEAD'
-}
-
-/**
- * Step 2a. The body, within LECTR_MAX_BODY_BYTES and LECTR_BODY_TIMEOUT_MS (see readBodyWithLimit). Not async: the
- * handler awaits the read itself, one await as before the steps.
- */
-export function readBody(ctx: RequestContext): Promise<BodyRead> {
+/** Step 2a. The body, within LECTR_MAX_BODY_BYTES and LECTR_BODY_TIMEOUT_MS (see readBodyWithLimit); none for GET and HEAD. */
+export async function readBody(ctx: RequestContext): Promise<BodyRead> {
+  if (ctx.req.method === 'GET' || ctx.req.method === 'HEAD') return NO_BODY
   ctx.record.readStarts()
   return readBodyWithLimit(ctx.req, ctx.proxy.deps.config.maxBodyBytes, ctx.proxy.deps.config.bodyTimeoutMs)
 }

@@ -8,9 +8,7 @@ import type { BodyOutcome } from '../metered-body'
  */
 export function recordEnd(ctx: RequestContext, meter: Meter, outcome: BodyOutcome): void {
   const { watch, deps } = ctx.proxy
-  const waiting = ctx.waiting!
-  if (outcome === 'complete') watch.release(waiting)
-  else watch.stop(waiting)
+  watch.stop(ctx.waiting!)
   const complete = outcome === 'complete' || outcome === 'complete-client-closed'
   const result = meter.finish(complete)
   const { record, status, ttfbMs } = ctx

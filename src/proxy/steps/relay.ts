@@ -1,6 +1,5 @@
 import type { ProviderId } from '../../registry/schema'
 import { estimateInputTokens } from '../../usage/estimate'
-import { meterJsonBody } from '../../usage/json-meter'
 import { bodyKind, createMeter } from '../../usage/meter'
 import type { Meter, MeterResult } from '../../usage/types'
 import type { RequestContext } from '../context'
@@ -17,20 +16,16 @@ import { recordEnd } from './record'
  */
 export const WHOLE_JSON_MAX_BYTES = 2 * 1024 * 1024
 
-/**
- * Step 6. The upstream's answer to the client, whole or piped, metered on the way. Synchronous for answers that are
- * piped or have no body; a whole answer is read first (the only await here, as before the steps).
- */
-export function relay(ctx: RequestContext, upstream: Response): Response | Promise<Response> {
+/** Step 6. The upstream's answer to the client, whole or piped, metered on the way. */
+export async function relay(ctx: RequestContext, upstream: Response): Promise<Response> {
   const { req, stream } = ctx
   const { watch } = ctx.proxy
   const waiting = ctx.waiting!
   ctx.ttfbMs = performance.now() - ctx.fetchStarted
   const status = upstream.status
   ctx.status = status
-  // A JSON answer of a declared, modest size is read at once (checked without touching `upstream.body`, which
-  // would build a JS stream for it); anything else is piped and stays watched, for a client that leaves while the
-  // provider is quiet.
+  // A JSON answer of a declared, modest size is read at once; anything else is piped and stays watched, for a client
+  // that leaves while the provider is quiet.
   const contentType = upstream.headers.get('content-type')
   ctx.contentType = contentType
   const contentLength = upstream.headers.get('content-length')
@@ -51,8 +46,8 @@ export function relay(ctx: RequestContext, upstream: Response): Response | Promi
 }
 
 /**
- * A whole JSON answer: read natively and answered with at once, which costs Bun far less than pumping a JS stream
- * chunk by chunk. Streams (`stream: true`, text/event-stream) are never handled this way.
+ * A whole JSON answer: read natively and answered with at once. Streams (`stream: true`, text/event-stream) are never
+ * handled this way. Piping these like streams added 117-167 us of latency (bench/latency-ab.ts, 2026-12-07).
  */
 async function relayWhole(ctx: RequestContext, upstream: Response, declared: boolean, outHeaders: Headers): Promise<Response> {
   const { req, record } = ctx
@@ -69,7 +64,7 @@ async function relayWhole(ctx: RequestContext, upstream: Response, declared: boo
         if ('whole' in upTo) whole = upTo.whole
         else piped = upTo.rest
       }
-      if (whole) watch.release(waiting)
+      if (whole) watch.stop(waiting)
     } catch {
       recordEnd(ctx, newMeter(ctx), req.signal.aborted ? 'client-gone' : 'upstream-broken')
       if (req.signal.aborted) return new Response(null, { status: 499 })
@@ -86,9 +81,8 @@ async function relayWhole(ctx: RequestContext, upstream: Response, declared: boo
   }
 }
 
-/** Plain JSON (nearly every answer) is metered straight from the bytes; anything else through its meter. */
+/** A whole answer through its meter, as one chunk. */
 function meterWhole(ctx: RequestContext, answer: Uint8Array): MeterResult {
-  if (!ctx.provider.wrapMeter && bodyKind(ctx.contentType, false) === 'json') return meterJsonBody(answer, ctx.endpoint)
   const meter = newMeter(ctx)
   meter.push(answer)
   return meter.finish(true)
@@ -102,7 +96,7 @@ function pipe(ctx: RequestContext, body: ReadableStream<Uint8Array>, outHeaders:
   const idleMs = ctx.proxy.deps.config.streamIdleMs ?? 0
   const metered = meteredBody(body, meter, (outcome) => recordEnd(ctx, meter, outcome), () => watch.abort(waiting), {
     idleMs,
-    stalledTail: idleMs > 0 && bodyKind(ctx.contentType, ctx.stream) === 'event-stream' ? stalledEvent(ctx.provider.id, idleMs) : null,
+    stalledTail: idleMs > 0 && bodyKind(ctx.contentType, ctx.stream) === 'event-stream' ? () => stalledEvent(ctx.provider.id, idleMs) : null,
   })
   return new Response(metered, { status: ctx.status, headers: outHeaders })
 }
