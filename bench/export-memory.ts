@@ -166,7 +166,14 @@ async function runMode(mode: Mode, file: string): Promise<ModeResult> {
           cwd: ROOT,
           stdout: 'pipe',
           stderr: 'ignore',
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...lectrEnv(9, lectrDb!), LECTR_RETENTION_DAYS: '36500' },
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: process.env.HOME ?? '/tmp',
+            ...lectrEnv(9, lectrDb!),
+            LECTR_RETENTION_DAYS: '36500',
+            // EXP_* reach Lectr: flags of an experiment build (BENCH_LECTR)
+            ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXP_')) as [string, string][]),
+          },
         })
       : Bun.spawn(cmd, { cwd: ROOT, stdout: 'pipe', stderr: 'inherit', env: { ...process.env } })
   const lines: string[] = []

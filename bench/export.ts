@@ -91,7 +91,8 @@ async function exportOnce(format: (typeof FORMATS)[number], run: number): Promis
     name: `lectr-${format}`,
     cmd: [LECTR],
     cwd: scratch,
-    env: { ...lectrEnv(9, db), LECTR_RETENTION_DAYS: '36500' },
+    // EXP_* reach Lectr: flags of an experiment build (BENCH_LECTR).
+    env: { ...lectrEnv(9, db), LECTR_RETENTION_DAYS: '36500', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXP_')) as [string, string][]) },
     ready: /listening on \S+:(\d+)/,
     timeoutMs: 120_000,
   })
