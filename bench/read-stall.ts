@@ -8,8 +8,8 @@
 //   pages (signed in, range=30d): Overview /, Models /models, Events /events, Recommendations /recommendations
 //   admin API: models, events, recommendations, and an export's first READ_STALL_EXPORT_EVENTS events (then cancelled)
 // A read's figures: its time and bytes (median over the repeats), and the latency of the proxied requests *sent
-// while it ran* (p50/p99/max), minus those of the requests sent between its repeats (the added latency; the load of
-// a shared machine drifts, so each read has its own idle; the idle of the start is printed too).
+// while it ran* (p50/p99/max), minus the median of the requests sent between its repeats (the added latency; the
+// load of a shared machine drifts, so each read has its own idle; the idle of the start is printed too).
 // Writes bench/results/read-stall-<date>.json.
 // Env: BENCH_EVENTS (default 10,000,000), BENCH_QUICK=1 (200,000 events), READ_STALL_REPEATS (default 5),
 // READ_STALL_EXPORT_EVENTS (default 20,000), READ_STALL_ONLY (e.g. "overview,api export"), BENCH_LECTR, BENCH_SRC=1,
@@ -204,7 +204,7 @@ interface ReadResult {
   medianMs: number
   /** proxied requests sent while the read ran */
   during: Latency
-  /** proxied requests sent between this read's repeats (the added figures are against these) */
+  /** proxied requests sent between this read's repeats (the added figures are against their median) */
   idleBetween: Latency
   addedP50: number
   addedP99: number
@@ -255,9 +255,11 @@ for (const r of READS) {
     medianMs: median(runs.map((x) => x.ms)),
     during,
     idleBetween: near,
+    // A request's added latency: its own minus the median of those sent between the reads (a long read's backlog
+    // can reach into the gaps after it, so their tail is no fair floor).
     addedP50: during.p50 - near.p50,
-    addedP99: during.p99 - near.p99,
-    addedMax: during.max - near.max,
+    addedP99: during.p99 - near.p50,
+    addedMax: during.max - near.p50,
   }
   results.push(res)
   say(
@@ -288,7 +290,7 @@ const result = {
   reads: results,
   targets: {
     pages: { target: `every page (median) within ${GOAL_PAGE_MS} ms and ${GOAL_PAGE_BYTES / 1000} KB`, ok: pagesOk },
-    stall: { target: `a proxied request sent during any read waits at most ${GOAL_ADDED_MS} ms longer than the slowest sent between its repeats`, value: Math.max(...results.map((r) => r.addedMax)), ok: stallOk },
+    stall: { target: `a proxied request sent during any read waits at most ${GOAL_ADDED_MS} ms longer than the median one sent between its repeats`, value: Math.max(...results.map((r) => r.addedMax)), ok: stallOk },
   },
   seconds: (Date.now() - t0) / 1000,
 }
