@@ -14,7 +14,9 @@
 //               adds its org and key at start), GET /api/orgs/default/events/export; idle for EXPORT_MEM_IDLE_MS first
 //
 // Usage: bun bench/export-memory.ts [mode ...]   (default: every mode). Env: EXPORT_MEM_EVENTS, EXPORT_MEM_FORMAT
-// (ndjson|csv, default ndjson), EXPORT_MEM_SMOL=1 (children run with bun --smol). Writes bench/results/export-memory-<date>.json.
+// (ndjson|csv, default ndjson), EXPORT_MEM_SMOL=1 (children run with bun --smol), EXPORT_MEM_BALLAST_MB (live objects
+// kept by the serve-export child), EXPORT_MEM_GC_EVERY (Bun.gc every N steps there; EXPORT_MEM_GC_SYNC=1: Bun.gc(true)),
+// EXPORT_MEM_DB and EXPORT_MEM_IDLE_MS (the lectr mode), BENCH_LECTR, EXP_* (passed to Lectr). Writes bench/results/export-memory-<date>.json.
 import { Database } from 'bun:sqlite'
 import { heapStats } from 'bun:jsc'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
@@ -283,7 +285,7 @@ if (process.argv[2] === '--child') {
   const date = new Date().toISOString()
   const load = (await Bun.file('/proc/loadavg').text()).trim()
   mkdirSync(join(import.meta.dir, 'results'), { recursive: true })
-  const out = join(import.meta.dir, 'results', `export-memory-${date.slice(0, 16).replace(':', '')}.json`)
-  writeFileSync(out, JSON.stringify({ meta: { date, bun: Bun.version, loadAverage: load, events: EVENTS, format: FORMAT, smol: process.env.EXPORT_MEM_SMOL === '1' }, results }, null, 2) + '\n')
+  const out = join(import.meta.dir, 'results', `export-memory-${date.slice(0, 19).replace(/:/g, '')}.json`)
+  writeFileSync(out, JSON.stringify({ meta: { date, bun: Bun.version, loadAverage: load, events: EVENTS, format: FORMAT, smol: process.env.EXPORT_MEM_SMOL === '1', ballastMB: Number(process.env.EXPORT_MEM_BALLAST_MB ?? 0), gcEvery: Number(process.env.EXPORT_MEM_GC_EVERY ?? 0), lectr: process.env.BENCH_LECTR ?? null, exp: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXP_'))) }, results }, null, 2) + '\n')
   console.error(`load average ${load}; every figure: ${out}`)
 }
