@@ -5,7 +5,7 @@ LOCAL_BUN := $(CURDIR)/.tools/node_modules/.bin/bun
 BUN := $(or $(shell command -v bun 2>/dev/null),$(LOCAL_BUN))
 export PATH := $(dir $(BUN)):$(PATH)
 
-.PHONY: run test unit check smoke build bench bench-soak bench-routing bench-scrape bench-export bench-postgres browser postgres deps clean
+.PHONY: run test unit check smoke build bench bench-soak bench-routing bench-scrape bench-export bench-postgres bench-read-stall browser postgres deps clean
 
 run: deps
 	$(BUN) run src/main.ts
@@ -54,6 +54,11 @@ bench-export: deps dist/lectr
 # One writer's batched event inserts (with their roll-ups) into a throwaway local Postgres, in events/s.
 bench-postgres: deps postgres
 	$(BUN) bench/postgres-writes.ts
+
+# Does reading stall forwarding? Each dashboard page and admin read over the 10M-event log, with proxied requests
+# sent every 1 ms meanwhile: the read's time and bytes, the requests' added latency against idle (~3 min here).
+bench-read-stall: deps dist/lectr
+	$(BUN) bench/read-stall.ts
 
 deps: $(BUN) node_modules/.installed
 

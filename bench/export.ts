@@ -2,10 +2,11 @@
 // peak RSS growth ≤ 50 MB). The 10M-event database of bench/events (built once into bench/.cache by
 // distribution.ts) is copied to a scratch directory; for each export a fresh Lectr (the compiled binary) is started
 // on the copy, and a client reads GET /api/orgs/default/events/export?format=ndjson|csv whole, counting lines and
-// discarding the bytes. Lectr's VmRSS is sampled every 20 ms from /proc; growth = peak - RSS just before the export.
+// discarding the bytes. Lectr's VmRSS is sampled every 20 ms from /proc; growth = peak - RSS just before the export,
+// once Lectr's start-up work is done (CPU idle).
 // Writes bench/results/export-<date>.json.
 // Env: BENCH_EVENTS (default 10,000,000), BENCH_QUICK=1 (200,000 events), BENCH_EXPORT_RUNS (exports per format,
-// default 1), BENCH_LECTR.
+// default 1), BENCH_LECTR, BENCH_EXPORT_EVENTS (read only this many events of each export, then cancel; default all).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -14,6 +15,7 @@ import { cpuMs, memKiB, startChild } from './lib/proc'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const RUNS = Number(process.env.BENCH_EXPORT_RUNS ?? 1)
+const LIMIT = Number(process.env.BENCH_EXPORT_EVENTS ?? Infinity)
 const FORMATS = ['ndjson', 'csv'] as const
 const GOAL_MB = 50
 /** An export that takes longer is cut (the benchmark stops by itself). */
@@ -54,6 +56,9 @@ interface ExportRun {
   seconds: number
   eventsPerSec: number
   mbPerSec: number
+  /** RSS just after Lectr said it listens, and how long until it went idle (when rssBefore is taken) */
+  rssAtStartMiB: number
+  settleSeconds: number
   rssBeforeMiB: number
   rssPeakMiB: number
   rssGrowthMB: number
@@ -66,18 +71,36 @@ interface ExportRun {
   samples: number
 }
 
+/** Waits until `pid` has used under 20 ms of CPU in each of 4 half-seconds, at most 120 s; the seconds waited. */
+async function settle(pid: number): Promise<number> {
+  const start = performance.now()
+  let quiet = 0
+  let last = cpuMs(pid)
+  while (quiet < 4 && performance.now() - start < 120_000) {
+    await Bun.sleep(500)
+    const now = cpuMs(pid)
+    quiet = now - last < 20 ? quiet + 1 : 0
+    last = now
+  }
+  return (performance.now() - start) / 1000
+}
+
 async function exportOnce(format: (typeof FORMATS)[number], run: number): Promise<ExportRun> {
   // Retention far out: the log spans 90 days up to when it was built, and pruning must not run during the export.
   const lectr = await startChild({
     name: `lectr-${format}`,
     cmd: [LECTR],
     cwd: scratch,
-    env: { ...lectrEnv(9, db), LECTR_RETENTION_DAYS: '36500' },
+    // EXP_* reach Lectr: flags of an experiment build (BENCH_LECTR).
+    env: { ...lectrEnv(9, db), LECTR_RETENTION_DAYS: '36500', ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EXP_')) as [string, string][]) },
     ready: /listening on \S+:(\d+)/,
     timeoutMs: 120_000,
   })
   try {
-    await Bun.sleep(1000)
+    // Lectr reads the roll-ups into the dashboard's cache after it starts (seconds, here 8-30 s at 10M events, RSS
+    // ~72 -> ~330 MiB): "before" is taken once that is done (CPU idle), so that the growth is the export's.
+    const rssAtStart = memKiB(lectr.pid).rss
+    const settleSeconds = await settle(lectr.pid)
     const before = memKiB(lectr.pid)
     const cpu0 = cpuMs(lectr.pid)
     const client0 = process.cpuUsage()
@@ -104,6 +127,10 @@ async function exportOnce(format: (typeof FORMATS)[number], run: number): Promis
       const chunk = r.value
       bytes += chunk.byteLength
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++
+      if (lines >= LIMIT + (format === 'csv' ? 1 : 0)) {
+        await reader.cancel()
+        break
+      }
     }
     const seconds = (performance.now() - start) / 1000
     clearInterval(sampler)
@@ -119,12 +146,14 @@ async function exportOnce(format: (typeof FORMATS)[number], run: number): Promis
       status: res.status,
       lines,
       events,
-      complete: res.status === 200 && events === dataset.events,
+      complete: res.status === 200 && (Number.isFinite(LIMIT) ? events >= Math.min(dataset.events, LIMIT) : events === dataset.events),
       bytes,
       firstByteMs,
       seconds,
       eventsPerSec: events / seconds,
       mbPerSec: bytes / 1e6 / seconds,
+      rssAtStartMiB: rssAtStart / 1024,
+      settleSeconds,
       rssBeforeMiB: before.rss / 1024,
       rssPeakMiB: peak / 1024,
       rssGrowthMB: ((peak - before.rss) * 1024) / 1e6,
@@ -161,7 +190,7 @@ const result = {
   meta: {
     date: new Date().toISOString(),
     quick: QUICK,
-    params: { runs: RUNS, formats: FORMATS, sampleMs: SAMPLE_MS },
+    params: { runs: RUNS, formats: FORMATS, sampleMs: SAMPLE_MS, eventsPerExport: Number.isFinite(LIMIT) ? LIMIT : 'all' },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: sh('cat /proc/loadavg'), memGiB: Math.round(Number(sh("awk '/MemTotal/ {print $2}' /proc/meminfo")) / 1048576) },
     bun: Bun.version,
     lectr: { binary: LECTR, version: sh(`${LECTR} --version`), commit: sh('git rev-parse --short HEAD 2>/dev/null'), dirty: sh('git status --porcelain -- src 2>/dev/null') !== '' },

@@ -157,6 +157,24 @@ describe('GET /api/orgs/:org/events/export', () => {
     }
   })
 
+  test('a reader pulling as fast as it can still lets other work run between steps (a proxied request never waits for a whole export)', async () => {
+    const db = new Database(lectr.dbPath, { readonly: true })
+    try {
+      const order: string[] = []
+      const all: ExportFilter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
+      const reader = eventExportStream(db, 'default', all, 'ndjson', { scanRows: 5, onStep: () => order.push('step') }).getReader()
+      await reader.read()
+      // Work that arrived while the first step ran (as a request does): it must run before the steps go on.
+      setImmediate(() => order.push('other'))
+      for (;;) if ((await reader.read()).done) break
+      expect(order.indexOf('other')).toBeGreaterThan(0)
+      expect(order.indexOf('other')).toBeLessThan(3)
+      expect(order.filter((o) => o === 'step').length).toBe(Math.ceil(N / 5) + (N % 5 === 0 ? 1 : 0))
+    } finally {
+      db.close()
+    }
+  })
+
   test("an export reads on a read-only connection of its own with a small page cache, not the server's 64 MiB one", () => {
     const server = new Database(lectr.dbPath)
     const own = openReadConnection(server, 2048)
