@@ -43,7 +43,8 @@ function cachedLog(): string {
 // The child: one mode.
 
 async function child(mode: Mode, file: string): Promise<void> {
-  const { EVENT_COLUMNS, toEvent } = await import('../src/events/queries')
+  const { EVENT_COLUMNS, toEvent } = await import('../src/events/columns')
+  const { sqliteExportPages } = await import('../src/storage/sqlite/event-export')
   const { csvLine } = await import('../src/events/csv')
   const { eventExportStream } = await import('../src/operations/export')
   const db = new Database(file, { readonly: true, strict: true })
@@ -136,7 +137,7 @@ async function child(mode: Mode, file: string): Promise<void> {
         )
       }
       const filter = { provider: null, model: null, feature: null, task: null, status: null, statusClass: null, since: null, until: null }
-      return new Response(eventExportStream(db, 'default', filter, FORMAT, { onStep }))
+      return new Response(eventExportStream(sqliteExportPages(db, 'default', filter, { onStep }), FORMAT))
     },
   })
   console.log(`READY ${server.port}`)
