@@ -477,6 +477,10 @@ describe('the event writer over PostgresEventStore while Postgres is away', () =
       expect(writer.pending).toBeLessThanOrEqual(60)
       expect(existsSync(spill)).toBe(true)
       enqueue(30)
+      // What the writer is told: the server's absence is not the events' fault (it waits and retries).
+      const away = await store.append([event()]).catch((err: unknown) => err)
+      expect(away).toBeInstanceOf(Error)
+      expect(store.isEventFault(away)).toBe(false)
       await own.resume()
       await eventually(() => writer.health().queued === 0 && writer.spilled === 0 && !existsSync(spill), 30_000)
       expect(await writer.close()).toBe(true)
@@ -495,4 +499,34 @@ describe('the event writer over PostgresEventStore while Postgres is away', () =
       rmSync(dir, { recursive: true, force: true })
     }
   }, 90_000)
+})
+
+describe('an event Postgres refuses', () => {
+  test('is the event\'s fault: the writer drops it alone and stores the rest of its batch and the later ones, in order', async () => {
+    const sql = connectPostgres(await createDatabase(pg, `contract_events_${++databases}`), { max: 2 })
+    try {
+      await migratePostgres(sql)
+      const store = new PostgresEventStore(sql)
+      // status is an INTEGER column: a value beyond it is refused (22003), whatever the retries
+      const bad = event({ status: 3_000_000_000 })
+      const refused = await store.append([bad]).catch((err: unknown) => err)
+      expect(store.isEventFault(refused)).toBe(true)
+      const recording = new Recording(store)
+      const logs: string[] = []
+      const writer = new EventWriter(recording, { batchSize: 10, flushMs: 1, log: (l) => logs.push(l) })
+      const events = Array.from({ length: 25 }, (_, i) => event({ time: new Date(T0 + i).toISOString() }))
+      events.splice(13, 0, bad)
+      for (const e of events) writer.enqueue(e)
+      await eventually(() => writer.pending === 0 && writer.written === 25, 15_000)
+      expect(await writer.close()).toBe(true)
+      expect(writer.health()).toMatchObject({ written: 25, dropped: 1, failing: null })
+      expect(logs.filter((l) => l.includes(`event ${bad.id} cannot be stored and was dropped`))).toHaveLength(1)
+      const stored = await store.list('default', ALL_EVENTS, { limit: 100, cursor: null })
+      expect(stored.events.map((e) => e.id)).toEqual(events.filter((e) => e !== bad).map((e) => e.id).reverse())
+      const [sums] = await sql`SELECT SUM(requests)::int AS n FROM rollups_hourly`
+      expect(sums.n).toBe(25)
+    } finally {
+      await sql.close()
+    }
+  }, 60_000)
 })
