@@ -101,13 +101,22 @@ export async function pruneEvents(
     opts.onDropped?.(olderThan)
   }
   const floor = idFloorOf(olderThan)
-  for (;;) {
-    if (!goOn()) return total
-    // `time` bounds the partitions read; `id` decides, as on SQLite.
-    const result = await sql`
-      DELETE FROM events WHERE (org_id, id, time) IN (
-        SELECT org_id, id, time FROM events WHERE time < ${olderThan + SLACK_MS} AND id < ${floor} LIMIT ${slice})`
-    total += result.count
-    if (result.count < slice) return total
+  // `time` bounds the partitions read (the cutoff's day, or two); per org, `id` walks the (org_id, id) index.
+  const until = olderThan + SLACK_MS
+  const orgs: { org: string }[] = await sql`
+    WITH RECURSIVE o(org) AS (
+      SELECT MIN(org_id) FROM events WHERE time < ${until}
+      UNION ALL SELECT (SELECT MIN(org_id) FROM events WHERE time < ${until} AND org_id > o.org) FROM o WHERE o.org IS NOT NULL
+    ) SELECT org FROM o WHERE org IS NOT NULL`
+  for (const { org } of orgs) {
+    for (;;) {
+      if (!goOn()) return total
+      const result = await sql`
+        DELETE FROM events WHERE time < ${until} AND (org_id, id, time) IN (
+          SELECT org_id, id, time FROM events WHERE org_id = ${org} AND id < ${floor} AND time < ${until} LIMIT ${slice})`
+      total += result.count
+      if (result.count < slice) break
+    }
   }
+  return total
 }
