@@ -28,7 +28,7 @@ export const EVENT_BATCH_INSERT = `INSERT INTO events (${COLUMNS.join(', ')})
  * Postgres text cannot hold U+0000 (SQLite can): one such character in a client's model name would make the whole
  * batch fail, again at every retry. It is stored as U+FFFD, the replacement character.
  */
-function storableText(v: string): string {
+export function storableText(v: string): string {
   return v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v
 }
 

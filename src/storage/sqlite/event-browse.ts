@@ -38,23 +38,23 @@ function filterWhere(f: EventFilter): Where {
 }
 
 /** How many of an hour's requests may match, as roll-ups count them (errors kept, so a status class splits too). */
-function rollupCount(f: EventFilter): string {
+export function rollupCount(f: EventFilter): string {
   const errorsOnly = f.statusClass === 'error' || (f.status !== null && f.status >= 400)
   const okOnly = f.statusClass === 'ok' || (f.status !== null && f.status < 400)
   return okOnly && errorsOnly ? '0' : okOnly ? 'SUM(requests - errors)' : errorsOnly ? 'SUM(errors)' : 'SUM(requests)'
 }
 
 /** How many of the newest events a filtered page tries first, before asking the roll-ups. */
-const RECENT_SCAN = 2000
+export const RECENT_SCAN = 2000
 /** Index entries read per step of a filtered scan. */
-const CHUNK = 5000
+export const CHUNK = 5000
 /**
  * At most this many events are read for one filtered page (about 60 ms with ten million events). A page that
  * runs out before it is full ends early, and its `next` cursor continues the search further back.
  */
 export const SCAN_BUDGET = 40_000
 /** Ids are minted a moment before an event's time is taken; a minute covers that and small clock steps. */
-const SLACK_MS = 60_000
+export const SLACK_MS = 60_000
 
 /**
  * One page of an org's events, newest first, filtered, after `cursor` (exclusive). `next` is the cursor of the
