@@ -1,12 +1,10 @@
-import { DAY_MS, type LectrEvent } from '../../domain'
-import { latencyBucket } from '../../events/latency-buckets'
-import { addToReplay, newReplay, replayKey, type ReplayDelta } from '../../events/replay-rollup'
-import { addToRollup, hourOf, mergeRollup, newRollup, rollupKey, type RollupDelta } from '../../events/rollup'
+import type { LectrEvent } from '../../domain'
+import { modelDeltas, rollupDeltas } from '../../rollups/deltas'
+import type { ReplayDelta } from '../../rollups/replay-rollup'
+import type { RollupDelta } from '../../rollups/rollup'
 import type { DeltaRow, RollupTableName } from './rollup-upserts'
 
-// The one place the Postgres writer turns inserted events into roll-up deltas, from the same pure functions the
-// SQLite writer uses (src/storage/sqlite/event-rollups.ts). When src/rollups/ computes a batch's deltas for every
-// store, `rollupDeltasOf` is replaced by it; only the row layout below (ROLLUP_TABLES' column order) stays.
+// The Postgres writer's roll-up deltas are src/rollups/deltas.ts's, as SQLite's are; only the row layout is its own.
 
 /** rollups_hourly / rollups_daily sums, in ROLLUP_TABLES' column order */
 function rollupSums(r: RollupDelta): number[] {
@@ -33,54 +31,19 @@ function replayRow(r: ReplayDelta): DeltaRow {
 }
 
 /**
- * What events just inserted (each once) add to every roll-up table the writer fills: the same groups and sums as
- * SQLite's `writeRollups`, plus `rollups_daily`. Rows of equal key may repeat (`addAllDeltas` merges them).
+ * What events just inserted (each once) add to every roll-up table the writer fills: src/rollups/deltas.ts's
+ * groups and sums (the same SQLite's `writeRollups` adds), in the row layout of ROLLUP_TABLES.
  */
 export function rollupDeltasOf(inserted: readonly LectrEvent[]): Record<RollupTableName, DeltaRow[]> {
-  const rollups = new Map<string, RollupDelta>()
-  const latency = new Map<string, { org: string; hour: number; provider: string; bucket: number; requests: number }>()
-  const replays = new Map<string, ReplayDelta>()
-  for (const e of inserted) {
-    const hour = hourOf(Date.parse(e.time))
-    const key = rollupKey(e, hour)
-    let roll = rollups.get(key)
-    if (!roll) rollups.set(key, (roll = newRollup(e, hour)))
-    addToRollup(roll, e)
-    const day = hour - (hour % DAY_MS)
-    const rkey = replayKey(e, day)
-    let replay = replays.get(rkey)
-    if (!replay) replays.set(rkey, (replay = newReplay(e, day)))
-    addToReplay(replay, e)
-    // Counted under the provider that served it, as the roll-up row is (SQLite sums the histogram per roll-up row).
-    const bucket = latencyBucket(e.latencyMs)
-    const lkey = `${roll.org}\u0000${hour}\u0000${roll.provider}\u0000${bucket}`
-    const l = latency.get(lkey)
-    if (l) l.requests++
-    else latency.set(lkey, { org: roll.org, hour, provider: roll.provider, bucket, requests: 1 })
-  }
-  const byModel = new Map<string, RollupDelta>()
-  const rollupsHourly: DeltaRow[] = []
-  const rollupsDaily: DeltaRow[] = []
-  for (const r of rollups.values()) {
-    rollupsHourly.push([r.org, r.hour, r.provider, r.model, r.feature, r.task, ...rollupSums(r)])
-    rollupsDaily.push([r.org, r.hour - (r.hour % DAY_MS), r.provider, r.model, r.feature, r.task, ...rollupSums(r)])
-    const mkey = `${r.org}\u0000${r.hour}\u0000${r.provider}\u0000${r.model}`
-    const m = byModel.get(mkey)
-    if (m) mergeRollup(m, r)
-    else byModel.set(mkey, { ...r })
-  }
-  const modelHourly: DeltaRow[] = []
-  const modelDaily: DeltaRow[] = []
-  for (const m of byModel.values()) {
-    modelHourly.push([m.org, m.hour, m.provider, m.model, ...modelSums(m)])
-    modelDaily.push([m.org, m.hour - (m.hour % DAY_MS), m.provider, m.model, ...modelSums(m)])
-  }
+  const d = rollupDeltas(inserted)
+  const row = (r: RollupDelta): DeltaRow => [r.org, r.hour, r.provider, r.model, r.feature, r.task, ...rollupSums(r)]
+  const modelRow = (m: RollupDelta): DeltaRow => [m.org, m.hour, m.provider, m.model, ...modelSums(m)]
   return {
-    rollupsHourly,
-    rollupsDaily,
-    modelHourly,
-    modelDaily,
-    latencyHourly: [...latency.values()].map((l) => [l.org, l.hour, l.provider, l.bucket, l.requests]),
-    replayDaily: [...replays.values()].map(replayRow),
+    rollupsHourly: d.hourly.map(row),
+    rollupsDaily: d.daily.map(row),
+    modelHourly: modelDeltas(d.hourly).map(modelRow),
+    modelDaily: modelDeltas(d.daily).map(modelRow),
+    latencyHourly: d.latency.map((l) => [l.org, l.hour, l.provider, l.bucket, l.requests]),
+    replayDaily: d.replay.map(replayRow),
   }
 }
