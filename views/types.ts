@@ -250,7 +250,7 @@ export interface NotFoundData {
 
 /** Routing rules (SPEC section 9): their types as the routing code has them. */
 import type { Rule } from '../src/routing/schema'
-import type { ArmRow } from '../src/operations/routing'
+import type { ArmRow } from '../src/storage/events'
 import type { DryRunRuleResult } from '../src/routing/dry-run'
 export type { Rule, ArmRow, DryRunRuleResult }
 

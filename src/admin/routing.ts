@@ -8,7 +8,7 @@ import { validateRuleSet } from '../routing/validate'
 import type { Endpoint } from '../domain'
 import type { AdminDeps } from '../operations/deps'
 import { runDryRun } from '../operations/dry-run'
-import { armsOf, restoreRouting } from '../operations/routing'
+import { restoreRouting } from '../operations/routing'
 import { apiError, json, problemsOf, readJson, orgNotFound } from '../http/respond'
 import { parseTimeRange } from '../operations/time-range'
 
@@ -109,7 +109,7 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       const range = parseTimeRange(query as Record<string, string | undefined>, deps.clock(), null)
       if (!range.ok) return apiError(400, 'lectr_invalid_query', 'The query has problems.', range.problems)
       await deps.eventsWritten()
-      return json({ arms: armsOf(deps, params.org, range.since, range.until) })
+      return json({ arms: await deps.storage.events.arms(params.org, range.since, range.until) })
     })
 
 function notFound(org: string): Response {

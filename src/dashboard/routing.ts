@@ -1,7 +1,7 @@
 import { DAY_MS } from '../domain'
 import { Elysia } from 'elysia'
 import { runDryRun } from '../operations/dry-run'
-import { armsOf, restoreRouting } from '../operations/routing'
+import { restoreRouting } from '../operations/routing'
 import { CANARY_PERCENT } from '../routing/canary-rule'
 import type { Rule } from '../routing/schema'
 import { validateRuleSet } from '../routing/validate'
@@ -44,7 +44,7 @@ async function render(d: Dashboard, s: SignedIn, extra: Partial<RoutingData> = {
     updatedAt: current?.updatedAt ?? null,
     rules,
     versions: (await d.deps.storage.settings.routing.versions(s.org)).map((v) => ({ version: v.version, updatedAt: v.updatedAt, ruleCount: v.rules.length, inForce: v.version === current?.version })),
-    arms: armsOf(d.deps, s.org, null, null),
+    arms: await d.deps.storage.events.arms(s.org, null, null),
     editor: editorText(rules),
     ...extra,
   }

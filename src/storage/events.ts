@@ -49,6 +49,42 @@ export interface UnpricedModel {
   requests: number
 }
 
+/** One routing rule's arm over a window (SPEC section 9), as the API and the dashboard's Routing page show it. */
+export interface ArmRow {
+  ruleId: string
+  arm: 'canary' | 'control'
+  requests: number
+  errors: number
+  avgLatencyMs: number
+  avgOutputTokens: number | null
+  costUsd: number
+  costPerRequestUsd: number
+  baselineCostUsd: number
+}
+
+/** An arm's sums as a store reads them; `armRow` rounds them as the API answers. */
+export interface ArmSums {
+  ruleId: string
+  arm: 'canary' | 'control'
+  requests: number
+  errors: number
+  avgLatencyMs: number
+  avgOutputTokens: number | null
+  costUsd: number
+  baselineCostUsd: number
+}
+
+export function armRow(r: ArmSums): ArmRow {
+  return {
+    ...r,
+    avgLatencyMs: Math.round(r.avgLatencyMs * 100) / 100,
+    avgOutputTokens: r.avgOutputTokens === null ? null : Math.round(r.avgOutputTokens * 100) / 100,
+    costUsd: Math.round(r.costUsd * 1e10) / 1e10,
+    costPerRequestUsd: Math.round((r.costUsd / r.requests) * 1e10) / 1e10,
+    baselineCostUsd: Math.round(r.baselineCostUsd * 1e10) / 1e10,
+  }
+}
+
 /**
  * The event log: the writer appends to it (`EventSink`), the admin API, the dashboard and retention read and prune
  * it. Every read is async (Postgres answers later; SQLite does the work inside, synchronously). Reads see what is
@@ -71,6 +107,8 @@ export interface EventStore extends EventSink {
   exportPages(org: string, filter: EventFilter): AsyncIterableIterator<LectrEvent[]>
   /** The models seen without a price since `since` (epoch ms), across every org, most unpriced requests first. */
   unpricedModels(since: number, limit?: number): Promise<UnpricedModel[]>
+  /** Each routing rule's canary and control arms in [since, until) (null ends: unbounded), by rule id then arm. */
+  arms(org: string, since: number | null, until: number | null): Promise<ArmRow[]>
   /**
    * Retention: removes raw events older than `olderThan` a slice at a time, yielding between slices; `stopped` is
    * asked before every further slice. Roll-ups stay. Resolves with how many were removed.

@@ -1,7 +1,7 @@
 import type { ChatCompletion } from 'openai/resources/chat/completions'
 import type { Model } from 'openai/resources/models'
 import type { Health } from '../../src/operations/health'
-import type { ArmRow } from '../../src/operations/routing'
+import type { ArmRow } from '../../src/storage/events'
 import type { LectrEvent } from '../../src/events/types'
 import type { ModelRow, RepriceResult } from '../../src/storage/rollups'
 import type { Org, OrgKey } from '../../src/storage/orgs'

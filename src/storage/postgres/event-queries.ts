@@ -3,7 +3,7 @@ import { DAY_MS, type LectrEvent } from '../../domain'
 import { toEvent, type EventRow } from '../../events/columns'
 import { idFloorOf } from '../../events/queries'
 import { shownColumn, shownString } from '../../limits'
-import type { EventFilter, EventPage, UnpricedModel } from '../events'
+import { armRow, type ArmRow, type ArmSums, type EventFilter, type EventPage, type UnpricedModel } from '../events'
 import { POSTGRES_EVENT_COLUMNS } from './event-columns'
 import { filterConditions, Params } from './event-filter'
 import { LOCK_NAMESPACE, PARTITION_LOCK } from './migrations'
@@ -119,4 +119,17 @@ export async function pruneEvents(
     }
   }
   return total
+}
+
+/** As SQLite's `armsOf`: each rule's canary and control arms in a window, by rule id then arm (byte order). */
+export async function armsOf(sql: SQL, org: string, since: number | null, until: number | null): Promise<ArmRow[]> {
+  const rows: ArmSums[] = await sql.unsafe(
+    `SELECT rule_id AS "ruleId", arm, COUNT(*)::float8 AS requests, SUM(CASE WHEN status >= 400 THEN 1 ELSE 0 END)::float8 AS errors,
+       AVG(latency_ms)::float8 AS "avgLatencyMs", AVG(output_tokens)::float8 AS "avgOutputTokens",
+       COALESCE(SUM(cost_usd), 0)::float8 AS "costUsd", COALESCE(SUM(baseline_cost_usd), 0)::float8 AS "baselineCostUsd"
+     FROM events WHERE org_id = $1 AND id >= $2 AND id < $3 AND rule_id IS NOT NULL AND arm IS NOT NULL
+     GROUP BY rule_id, arm ORDER BY rule_id COLLATE "C", arm COLLATE "C"`,
+    [org, idFloorOf(since ?? 0), until === null ? 'g' : idFloorOf(until)],
+  )
+  return rows.map(armRow)
 }

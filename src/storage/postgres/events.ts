@@ -1,12 +1,12 @@
 import type { SQL } from 'bun'
 import type { LectrEvent } from '../../domain'
-import type { BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel } from '../events'
+import type { ArmRow, BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel } from '../events'
 import { postgresFailure } from './errors'
 import { insertEventBatch, storableText } from './event-batch'
 import { browseEvents } from './event-browse'
 import { rollupDeltasOf } from './event-deltas'
 import { postgresExportPages } from './event-export'
-import { getEvent, listEvents, pruneEvents, unpricedModels } from './event-queries'
+import { armsOf, getEvent, listEvents, pruneEvents, unpricedModels } from './event-queries'
 import { PartitionDays } from './partitions'
 import { addAllDeltas } from './rollup-upserts'
 
@@ -95,6 +95,10 @@ export class PostgresEventStore implements EventStore {
 
   exportPages(org: string, filter: EventFilter): AsyncIterableIterator<LectrEvent[]> {
     return postgresExportPages(this.sql, org, filter, { scanRows: this.opts.exportScanRows })
+  }
+
+  arms(org: string, since: number | null, until: number | null): Promise<ArmRow[]> {
+    return armsOf(this.sql, org, since, until)
   }
 
   unpricedModels(since: number, limit?: number): Promise<UnpricedModel[]> {

@@ -3,7 +3,7 @@ import { DAY_MS, type LectrEvent } from '../../domain'
 import { EVENT_COLUMNS, toEvent, type EventRow } from '../../events/columns'
 import { idFloorOf } from '../../events/queries'
 import { shownColumn, shownString } from '../../limits'
-import type { EventFilter, EventPage, UnpricedModel } from '../events'
+import { armRow, type ArmRow, type ArmSums, type EventFilter, type EventPage, type UnpricedModel } from '../events'
 
 /** Events newest first (ids are UUIDv7, so id order is time order), one page at a time. */
 export function listEvents(db: Database, org: string, f: EventFilter, p: { limit: number; cursor: string | null }): EventPage {
@@ -82,4 +82,18 @@ export async function pruneEventsGradually(
     }
   }
   return total
+}
+
+/** Each rule's canary and control arms in a window (null ends: unbounded), by rule id then arm. */
+export function armsOf(db: Database, org: string, since: number | null, until: number | null): ArmRow[] {
+  // Ids are UUIDv7: the (org_id, id) index bounds the window, no index on time needed.
+  const rows = db
+    .query(
+      `SELECT rule_id AS ruleId, arm, COUNT(*) AS requests, SUM(status >= 400) AS errors, AVG(latency_ms) AS avgLatencyMs,
+              AVG(output_tokens) AS avgOutputTokens, TOTAL(cost_usd) AS costUsd, TOTAL(baseline_cost_usd) AS baselineCostUsd
+       FROM events WHERE org_id = ? AND id >= ? AND id < ? AND rule_id IS NOT NULL AND arm IS NOT NULL
+       GROUP BY rule_id, arm ORDER BY rule_id, arm`,
+    )
+    .all(org, idFloorOf(since ?? 0), until === null ? 'g' : idFloorOf(until)) as ArmSums[]
+  return rows.map(armRow)
 }

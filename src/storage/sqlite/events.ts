@@ -2,10 +2,10 @@ import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
 import { openReadConnection } from '../../db/read-connection'
 import type { LectrEvent } from '../../domain'
 import { EVENT_INSERT, eventValues } from '../../events/columns'
-import type { BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel } from '../events'
+import type { ArmRow, BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel } from '../events'
 import { browseEvents } from './event-browse'
 import { sqliteExportPages } from './event-export'
-import { getEvent, listEvents, pruneEventsGradually, unpricedModels } from './event-queries'
+import { armsOf, getEvent, listEvents, pruneEventsGradually, unpricedModels } from './event-queries'
 import { writeRollups } from '../../rollups/write-sqlite'
 
 /**
@@ -99,6 +99,10 @@ export class SqliteEventStore implements EventStore {
   exportPages(org: string, filter: EventFilter): AsyncIterableIterator<LectrEvent[]> {
     const reader = openReadConnection(this.db, EXPORT_CACHE_KIB)
     return sqliteExportPages(reader.db, org, filter, { release: reader.close })
+  }
+
+  async arms(org: string, since: number | null, until: number | null): Promise<ArmRow[]> {
+    return armsOf(this.db, org, since, until)
   }
 
   async unpricedModels(since: number, limit?: number): Promise<UnpricedModel[]> {

@@ -390,6 +390,14 @@ describe('list, get, browse, export, unpriced models: equal answers on both stor
     // a name cut for showing is left out on both
     expect(all.some((m) => m.model.startsWith('long-'))).toBe(false)
   })
+
+  test('routing arms: windows, the same sums and rounding', async () => {
+    for (const [since, until] of [[null, null], [T0, null], [T0 + 4 * DAY_MS, T0 + 5 * DAY_MS], [NOW, null]] as const) {
+      await same((st) => st.arms('default', since, until))
+    }
+    const all = await same((st) => st.arms('default', null, null))
+    expect(all.find((a) => a.ruleId === 'r1' && a.arm === 'canary')?.requests).toBe(40)
+  })
 })
 
 describe('prune (both stores)', () => {
