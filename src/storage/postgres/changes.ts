@@ -29,6 +29,7 @@ export async function recordChange(tx: SQL, area: ChangeArea): Promise<void> {
 export interface ChangeWatch {
   /** resolves once the first LISTEN was acknowledged (or failed: the poll carries on and listening is tried again) */
   ready: Promise<void>
+  /** no more listening or polling; resolves once the `onChange` calls under way have finished */
   stop(): Promise<void>
 }
 
@@ -54,11 +55,14 @@ export function watchChanges(sql: SQL, onChange: (area: ChangeArea) => void | Pr
   let timer: ReturnType<typeof setTimeout> | null = null
   let polling: Promise<void> = Promise.resolve()
 
+  const running = new Set<Promise<void>>()
   const changed = (area: ChangeArea) => {
     if (stopped) return
-    Promise.resolve()
+    const p: Promise<void> = Promise.resolve()
       .then(() => onChange(area))
       .catch((err) => log(`lectr: reading changes made elsewhere (${area}) failed: ${(err as Error).message}`))
+      .finally(() => running.delete(p))
+    running.add(p)
   }
   const everything = () => {
     for (const area of CHANGE_AREAS) changed(area)
@@ -111,6 +115,8 @@ export function watchChanges(sql: SQL, onChange: (area: ChangeArea) => void | Pr
       await subscribing
       await subscription?.unlisten()
       subscription = null
+      // what was heard before the stop is read to the end: nothing is called after stop() resolves
+      await Promise.all(running)
     },
   }
 }
