@@ -129,6 +129,19 @@ describe('two instances on one Postgres database', () => {
     await inForceWithin('a key with no notification', () => first.orgs.inForce.authenticate(key) === 'default')
   })
 
+  test('Postgres away for a while: keys keep working from memory; once it is back a change is in force within 2 s', async () => {
+    const kept = await second.orgs.addKey('default', 'before the outage')
+    await inForceWithin('a key before the outage', () => first.orgs.inForce.authenticate(kept.key) === 'default')
+    await pg.halt('fast')
+    await Bun.sleep(1500) // polls and re-listens fail meanwhile
+    expect(first.orgs.inForce.authenticate(kept.key)).toBe('default')
+    await pg.resume()
+    const made = await second.orgs.addKey('default', 'after the outage')
+    await inForceWithin('a key after the outage', () => first.orgs.inForce.authenticate(made.key) === 'default')
+    await second.orgs.revokeKey('default', kept.keyId)
+    await inForceWithin('a revocation after the outage', () => first.orgs.inForce.authenticate(kept.key) === null)
+  })
+
   test('stopped, the watch reads nothing more', async () => {
     const url = pg.url.replace(/\/postgres$/, '/propagation')
     const third = await instance(url)
