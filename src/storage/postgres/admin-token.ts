@@ -2,18 +2,24 @@ import type { SQL } from 'bun'
 import { generateSecret, hashSecret } from '../../auth/secrets'
 import type { AdminTokenRepository } from '../settings'
 import { recordChange } from './changes'
-import { ADMIN_TOKEN_LOCK, LOCK_NAMESPACE } from './locks'
+import { ADMIN_TOKEN_CLAIM, ADMIN_TOKEN_LOCK } from './locks'
+import { PrintClaim } from './print-claim'
 
 /** meta keys, as in SQLite */
 const UNSHOWN = 'admin_token_unshown'
 const HASH = 'admin_token_hash'
 
 /**
- * The admin token's hash and its "not printed yet" mark in `meta`, as SqliteAdminToken. A new hash records a change
- * ('admin-token'), so other instances read it again (`storedHash`) and end sessions of the old token.
+ * The admin token's hash and its "not printed yet" mark in `meta`, as SqliteAdminToken. A generated token is
+ * claimed until printed (print-claim.ts), so instances starting together print one token, not one each. A new hash
+ * records a change ('admin-token'), so other instances read it again (`storedHash`) and end sessions of the old one.
  */
 export class PostgresAdminToken implements AdminTokenRepository {
-  constructor(private readonly sql: SQL) {}
+  private readonly printClaim: PrintClaim
+
+  constructor(private readonly sql: SQL) {
+    this.printClaim = new PrintClaim(sql, ADMIN_TOKEN_LOCK, ADMIN_TOKEN_CLAIM)
+  }
 
   async resolve(configured: string | null): Promise<{ hash: string; generated: string | null }> {
     if (configured) {
@@ -23,25 +29,26 @@ export class PostgresAdminToken implements AdminTokenRepository {
         await tx`DELETE FROM meta WHERE key = ${UNSHOWN}`
         if (changed) await recordChange(tx, 'admin-token')
       })
+      this.printClaim.release()
       return { hash, generated: null }
     }
-    return await this.sql.begin(async (tx) => {
-      // Instances starting together decide one after the other, each on what the one before committed.
-      await tx`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, ${ADMIN_TOKEN_LOCK}::int)`
+    return await this.printClaim.decide<{ hash: string; generated: string | null }>(async (tx, claimedElsewhere) => {
       const stored = await readHash(tx)
       const [unshown] = await tx`SELECT 1 AS one FROM meta WHERE key = ${UNSHOWN}`
-      if (stored && !unshown) return { hash: stored, generated: null }
+      // Not shown yet, but another live instance generated it and is printing it: it is not ours to replace.
+      if (stored && (!unshown || claimedElsewhere)) return { value: { hash: stored, generated: null }, claim: false }
       const token = generateSecret('admin')
       const hash = hashSecret(token)
       await storeHash(tx, hash)
       await tx`INSERT INTO meta (key, value) VALUES (${UNSHOWN}, '1') ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`
       await recordChange(tx, 'admin-token')
-      return { hash, generated: token }
+      return { value: { hash, generated: token }, claim: true }
     })
   }
 
   async markShown(): Promise<void> {
     await this.sql`DELETE FROM meta WHERE key = ${UNSHOWN}`
+    this.printClaim.release()
   }
 
   async reset(): Promise<string> {
@@ -51,6 +58,7 @@ export class PostgresAdminToken implements AdminTokenRepository {
       await tx`DELETE FROM meta WHERE key = ${UNSHOWN}`
       await recordChange(tx, 'admin-token')
     })
+    this.printClaim.release()
     return token
   }
 

@@ -7,6 +7,9 @@ import { LOCK_NAMESPACE } from './migrations'
  */
 export const DEFAULT_ORG_LOCK = 11
 export const ADMIN_TOKEN_LOCK = 12
+/** session locks held by the instance printing a secret it made at its first start (print-claim.ts) */
+export const DEFAULT_KEY_CLAIM = 13
+export const ADMIN_TOKEN_CLAIM = 14
 export { LOCK_NAMESPACE }
 /**
  * Routing saves of one org are serialised by a lock on (this namespace, hashtext(org)): its own namespace, so that

@@ -5,7 +5,8 @@ import { checkLength, slugify } from '../../orgs/slug'
 import type { AzureSettings, Org, OrgKey, OrgRepository } from '../orgs'
 import { OrgsMemory, type ActiveKey } from '../orgs-in-force'
 import { recordChange } from './changes'
-import { DEFAULT_ORG_LOCK, LOCK_NAMESPACE } from './locks'
+import { DEFAULT_KEY_CLAIM, DEFAULT_ORG_LOCK } from './locks'
+import { PrintClaim } from './print-claim'
 import { SerialRefresh } from './serial-refresh'
 
 /** meta key: the id of the default org's first key while it has not been printed yet (as in SQLite) */
@@ -28,12 +29,14 @@ export class PostgresOrgs implements OrgRepository {
   readonly inForce = new OrgsMemory()
   private readonly reload: SerialRefresh
   private readonly clock: () => Date
+  private readonly printClaim: PrintClaim
 
   constructor(
     private readonly sql: SQL,
     opts: { clock?: () => Date } = {},
   ) {
     this.clock = opts.clock ?? (() => new Date())
+    this.printClaim = new PrintClaim(sql, DEFAULT_ORG_LOCK, DEFAULT_KEY_CLAIM)
     this.reload = new SerialRefresh(async () => {
       const keys = await this.sql`SELECT id AS "keyId", org_id AS "orgId", hash FROM org_keys WHERE revoked_at IS NULL`
       const azure = await this.sql`SELECT org_id AS "orgId", endpoint, api_version AS "apiVersion", updated_at AS "updatedAt" FROM azure_settings`
@@ -80,12 +83,11 @@ export class PostgresOrgs implements OrgRepository {
 
   async ensureDefault(): Promise<string | null> {
     let dropped: string | null = null
-    const made = await this.sql.begin(async (tx) => {
-      // Instances starting together decide one after the other, each on what the one before committed.
-      await tx`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, ${DEFAULT_ORG_LOCK}::int)`
+    const made = await this.printClaim.decide(async (tx, claimedElsewhere) => {
       const [unshown] = await tx`SELECT value FROM meta WHERE key = ${DEFAULT_KEY_UNSHOWN}`
       const [exists] = await tx`SELECT 1 AS one FROM orgs WHERE id = 'default'`
-      if (exists && !unshown) return null
+      // Not shown yet, but another live instance made it and is printing it: it is not ours to replace.
+      if (exists && (!unshown || claimedElsewhere)) return { value: null, claim: false }
       if (!exists) {
         await tx`INSERT INTO orgs (id, name, created_at) VALUES ('default', 'default', ${this.clock().toISOString()})`
       } else {
@@ -96,7 +98,7 @@ export class PostgresOrgs implements OrgRepository {
       await tx`INSERT INTO meta (key, value) VALUES (${DEFAULT_KEY_UNSHOWN}, ${key.keyId})
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`
       await recordChange(tx, 'orgs')
-      return key
+      return { value: key, claim: true }
     })
     if (!made) return null
     if (dropped) this.inForce.dropKey(dropped)
@@ -106,6 +108,7 @@ export class PostgresOrgs implements OrgRepository {
 
   async markDefaultKeyShown(): Promise<void> {
     await this.sql`DELETE FROM meta WHERE key = ${DEFAULT_KEY_UNSHOWN}`
+    this.printClaim.release()
   }
 
   async addKey(orgId: string, label: string | null): Promise<{ key: string; keyId: string; prefix: string }> {
