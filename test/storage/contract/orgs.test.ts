@@ -125,6 +125,9 @@ describe('OrgRepository: same answers from SQLite and Postgres', () => {
         read,
         inForce,
         tooLong: await outcome(() => s.orgs.putAzure('acme', 'https://' + 'a'.repeat(10_000), 'v1')),
+        noSuchOrg: await outcome(() => s.orgs.putAzure('nope', 'https://a.openai.azure.com', 'v1')),
+        noSuchOrgInForce: s.orgs.inForce.getAzure('nope'),
+        removedNone: await s.orgs.deleteAzure('nope'),
         removed: await s.orgs.deleteAzure('acme'),
         again: await s.orgs.deleteAzure('acme'),
         after: [await s.orgs.getAzure('acme'), s.orgs.inForce.getAzure('acme')],
@@ -134,6 +137,8 @@ describe('OrgRepository: same answers from SQLite and Postgres', () => {
     expect(t.read).toEqual({ endpoint: 'https://b.openai.azure.com', apiVersion: 'v1', updatedAt: '2026-01-01T00:00:01.000Z' })
     expect(t.inForce).toEqual(t.read)
     expect(t.tooLong.threw).toStartWith('RangeError')
+    expect(t.noSuchOrg).toEqual({ threw: 'an error' })
+    expect([t.noSuchOrgInForce, t.removedNone]).toEqual([null, false])
     expect([t.removed, t.again]).toEqual([true, false])
     expect(t.after).toEqual([null, null])
   })
