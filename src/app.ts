@@ -1,5 +1,4 @@
 import type { Server } from 'bun'
-import type { Database } from 'bun:sqlite'
 import { Elysia } from 'elysia'
 import { adminRoutes } from './admin/routes'
 import { AdminTokenThrottle } from './auth/throttle'
@@ -17,7 +16,6 @@ import type { Storage } from './storage'
 
 export interface AppDeps {
   config: Config
-  db: Database
   storage: Storage
   registry: RegistryStore
   /** where finished events go (the batched writer); null when the event log is off */
@@ -50,7 +48,7 @@ export function createApp(deps: AppDeps) {
     inflight: deps.inflight,
   })
   const adminDeps = {
-    db: deps.db, storage: deps.storage, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
+    storage: deps.storage, registry: deps.registry, adminTokenHash: deps.adminTokenHash, version: deps.version,
     tokenThrottle: new AdminTokenThrottle(() => clock().getTime()), clock, allowPrivateUpstreams: deps.config.allowPrivateUpstreams, eventsWritten: deps.eventsWritten,
     eventLogHealth: deps.eventLogHealth,
   }

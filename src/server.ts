@@ -84,7 +84,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const metrics = new MetricsCollector({ version: VERSION, registry: () => registry.current(), extraLabels: parseMetricsLabels(config.metricsLabels) })
   const enqueue = (e: LectrEvent, complete?: () => void) => writer.enqueue(e, complete)
   const app = createApp({
-    config, db, storage, registry, version: VERSION,
+    config, storage, registry, version: VERSION,
     record: config.eventLog ? observed(enqueue, metrics, config.accessLog ? logAccess : null) : null,
     metrics: () => {
       const h = writer.health()

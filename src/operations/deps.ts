@@ -1,12 +1,10 @@
-import type { Database } from 'bun:sqlite'
 import type { AdminTokenThrottle } from '../auth/throttle'
 import type { EventLogHealth } from '../events/writer'
 import type { RegistryStore } from '../registry/store'
 import type { Storage } from '../storage'
 
-/** What the admin API and the dashboard work with: the database and the stores, shared by both surfaces. */
+/** What the admin API and the dashboard work with: the stores and the rest, shared by both surfaces. */
 export interface AdminDeps {
-  db: Database
   /** everything stored, by area: events, orgs, keys, Azure settings, sessions, the admin token, price overrides, routing versions */
   storage: Storage
   registry: RegistryStore

@@ -37,7 +37,7 @@ export function memoryLectr(opts: { allowPrivateUpstreams?: boolean; start?: str
   void orgs.ensureDefault()
   const registry = new RegistryStore({ path: opts.registryPath, clock })
   const app = createApp({
-    config, db, storage, registry, record: null, eventsWritten: async () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
+    config, storage, registry, record: null, eventsWritten: async () => {}, adminTokenHash: () => hashSecret(ADMIN_TOKEN), version: 'test', clock,
   })
   return { app, db, orgs, storage, registry, now, advance: (ms) => void (now.ms += ms), client: () => Client.memory(app) }
 }
