@@ -6,7 +6,7 @@ import type { BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel }
 const notBuilt = () => new Error('not built yet')
 
 export class PostgresEventStore implements EventStore {
-  constructor(_sql: SQL, _opts: Record<string, unknown> = {}) {}
+  constructor(_sql: SQL, _opts: object = {}) {}
   append(_batch: readonly LectrEvent[]): Promise<number> {
     throw notBuilt()
   }

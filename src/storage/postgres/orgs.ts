@@ -5,7 +5,7 @@ import type { AzureSettings, Org, OrgKey, OrgRepository, OrgsInForce } from '../
 const notBuilt = () => new Error('not built yet')
 
 export class PostgresOrgs implements OrgRepository {
-  constructor(_sql: SQL, _opts: Record<string, unknown> = {}) {}
+  constructor(_sql: SQL, _opts: object = {}) {}
   get inForce(): OrgsInForce {
     throw notBuilt()
   }

@@ -5,7 +5,7 @@ import type { AdminTokenRepository, PriceOverrideRepository, RoutingRepository, 
 const notBuilt = () => new Error('not built yet')
 
 export class PostgresSettings implements SettingsStore {
-  constructor(_sql: SQL, _opts: Record<string, unknown> = {}) {}
+  constructor(_sql: SQL, _opts: object = {}) {}
   get sessions(): SessionRepository {
     throw notBuilt()
   }
