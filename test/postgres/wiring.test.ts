@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
 import { parseConfig } from '../../src/config'
+import { openPostgresStorage } from '../../src/storage/postgres/index'
+import { createDatabase } from '../helpers/postgres'
 import { spillPathOf } from '../../src/storage/open'
 import { storageUnavailable } from '../../src/storage/unavailable'
 import { runCli } from '../helpers/cli'
@@ -113,6 +115,18 @@ describe('the database away while the server runs', () => {
     const proxied = await lectr.post('chat/completions', { model: 'gpt-4o-mini', messages: [] })
     expect(proxied.status).toBe(200)
     await pg.resume()
+  }, 30_000)
+
+  test('a database of a newer Lectr is refused at start with one line naming the setting, before any store is built', async () => {
+    const newer = await createDatabase(pg, 'newer')
+    const admin = new SQL(newer, { max: 1 })
+    await admin`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`
+    await admin`INSERT INTO schema_migrations VALUES (999, 0)`
+    await admin.close()
+    const err = await openPostgresStorage(newer).then(() => null, (e: Error) => e)
+    expect(err?.name).toBe('StartError')
+    expect(err?.message).toStartWith(`--database-url / LECTR_DATABASE_URL: cannot use the database at ${newer}: `)
+    expect(err?.message).toContain('newer than this Lectr')
   }, 30_000)
 
   test('an error of the SQLite file or of the code is not taken for an outage', () => {
