@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { SQL } from 'bun'
 import { parseConfig } from '../../src/config'
+import { postgresFailure } from '../../src/storage/postgres/errors'
 import { openPostgresStorage } from '../../src/storage/postgres/index'
 import { createDatabase } from '../helpers/postgres'
 import { spillPathOf } from '../../src/storage/open'
@@ -116,6 +117,57 @@ describe('the database away while the server runs', () => {
     expect(proxied.status).toBe(200)
     await pg.resume()
   }, 30_000)
+
+  test('event writes failing as on a halted Postgres: the proxy serves, health says degraded, reads answer at once; back: every event written, ok', async () => {
+    const events = lectr.running.storage.events
+    const append = events.append.bind(events)
+    const isEventFault = events.isEventFault.bind(events)
+    // Each batch first asks Postgres, as the Postgres store's transaction does: it fails as that store's would, and
+    // is classified as that store does (PG.md: an event's fault only when Postgres rejects the statement).
+    events.append = async (batch) => {
+      await sql`SELECT 1`
+      return await append(batch)
+    }
+    events.isEventFault = (err) => postgresFailure(err) === 'rejected'
+    const before = lectr.running.writer.written
+    let halted = false
+    try {
+      await pg.halt('fast')
+      halted = true
+      const ids: string[] = []
+      for (let i = 0; i < 5; i++) {
+        const res = await lectr.post('chat/completions', { model: 'gpt-4o-mini', messages: [] })
+        expect(res.status).toBe(200)
+        ids.push(res.headers.get('x-lectr-request-id')!)
+        await res.text()
+      }
+      let health: { status: string; reason?: string; events?: { queued: number } } = { status: '' }
+      for (let i = 0; i < 100 && health.status !== 'degraded'; i++) {
+        await Bun.sleep(50)
+        health = (await (await fetch(`${lectr.url}/api/health`)).json()) as typeof health
+      }
+      expect(health.status).toBe('degraded')
+      expect(health.reason).toContain('the event log cannot be written')
+      expect(health.events!.queued).toBe(5)
+      // A read does not wait for a database that may not come back: it answers with what is stored.
+      const listed = await lectr.api('orgs/default/events?limit=100')
+      expect(listed.status).toBe(200)
+      await pg.resume()
+      halted = false
+      for (let i = 0; i < 200 && health.status !== 'ok'; i++) {
+        await Bun.sleep(50)
+        health = (await (await fetch(`${lectr.url}/api/health`)).json()) as typeof health
+      }
+      expect(health.status).toBe('ok')
+      expect(lectr.running.writer.written - before).toBe(5)
+      const stored = ((await (await lectr.api('orgs/default/events?limit=100')).json()) as { events: { id: string }[] }).events.map((e) => e.id)
+      for (const id of ids) expect(stored).toContain(id)
+    } finally {
+      events.append = append
+      events.isEventFault = isEventFault
+      if (halted) await pg.resume()
+    }
+  }, 60_000)
 
   test('a database of a newer Lectr is refused at start with one line naming the setting, before any store is built', async () => {
     const newer = await createDatabase(pg, 'newer')
