@@ -13,6 +13,9 @@ import { dashboardRoutes } from './dashboard/routes'
 import { metricsRoutes } from './metrics/route'
 import { withOverrides } from './registry/overlay'
 import type { Storage } from './storage'
+import { storageUnavailable } from './storage/unavailable'
+import { apiError } from './http/respond'
+import { htmlResponse } from './dashboard/http'
 
 export interface AppDeps {
   config: Config
@@ -63,6 +66,9 @@ export function createApp(deps: AppDeps) {
       return new Response(JSON.stringify(modelsList(deps.registry.current())), { headers: { 'content-type': 'application/json' } })
     })
     .all('/v1/*', ({ request, server }) => proxy(request, server), { parse: 'none' })
+    // Before the routes below, so it covers them. The database is away (Postgres stopped or restarting): say so at
+    // once, never a 500 or a hang. The proxy, which reads only memory, goes on.
+    .onError({ as: 'global' }, ({ error, path }) => (storageUnavailable(error) ? databaseUnavailable(path) : undefined))
     .use(adminRoutes(adminDeps))
     .use(metricsRoutes({ ...adminDeps, metricsToken: deps.config.metricsToken, render: deps.metrics }))
     .use(dashboardRoutes({ ...adminDeps, config: deps.config }))
@@ -71,4 +77,15 @@ export function createApp(deps: AppDeps) {
         return errorResponse(404, 'lectr_not_found', `No route ${path}.`)
       }
     })
+}
+
+const UNAVAILABLE = 'The database cannot be reached right now; try again shortly. The proxy keeps serving meanwhile.'
+
+/** 503 in the shape of the surface asked: the admin API's JSON error, else a plain dashboard page. */
+function databaseUnavailable(path: string): Response {
+  const res = path.startsWith('/api/') || path.startsWith('/metrics')
+    ? apiError(503, 'lectr_database_unavailable', UNAVAILABLE)
+    : htmlResponse(`<!doctype html><meta charset="utf-8"><title>Lectr: database unavailable</title><p>${UNAVAILABLE}</p>`, 503)
+  res.headers.set('retry-after', '5')
+  return res
 }

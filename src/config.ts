@@ -9,6 +9,9 @@ export const Config = Type.Object({
   host: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   db: Type.String({ minLength: 1 }),
+  // Checked by databaseUrlProblem, whose messages never quote the password.
+  databaseUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  spillPath: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   registry: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
   // Checked by registryUrlProblem, whose messages never quote a token from the URL.
   registryUrl: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
@@ -53,6 +56,7 @@ export const SETTINGS: Setting[] = [
   { key: 'host', flag: '--host', env: 'LECTR_HOST', kind: 'string', default: '0.0.0.0', help: 'listen address' },
   { key: 'port', flag: '--port', env: 'LECTR_PORT', kind: 'int', default: '8080', help: 'listen port (0 picks a free one)' },
   { key: 'db', flag: '--db', env: 'LECTR_DB', kind: 'string', default: './lectr.db', help: 'SQLite database, created on first start (WAL)' },
+  { key: 'databaseUrl', flag: '--database-url', env: 'LECTR_DATABASE_URL', kind: 'string', default: null, help: 'postgres://user:password@host:port/database: store everything in Postgres instead of --db (many instances, one database)', secret: true },
   { key: 'registry', flag: '--registry', env: 'LECTR_REGISTRY', kind: 'string', default: null, help: 'registry file (default: built-in); watched and reloaded on change and SIGHUP' },
   { key: 'registryUrl', flag: '--registry-url', env: 'LECTR_REGISTRY_URL', kind: 'string', default: null, help: 'registry document at an https URL (exclusive with --registry), fetched at start, every --registry-refresh-minutes and on reload; the last good one stays on any failure' },
   { key: 'registryRefreshMinutes', flag: '--registry-refresh-minutes', env: 'LECTR_REGISTRY_REFRESH_MINUTES', kind: 'number', default: '360', help: 'how often --registry-url is checked (conditional requests)' },
@@ -67,7 +71,8 @@ export const SETTINGS: Setting[] = [
   { key: 'retentionDays', flag: '--retention-days', env: 'LECTR_RETENTION_DAYS', kind: 'int', default: '90', help: 'raw events older than this are pruned (roll-ups stay)' },
   { key: 'maxUpstreamRequests', flag: '--max-upstream-requests', env: 'LECTR_MAX_UPSTREAM_REQUESTS', kind: 'int', default: '4096', help: 'upstream requests (open streams included) in flight at once; sets BUN_CONFIG_MAX_HTTP_REQUESTS' },
   { key: 'upstreamHttp2', flag: '--upstream-http2', env: 'LECTR_UPSTREAM_HTTP2', kind: 'bool', default: '0', help: "speak HTTP/2 to https upstreams that offer it, HTTP/1.1 to the others (Bun's HTTP/2 client is experimental)" },
-  { key: 'eventBuffer', flag: '--event-buffer', env: 'LECTR_EVENT_BUFFER', kind: 'int', default: '100000', help: 'events waiting in memory while the database cannot be written; beyond it they go to <db>.spill.ndjson' },
+  { key: 'spillPath', flag: '--spill-path', env: 'LECTR_SPILL_PATH', kind: 'string', default: null, help: 'where events beyond --event-buffer wait (default: <db>.spill.ndjson; with --database-url ./lectr-events.spill.ndjson); one per instance' },
+  { key: 'eventBuffer', flag: '--event-buffer', env: 'LECTR_EVENT_BUFFER', kind: 'int', default: '100000', help: 'events waiting in memory while the database cannot be written; beyond it they go to the spill file (--spill-path)' },
   { key: 'metricsToken', flag: '--metrics-token', env: 'LECTR_METRICS_TOKEN', kind: 'string', default: null, help: 'a token that opens GET /metrics and nothing else (the admin token works too)', secret: true },
   { key: 'metricsLabels', flag: '--metrics-labels', env: 'LECTR_METRICS_LABELS', kind: 'string', default: null, help: 'org,feature: add these labels to the request and cost metrics (100 values each, the rest _other)' },
   { key: 'logFormat', flag: '--log-format', env: 'LECTR_LOG_FORMAT', kind: 'string', default: 'text', help: 'text or json (every line one JSON object, the banner included)' },
@@ -205,6 +210,11 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     }
   }
   errors.push(...registrySourceProblems(values, given))
+  const databaseUrl = values.databaseUrl
+  if (typeof databaseUrl === 'string' && databaseUrl !== '') {
+    const refused = databaseUrlProblem(databaseUrl)
+    if (refused) errors.push(`${given.get('databaseUrl')?.origin ?? '--database-url'}: ${refused}`)
+  }
   return errors.length ? { ok: false, errors } : { ok: true, config: config as Config }
 }
 
@@ -221,6 +231,28 @@ function registrySourceProblems(values: Record<string, unknown>, given: Map<stri
     problems.push(`${file} and ${origin} are exclusive: the registry comes from a file or from a URL, set only one`)
   }
   return problems
+}
+
+/**
+ * The URL with its password replaced, for every message and log line that names the database.
+ * @example redactDatabaseUrl('postgres://lectr:s3cret@db:5432/lectr') // 'postgres://lectr:***@db:5432/lectr'
+ */
+export function redactDatabaseUrl(url: string): string {
+  if (!URL.canParse(url)) return '(not a URL)'
+  const u = new URL(url)
+  if (u.password) u.password = '***'
+  return u.toString()
+}
+
+/** Why a database URL cannot be used, in one line that never quotes its password; null when it can. */
+export function databaseUrlProblem(url: string): string | null {
+  const example = 'expected postgres://user:password@host:port/database'
+  if (!URL.canParse(url)) return `${example} (got something that is not a URL)`
+  const u = new URL(url)
+  // Only the scheme is quoted: an opaque URL (`user:password db`) would otherwise be echoed whole.
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') return `${example} (got a ${u.protocol} URL)`
+  if (!u.hostname && !u.searchParams.get('host')) return `${example} (got a URL without a host)`
+  return null
 }
 
 /** The settings part of `lectr --help`. */

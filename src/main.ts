@@ -1,6 +1,7 @@
 import { adminTokenCommand } from './cli/admin-token'
 import { backupCommand } from './cli/backup'
 import { keysCommand } from './cli/keys'
+import { migrateToPostgresCommand } from './cli/migrate-to-postgres'
 import { serviceCommand } from './cli/service'
 import { parseConfig, settingsHelp } from './config'
 import { checkRegistryFile } from './registry/check'
@@ -21,6 +22,8 @@ Usage:
   lectr keys create --org ORG [--label LABEL]
                                  print a new key for an org
   (these four take --db FILE or LECTR_DB, like the server)
+  lectr migrate-to-postgres --db FILE --database-url URL
+                                 copy a SQLite database (server stopped) into an empty Postgres database
   lectr help | --help            this text
   lectr version | --version      the version
 
@@ -34,6 +37,7 @@ const COMMANDS: Record<string, (args: string[], env: Record<string, string | und
   service: serviceCommand,
   'admin-token': adminTokenCommand,
   keys: keysCommand,
+  'migrate-to-postgres': migrateToPostgresCommand,
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -95,7 +99,7 @@ async function main(argv: string[]): Promise<number> {
     `Lectr ${VERSION} listening on ${config.host}:${running.port}`,
     `  Dashboard:  ${base}/   (sign in with the admin token)`,
     `  Proxy:      ${base}/v1`,
-    `  Database:   ${config.db}`,
+    `  Database:   ${running.database}`,
     `  Registry:   ${registryNow.source} (${registryNow.version})${registryStatus.url ? `, checking ${registryStatus.url} every ${config.registryRefreshMinutes} min` : ''}`,
   ]
   for (const problem of registryStatus.lastError ?? []) lines.push(`    registry problem (the registry above stays in force): ${problem}`)
@@ -108,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
       -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'`)
   // In JSON, the banner is one line whose fields say the same (the credentials too, once, as in text).
   log.info('start', lines[0]!, {
-    version: VERSION, host: config.host, port: running.port, dashboard: `${base}/`, proxy: `${base}/v1`, db: config.db,
+    version: VERSION, host: config.host, port: running.port, dashboard: `${base}/`, proxy: `${base}/v1`, db: running.database,
     registry: registryNow.source, registryVersion: registryNow.version,
     ...(running.generatedAdminToken ? { adminToken: running.generatedAdminToken } : {}),
     ...(running.defaultOrgKey ? { orgKey: running.defaultOrgKey } : {}),

@@ -1,9 +1,6 @@
 import { DAY_MS, type LectrEvent } from './domain'
 import { createApp } from './app'
 import type { Config } from './config'
-import { watchExternalWrites } from './db/external-writes'
-import { openDatabase } from './db/open'
-import { startCheckpointer } from './events/checkpointer'
 import { EventWriter } from './events/writer'
 import { IDLE_TIMEOUT_SECONDS } from './proxy/connection-timeouts'
 import { RegistryStore } from './registry/store'
@@ -12,7 +9,8 @@ import { log as lectrLog, logAccess } from './log'
 import { MetricsCollector, parseMetricsLabels } from './metrics/collector'
 import { observed } from './metrics/observe'
 import { VERSION } from './version'
-import { openSqliteStorage, refreshInForce, type Storage } from './storage'
+import type { Storage } from './storage'
+import { openStorage } from './storage/open'
 
 
 /** A running Lectr: the listening server and what a clean stop needs. Started by main.ts and by the tests. */
@@ -29,6 +27,8 @@ export interface Running {
   registry: RegistryStore
   /** what this instance stores; `refreshInForce(storage)` re-reads what the proxy keeps in memory */
   storage: Storage
+  /** what the database is, for the banner: the SQLite path, or Postgres and its URL without the password */
+  database: string
   /** stop taking requests, let in-flight ones finish (up to drainSeconds), write every event, close */
   drain(): Promise<void>
   /** stop at once (tests) */
@@ -37,9 +37,8 @@ export interface Running {
 
 export async function startServer(config: Config, opts: { log?: (line: string) => void; fetch?: typeof fetch } = {}): Promise<Running> {
   const log = opts.log ?? ((l: string) => (/rejected|cannot/.test(l) ? lectrLog.warn('reload', l) : lectrLog.info('reload', l)))
-  const db = openDatabase(config.db)
-  // Days kept in memory: the event log's retention and a little, as the events page counts back through every day with events.
-  const storage = openSqliteStorage(db, { rollups: { keepDays: Math.max(32, config.retentionDays + 2) } })
+  const opened = await openStorage(config)
+  const { storage } = opened
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
   let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
   const registry = new RegistryStore({
@@ -54,10 +53,9 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   await registry.start()
   const writer = new EventWriter(storage.events, {
     maxQueued: config.eventBuffer,
-    spillPath: config.db === ':memory:' ? null : `${config.db}.spill.ndjson`,
+    spillPath: opened.spillPath,
     log: (l) => lectrLog.error('error', l),
   })
-  const checkpointer = startCheckpointer(db, config.db)
 
   let inflight = 0
   let idle: (() => void) | null = null
@@ -112,8 +110,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   } catch (err) {
     registry.close()
     await writer.close()
-    await checkpointer.stop()
-    db.close()
+    await opened.close()
     throw listenProblem(err as Error & { code?: string }, config.host, config.port)
   }
   const server = app.server!
@@ -121,9 +118,8 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   // exists yet, so a request that comes first is refused, never let in.
   const defaultOrgKey = await storage.orgs.ensureDefault()
   admin = await storage.settings.adminToken.resolve(config.adminToken)
-  // Changes made from a shell while this runs (`lectr admin-token reset`, `lectr keys create`) hold within ~1 s.
-  const external = watchExternalWrites(db, async () => {
-    await refreshInForce(storage)
+  // Changes made elsewhere while this runs (`lectr admin-token reset`, `lectr keys create`, another instance) hold within ~1 s.
+  const external = opened.watch(async () => {
     admin.hash = (await storage.settings.adminToken.storedHash()) ?? admin.hash
   })
 
@@ -149,7 +145,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     if (closed) return
     closed = true
     clearInterval(pruneTimer)
-    external.stop()
+    await external.stop()
     registry.close()
     if (force) closing = true
     await server.stop(force)
@@ -158,8 +154,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     await settled(2000)
     // Waits for a batch in flight (an async store), then writes the rest.
     await writer.close()
-    await checkpointer.stop()
-    db.close()
+    await opened.close()
   }
 
   return {
@@ -174,6 +169,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     writer,
     registry,
     storage,
+    database: opened.describe,
     async drain() {
       const stopping = server.stop(false)
       await settled(config.drainSeconds * 1000)

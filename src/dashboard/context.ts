@@ -19,6 +19,7 @@ import { SESSION_COOKIE, type Session } from '../auth/sessions'
 import type { SessionRepository } from '../storage/settings'
 import { eventLogProblem } from '../operations/health'
 import { log } from '../log'
+import { storageUnavailable } from '../storage/unavailable'
 
 export interface DashboardDeps extends AdminDeps {
   config: Config
@@ -147,6 +148,11 @@ export function guarded(fn: Handler): Handler {
     try {
       return secure(await fn(ctx))
     } catch (error) {
+      // Postgres away: a page that says so at once (the proxy goes on from memory), not a 500.
+      if (storageUnavailable(error)) {
+        const message = 'The database cannot be reached right now; try again shortly. The proxy keeps serving meanwhile.'
+        return htmlResponse(messagePage({ title: 'Database unavailable', message, link: { href: '/', label: 'Go to the overview' } }), 503, { 'retry-after': '5' })
+      }
       log.error('error', `lectr: dashboard ${ctx.request.method} ${new URL(ctx.request.url).pathname} failed: ${(error as Error)?.stack ?? error}`)
       return htmlResponse(messagePage({ title: 'Something went wrong', message: 'Lectr could not show this page. The error is in its log.', link: { href: '/', label: 'Go to the overview' } }), 500)
     }
