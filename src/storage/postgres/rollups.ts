@@ -1,0 +1,243 @@
+/**
+ * The Postgres `RollupStore`: the same answers as `SqliteRollupStore` (test/storage/contract/rollups.test.ts), read
+ * from Postgres at every call. No day cache: several instances write the roll-ups, and a cache would have to hear of
+ * every other instance's writes; Postgres keeps the hot days in its own buffers for all of them.
+ *
+ * A span is put together from the same pieces, in the same order, with the same arithmetic as SQLite's (the finished
+ * whole days in the middle summed first, the partial days at the edges read or taken off a whole day), so its
+ * floating-point sums come out bit for bit the same.
+ */
+import type { SQL } from 'bun'
+import { DAY_MS, HOUR_MS, type UsageGroup } from '../../domain'
+import { idFloorOf } from '../../events/queries'
+import { shownColumn, shownString } from '../../limits'
+import type { Registry } from '../../registry/schema'
+import type { ReplayRow } from '../../routing/dry-run'
+import { dayOf, subtractSums, type Group, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
+import { mergeSpan } from '../sqlite/rollup-days'
+import { repricePostgres } from './reprice'
+import { floatSumSql as float, intSumSql as int, readDays, readSpan, sqliteSum } from './rollup-spans'
+
+export interface PostgresRollupOptions {
+  /** the time (ms) taken as now: which days are finished (as SQLite's option of the same name) */
+  now?: () => number
+}
+
+export class PostgresRollupStore implements RollupStore {
+  private readonly now: () => number
+
+  constructor(
+    private readonly sql: SQL,
+    opts: PostgresRollupOptions = {},
+  ) {
+    this.now = opts.now ?? (() => Date.now())
+  }
+
+  /** Nothing to read ahead: no cache. */
+  prefetch(_orgs: readonly string[]): void {}
+
+  async span(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
+    const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
+    const first = Math.ceil(from / DAY_MS) * DAY_MS
+    const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, dayOf(this.now()))
+    const middle = parts !== 'hours' && last - first >= 2 * DAY_MS
+    const pieces = middle
+      ? [...(await this.cover(org, from, first, parts)), await this.wholeDays(org, first, last), ...(await this.cover(org, last, to, parts))]
+      : await this.cover(org, from, to, parts)
+    for (const piece of pieces) mergeSpan(span, piece)
+    return span
+  }
+
+  /** As RollupDays.wholeDays: the finished days summed into one span, day by day in order. */
+  private async wholeDays(org: string, first: number, last: number): Promise<Span> {
+    const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
+    for (const day of await readDays(this.sql, org, first, last)) mergeSpan(span, day)
+    return span
+  }
+
+  /** As RollupDays.cover: finished whole days as whole-day spans, the rest by `partDay`. */
+  private async cover(org: string, from: number, to: number, parts: SpanParts): Promise<Span[]> {
+    // Hours alone are keyed by hour: one read gives what the day-by-day pieces would.
+    if (parts === 'hours') return from < to ? [await readSpan(this.sql, org, from, to, 'hours')] : []
+    const today = dayOf(this.now())
+    const spans: Span[] = []
+    let at = from
+    while (at < to) {
+      const day = dayOf(at)
+      const end = Math.min(day + DAY_MS, to)
+      const whole = at === day && end === day + DAY_MS && day < today
+      spans.push(whole ? await readSpan(this.sql, org, day, end, 'all') : await this.partDay(org, at, end, parts, day < today))
+      at = end
+    }
+    return spans
+  }
+
+  /** As RollupDays.partDay: most of a day is the whole day less the hours outside. */
+  private async partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
+    const day = dayOf(from)
+    if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.sql, org, from, to, parts)
+    const whole = await readSpan(this.sql, org, day, day + DAY_MS, finished ? 'all' : 'groups')
+    const span: Span =
+      finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(this.sql, org, from, to, 'hours')
+    if (finished && parts === 'all') {
+      for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
+      for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
+    }
+    for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
+    for (const outside of [await readSpan(this.sql, org, day, from, 'groups'), await readSpan(this.sql, org, to, day + DAY_MS, 'groups')]) {
+      for (const [key, g] of outside.groups) {
+        const mine = span.groups.get(key)
+        if (!mine) continue
+        subtractSums(mine, g)
+        if (mine.requests <= 0) span.groups.delete(key)
+      }
+    }
+    return span
+  }
+
+  async modelDistribution(org: string, f: { provider: string | null; since: number | null; until: number | null }): Promise<ModelRow[]> {
+    const from = f.since === null ? 0 : f.since - (f.since % HOUR_MS)
+    const to = f.until === null ? Number.MAX_SAFE_INTEGER : f.until - (f.until % HOUR_MS) + HOUR_MS
+    const firstDay = Math.ceil(from / DAY_MS) * DAY_MS
+    const lastDay = to >= Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Math.floor(to / DAY_MS) * DAY_MS
+    const args: (string | number)[] = [org]
+    const range = (table: string, column: string, lo: number, hi: number) => {
+      args.push(lo, hi)
+      let where = `org_id = $1 AND ${column} >= $${args.length - 1} AND ${column} < $${args.length}`
+      if (f.provider) {
+        args.push(f.provider)
+        where += ` AND provider = $${args.length}`
+      }
+      return `SELECT ${parts.length} AS part, ${column} AS at, ${shownColumn('model')} AS model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens,
+        unpriced_requests, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens FROM ${table} WHERE ${where}`
+    }
+    const parts: string[] = []
+    if (firstDay < lastDay) {
+      parts.push(range('model_rollups_daily', 'day', firstDay, lastDay))
+      parts.push(range('model_rollups_hourly', 'hour', from, firstDay))
+      parts.push(range('model_rollups_hourly', 'hour', lastDay, to))
+    } else {
+      parts.push(range('model_rollups_hourly', 'hour', from, to))
+    }
+    const order = 'part, at'
+    const rows: Record<string, number | string | number[]>[] = await this.sql.unsafe(
+      `SELECT model, provider, ${int('requests')} AS requests, ${float('cost_usd', order)} AS "costUsd", ${float('latency_ms_sum', order)} AS "latencyMsSum",
+         ${int('input_tokens')} AS "inputTokens", ${int('cached_input_tokens')} AS "cachedInputTokens",
+         ${int('cache_write_tokens')} AS "cacheWriteTokens", ${int('cache_write_1h_tokens')} AS "cacheWrite1hTokens",
+         ${int('output_tokens')} AS "outputTokens", ${int('unpriced_requests')} AS "unpricedRequests"
+       FROM (${parts.join(' UNION ALL ')}) u GROUP BY model, provider ORDER BY 3 DESC, model COLLATE "C", provider COLLATE "C"`,
+      args,
+    )
+    return rows.map((r) => {
+      const requests = r.requests as number
+      return {
+        model: shownString(r.model as string),
+        provider: r.provider as string,
+        requests,
+        costUsd: Math.round(sqliteSum(r.costUsd as number[]) * 1e8) / 1e8,
+        avgLatencyMs: Math.round((sqliteSum(r.latencyMsSum as number[]) / requests) * 100) / 100,
+        inputTokens: r.inputTokens as number,
+        cachedInputTokens: r.cachedInputTokens as number,
+        cacheWriteTokens: r.cacheWriteTokens as number,
+        cacheWrite1hTokens: r.cacheWrite1hTokens as number,
+        outputTokens: r.outputTokens as number,
+        unpricedRequests: r.unpricedRequests as number,
+      }
+    })
+  }
+
+  async usageGroups(org: string, since: number, until: number): Promise<UsageGroup[]> {
+    const from = since - (since % HOUR_MS)
+    const to = until - (until % HOUR_MS) + HOUR_MS
+    return [...(await this.span(org, from, to, 'groups')).groups.values()].map(usageGroupOf)
+  }
+
+  async knownValues(org: string, from: number, to: number, limit: number): Promise<{ models: string[]; features: string[] }> {
+    const models = new Set<string>()
+    const features = new Set<string>()
+    for (const g of (await this.span(org, from, to, 'groups')).groups.values()) {
+      if (g.model) models.add(g.model)
+      if (g.feature) features.add(g.feature)
+    }
+    const sorted = (s: Set<string>) => [...s].sort().slice(0, limit)
+    return { models: sorted(models), features: sorted(features) }
+  }
+
+  async dayMayMatch(org: string, f: RollupFilter, day: number): Promise<boolean> {
+    const [span] = await readDays(this.sql, org, day, day + DAY_MS, 'groups')
+    for (const g of span!.groups.values()) if (matching(g, f) > 0) return true
+    return false
+  }
+
+  async replayRows(org: string, from: number, to: number, rawInputs: boolean): Promise<ReplayRow[]> {
+    const order = 'provider COLLATE "C", model COLLATE "C", feature COLLATE "C", task COLLATE "C", endpoint COLLATE "C", stream, input_class'
+    if (rawInputs) {
+      const priced = (c: string) => `COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(${c}, 0) END), 0)::float8`
+      // As replayGroupSql('0', …, 'COALESCE(input_tokens, 0)') on SQLite, column for column.
+      const rows: (ReplayRow & { cost_usd: number[] | null })[] = await this.sql.unsafe(
+        `SELECT org_id, 0 AS day, provider, model, feature, task, endpoint, stream, input_class, requests, unpriced_requests, input_tokens,
+           cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_usd
+         FROM (SELECT org_id, provider, COALESCE(model, '') AS model, COALESCE(feature, '') AS feature, COALESCE(task, '') AS task, endpoint,
+             stream, COALESCE(input_tokens, 0)::float8 AS input_class, COUNT(*)::float8 AS requests,
+             COUNT(*) FILTER (WHERE cost_usd IS NULL)::float8 AS unpriced_requests, ${priced('input_tokens')} AS input_tokens,
+             ${priced('cached_input_tokens')} AS cached_input_tokens, ${priced('cache_write_tokens')} AS cache_write_tokens,
+             ${priced('cache_write_1h_tokens')} AS cache_write_1h_tokens, ${priced('output_tokens')} AS output_tokens,
+             ${float('cost_usd', 'id COLLATE "C"')} AS cost_usd
+           FROM events WHERE org_id = $1 AND id COLLATE "C" >= $2 AND id COLLATE "C" < $3
+           GROUP BY org_id, provider, 3, 4, 5, endpoint, stream, 8) g
+         ORDER BY ${order}`,
+        [org, idFloorOf(from), idFloorOf(to)],
+      )
+      return rows.map((r) => ({ ...r, cost_usd: sqliteSum(r.cost_usd) }))
+    }
+    const rows: (ReplayRow & { cost_usd: number[] | null })[] = await this.sql.unsafe(
+      `SELECT provider, model, feature, task, endpoint, stream, input_class::float8 AS input_class, ${int('requests')} AS requests,
+         ${int('unpriced_requests')} AS unpriced_requests, ${int('input_tokens')} AS input_tokens, ${int('cached_input_tokens')} AS cached_input_tokens,
+         ${int('cache_write_tokens')} AS cache_write_tokens, ${int('cache_write_1h_tokens')} AS cache_write_1h_tokens,
+         ${int('output_tokens')} AS output_tokens, ${float('cost_usd', 'day')} AS cost_usd
+       FROM replay_rollups_daily WHERE org_id = $1 AND day >= $2 AND day < $3
+       GROUP BY provider, model, feature, task, endpoint, stream, input_class ORDER BY ${order}`,
+      [org, from, to],
+    )
+    return rows.map((r) => ({ ...r, cost_usd: sqliteSum(r.cost_usd) }))
+  }
+
+  reprice(org: string, since: number, until: number, registry: Registry): Promise<RepriceResult> {
+    return repricePostgres(this.sql, org, since, until, registry)
+  }
+
+  /**
+   * The database's snapshot (`pg_current_snapshot()`: which transactions are committed), cheap and read from no
+   * table: it moves whenever any transaction that wrote commits, on any instance (events, re-pricing, anything
+   * else too, which only costs a recomputation). Equal snapshots see equal roll-ups.
+   */
+  async version(): Promise<string> {
+    const [row] = await this.sql`SELECT pg_current_snapshot()::text AS v`
+    return (row as { v: string }).v
+  }
+}
+
+function usageGroupOf(g: Group): UsageGroup {
+  return {
+    provider: g.provider as UsageGroup['provider'],
+    model: g.model,
+    task: (g.task || null) as UsageGroup['task'],
+    feature: g.feature || null,
+    requests: g.requests,
+    inputTokens: g.inputTokens,
+    cachedInputTokens: g.cachedInputTokens,
+    cacheWriteTokens: g.cacheWriteTokens,
+    cacheWrite1hTokens: g.cacheWrite1hTokens,
+    outputTokens: g.outputTokens,
+    costUsd: g.costUsd,
+    unpricedRequests: g.unpricedRequests,
+  }
+}
+
+const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
+
+/** As SQLite's: how many of a group's requests the filter matches. */
+function matching(g: Group, f: RollupFilter): number {
+  for (const column of TEXT_FILTERS) if (f[column] && g[column] !== f[column]) return 0
+  return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
+}
