@@ -7,7 +7,7 @@ import { inputClassOf } from '../../rollups/replay-rollup'
 import { hourOf } from '../../rollups/rollup'
 import type { RepriceResult } from '../rollups'
 import { LOCK_NAMESPACE, REPRICE_LOCK } from './locks'
-import { addDeltas, ROLLUP_TABLES, type DeltaRow } from './rollup-upserts'
+import { addDeltas, ROLLUP_TABLES, sortedDeltas, type AdditiveTable, type DeltaRow } from './rollup-upserts'
 
 /** Events read per step; all steps run in the one transaction. */
 const PAGE = 2000
@@ -58,6 +58,28 @@ class Additions {
     }
     return rounds
   }
+}
+
+const ARRAY_TYPE = { text: 'TEXT', bigint: 'INT8', smallint: 'INT2', float8: 'FLOAT8' } as const
+
+/**
+ * Adds the rounds of additions to one table's rows that exist, as SQLite's UPDATEs do (an upsert alone would make a
+ * row missing from a hand-edited database). The rows are locked first, in the writer's key order (`sortedDeltas`;
+ * a SELECT … ORDER BY … FOR UPDATE locks rows as it returns them, after sorting); round 0 holds every row's key.
+ */
+async function addToExisting(tx: SQL, t: AdditiveTable, rounds: readonly DeltaRow[][]): Promise<void> {
+  if (rounds.length === 0 || rounds[0]!.length === 0) return
+  const width = t.key.length
+  const keyOf = (row: DeltaRow) => JSON.stringify(row.slice(0, width))
+  const sorted = sortedDeltas(t, rounds[0]!)
+  const names = t.key.map(([c]) => c).join(', ')
+  const found: { ord: number }[] = await tx.unsafe(
+    `SELECT d.ord::int AS ord FROM unnest(${t.key.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) WITH ORDINALITY AS d(${names}, ord)
+     JOIN ${t.table} r USING (${names}) ORDER BY d.ord FOR UPDATE OF r`,
+    t.key.map(([, type], c) => tx.array(sorted.map((row) => row[c]), ARRAY_TYPE[type])),
+  )
+  const existing = new Set(found.map((f) => keyOf(sorted[f.ord - 1]!)))
+  for (const round of rounds) await addDeltas(tx, t, round.filter((row) => existing.has(keyOf(row))))
 }
 
 const SELECT_UNPRICED = `SELECT id, time::float8 AS time, provider, model, routed_provider, routed_model, response_model, feature, task, endpoint,
@@ -155,11 +177,11 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
       modelDaily.add([org, hour - (hour % DAY_MS), provider, model], modelSums(d))
     }
     // The writer's table order (ROLLUP_TABLES), each table's rows in key order.
-    await addDeltas(tx, ROLLUP_TABLES.rollupsHourly, hourly)
-    for (const round of daily.rounds()) await addDeltas(tx, ROLLUP_TABLES.rollupsDaily, round)
-    await addDeltas(tx, ROLLUP_TABLES.modelHourly, modelHourly)
-    for (const round of modelDaily.rounds()) await addDeltas(tx, ROLLUP_TABLES.modelDaily, round)
-    for (const round of replay.rounds()) await addDeltas(tx, ROLLUP_TABLES.replayDaily, round)
+    await addToExisting(tx, ROLLUP_TABLES.rollupsHourly, [hourly])
+    await addToExisting(tx, ROLLUP_TABLES.rollupsDaily, daily.rounds())
+    await addToExisting(tx, ROLLUP_TABLES.modelHourly, [modelHourly])
+    await addToExisting(tx, ROLLUP_TABLES.modelDaily, modelDaily.rounds())
+    await addToExisting(tx, ROLLUP_TABLES.replayDaily, replay.rounds())
     const [count] = await tx.unsafe(
       `SELECT COUNT(*)::float8 AS n FROM events WHERE org_id = $1 AND time >= $2 AND time < $3 AND cost_usd IS NULL
          AND (input_tokens IS NULL OR output_tokens IS NULL)`,

@@ -40,6 +40,10 @@ interface Opened {
   rollups: RollupStore
   /** every row of a roll-up table, numbers as numbers, in key order */
   table(name: string): Promise<Record<string, string | number>[]>
+  /** Postgres: the database's address */
+  url(): Promise<string>
+  /** a statement run as-is (a hand-edited database) */
+  raw(statement: string): Promise<void>
   /** one more store on the same database, as another instance would have */
   other(): { events: EventStore; rollups: RollupStore }
   close(): Promise<void>
@@ -65,6 +69,8 @@ const sqlite = async (): Promise<Opened> => {
     events: new SqliteEventStore(db),
     rollups: new SqliteRollupStore(db, { now }),
     table: async (name) => (db.query(`SELECT * FROM ${name}`).all() as Record<string, unknown>[]).map(numbers).sort(byKey),
+    url: async () => '',
+    raw: async (statement) => void db.exec(statement),
     other: () => ({ events: new SqliteEventStore(db), rollups: new SqliteRollupStore(db, { now }) }),
     close: async () => db.close(),
   }
@@ -77,6 +83,8 @@ const postgres = async (): Promise<Opened> => {
     events: new PostgresEventStore(pools[0]!),
     rollups: new PostgresRollupStore(pools[0]!, { now }),
     table: async (name) => ((await pools[0]!.unsafe(`SELECT * FROM ${name}`)) as Record<string, unknown>[]).map(numbers).sort(byKey),
+    url: async () => url,
+    raw: async (statement) => void (await pools[0]!.unsafe(statement)),
     other: () => {
       const sql = connectPostgres(url, { max: 2 })
       pools.push(sql)
@@ -260,5 +268,83 @@ describe('roll-up store contract (SQLite and Postgres)', () => {
     expect(await other.rollups.version()).not.toBe(before2)
     expect(await a.events.append([late])).toBe(1)
     await same()
+  })
+})
+
+describe('a hand-edited database (SQLite and Postgres)', () => {
+  let a: Opened
+  let b: Opened
+  const day = DAY - 2 * DAY_MS
+  beforeAll(async () => {
+    ;[a, b] = await Promise.all([sqlite(), postgres()])
+    const lab = EVENTS.filter((e) => e.model === 'lab-model' || e.routedModel === 'lab-model')
+    const batch = [...EVENTS.filter((e) => e.org === 'default').slice(0, 400), ...lab]
+    expect(await a.events.append(batch)).toBe(batch.length)
+    expect(await b.events.append(batch)).toBe(batch.length)
+    for (const o of [a, b]) {
+      // hourly rows written by a script, not in rollups_daily: the day's groups come from the hourly rows
+      await o.raw(`INSERT INTO rollups_hourly (org_id, hour, provider, model, feature, task, requests, errors, input_tokens, cached_input_tokens,
+        output_tokens, reasoning_tokens, cost_usd, unpriced_requests, latency_ms_sum, cache_write_tokens, cache_write_1h_tokens)
+        VALUES ('default', ${day + 5 * HOUR_MS}, 'openai', 'scripted', '', '', 3, 1, 30, 0, 15, 0, 0.3, 0, 360.5, 0, 0)`)
+      // and roll-up rows gone (only these, not their daily sums): re-pricing changes the rows that are there
+      await o.raw(`DELETE FROM rollups_hourly WHERE org_id = 'default' AND hour < ${day} AND model = 'lab-model'`)
+      await o.raw(`DELETE FROM model_rollups_daily WHERE org_id = 'default' AND day >= ${day} AND model = 'lab-model'`)
+      await o.raw(`DELETE FROM replay_rollups_daily WHERE org_id = 'default' AND day = ${day} AND model = 'lab-model'`)
+    }
+  })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+  })
+
+  test('reads and re-pricing give the same answers and leave the same tables', async () => {
+    const [x, y] = [await answers(a.rollups), await answers(b.rollups)]
+    for (const key of Object.keys(x)) expect(`${key}: ${y[key]}`).toBe(`${key}: ${x[key]}`)
+    expect(x[`span default ${WINDOWS[2]!.join('-')} groups`]).toContain('scripted')
+    const [r, q] = [await a.rollups.reprice('default', FIRST, NOW, REGISTRY), await b.rollups.reprice('default', FIRST, NOW, REGISTRY)]
+    expect(r.repriced).toBeGreaterThan(10)
+    expect(JSON.stringify(q)).toBe(JSON.stringify(r))
+    for (const t of TABLES) expect(await b.table(t)).toEqual(await a.table(t))
+    const [x2, y2] = [await answers(a.rollups), await answers(b.rollups)]
+    for (const key of Object.keys(x2)) expect(`${key}: ${y2[key]}`).toBe(`${key}: ${x2[key]}`)
+  })
+})
+
+describe('Postgres: re-pricing while other instances write the same roll-up rows', () => {
+  let b: Opened
+  beforeAll(async () => {
+    b = await postgres()
+  })
+  afterAll(async () => {
+    await b?.close()
+  })
+
+  test('neither deadlocks nor loses a count: every roll-up row counts its events', async () => {
+    const writers = [b.other(), b.other()]
+    const unpriced = EVENTS.filter((e) => e.org === 'default' && e.costUsd === null && e.inputTokens !== null && e.outputTokens !== null)
+    expect(await b.events.append(unpriced.slice(0, 200))).toBe(200)
+    for (let round = 0; round < 4; round++) {
+      // more unpriced events of the same hours and groups, written by two instances while a third re-prices
+      const more = unpriced.slice(200 + round * 40, 240 + round * 40).map((e, i) => {
+        const time = Date.parse(e.time) + i + 1
+        return { ...e, id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString() }
+      })
+      const [result] = await Promise.all([
+        b.rollups.reprice('default', FIRST, NOW, REGISTRY),
+        writers[0]!.events.append(more.slice(0, 20)),
+        writers[1]!.events.append(more.slice(20)),
+      ])
+      expect(result.repriced + result.stillUnpriced).toBeGreaterThan(0)
+    }
+    const sql = connectPostgres(await b.url(), { max: 1 })
+    try {
+      const [events] = await sql`SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE cost_usd IS NULL)::int AS unpriced FROM events`
+      for (const t of ['rollups_hourly', 'rollups_daily', 'model_rollups_hourly', 'model_rollups_daily', 'replay_rollups_daily']) {
+        const [sums] = await sql.unsafe(`SELECT SUM(requests)::int AS n, SUM(unpriced_requests)::int AS unpriced FROM ${t}`)
+        expect({ table: t, ...sums }).toEqual({ table: t, ...events })
+      }
+    } finally {
+      await sql.close()
+    }
   })
 })
