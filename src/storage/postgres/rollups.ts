@@ -16,7 +16,7 @@ import type { ReplayRow } from '../../routing/dry-run'
 import { dayOf, subtractSums, type Group, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
 import { mergeSpan } from '../sqlite/rollup-days'
 import { repricePostgres } from './reprice'
-import { floatSumSql as float, intSumSql as int, readDays, readSpan, sqliteSum } from './rollup-spans'
+import { COST_SCALE, floatSumSql, intSumSql as int, LATENCY_SCALE, readDays, readSpan } from './rollup-spans'
 
 export interface PostgresRollupOptions {
   /** the time (ms) taken as now: which days are finished (as SQLite's option of the same name) */
@@ -108,7 +108,7 @@ export class PostgresRollupStore implements RollupStore {
         args.push(f.provider)
         where += ` AND provider = $${args.length}`
       }
-      return `SELECT ${parts.length} AS part, ${column} AS at, ${shownColumn('model')} AS model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens,
+      return `SELECT ${shownColumn('model')} AS model, provider, requests, cost_usd, latency_ms_sum, input_tokens, output_tokens,
         unpriced_requests, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens FROM ${table} WHERE ${where}`
     }
     const parts: string[] = []
@@ -119,9 +119,8 @@ export class PostgresRollupStore implements RollupStore {
     } else {
       parts.push(range('model_rollups_hourly', 'hour', from, to))
     }
-    const order = 'part, at'
-    const rows: Record<string, number | string | number[]>[] = await this.sql.unsafe(
-      `SELECT model, provider, ${int('requests')} AS requests, ${float('cost_usd', order)} AS "costUsd", ${float('latency_ms_sum', order)} AS "latencyMsSum",
+    const rows: Record<string, number | string>[] = await this.sql.unsafe(
+      `SELECT model, provider, ${int('requests')} AS requests, ${floatSumSql('cost_usd', COST_SCALE)} AS "costUsd", ${floatSumSql('latency_ms_sum', LATENCY_SCALE)} AS "latencyMsSum",
          ${int('input_tokens')} AS "inputTokens", ${int('cached_input_tokens')} AS "cachedInputTokens",
          ${int('cache_write_tokens')} AS "cacheWriteTokens", ${int('cache_write_1h_tokens')} AS "cacheWrite1hTokens",
          ${int('output_tokens')} AS "outputTokens", ${int('unpriced_requests')} AS "unpricedRequests"
@@ -134,8 +133,8 @@ export class PostgresRollupStore implements RollupStore {
         model: shownString(r.model as string),
         provider: r.provider as string,
         requests,
-        costUsd: Math.round(sqliteSum(r.costUsd as number[]) * 1e8) / 1e8,
-        avgLatencyMs: Math.round((sqliteSum(r.latencyMsSum as number[]) / requests) * 100) / 100,
+        costUsd: Math.round((r.costUsd as number) * 1e8) / 1e8,
+        avgLatencyMs: Math.round(((r.latencyMsSum as number) / requests) * 100) / 100,
         inputTokens: r.inputTokens as number,
         cachedInputTokens: r.cachedInputTokens as number,
         cacheWriteTokens: r.cacheWriteTokens as number,
@@ -174,7 +173,7 @@ export class PostgresRollupStore implements RollupStore {
     if (rawInputs) {
       const priced = (c: string) => `COALESCE(SUM(CASE WHEN cost_usd IS NOT NULL THEN COALESCE(${c}, 0) END), 0)::float8`
       // As replayGroupSql('0', …, 'COALESCE(input_tokens, 0)') on SQLite, column for column.
-      const rows: (ReplayRow & { cost_usd: number[] | null })[] = await this.sql.unsafe(
+      return await this.sql.unsafe(
         `SELECT org_id, 0 AS day, provider, model, feature, task, endpoint, stream, input_class, requests, unpriced_requests, input_tokens,
            cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens, cost_usd
          FROM (SELECT org_id, provider, COALESCE(model, '') AS model, COALESCE(feature, '') AS feature, COALESCE(task, '') AS task, endpoint,
@@ -182,24 +181,22 @@ export class PostgresRollupStore implements RollupStore {
              COUNT(*) FILTER (WHERE cost_usd IS NULL)::float8 AS unpriced_requests, ${priced('input_tokens')} AS input_tokens,
              ${priced('cached_input_tokens')} AS cached_input_tokens, ${priced('cache_write_tokens')} AS cache_write_tokens,
              ${priced('cache_write_1h_tokens')} AS cache_write_1h_tokens, ${priced('output_tokens')} AS output_tokens,
-             ${float('cost_usd', 'id COLLATE "C"')} AS cost_usd
+             ${floatSumSql('cost_usd', COST_SCALE)} AS cost_usd
            FROM events WHERE org_id = $1 AND id COLLATE "C" >= $2 AND id COLLATE "C" < $3
            GROUP BY org_id, provider, 3, 4, 5, endpoint, stream, 8) g
          ORDER BY ${order}`,
         [org, idFloorOf(from), idFloorOf(to)],
       )
-      return rows.map((r) => ({ ...r, cost_usd: sqliteSum(r.cost_usd) }))
     }
-    const rows: (ReplayRow & { cost_usd: number[] | null })[] = await this.sql.unsafe(
+    return await this.sql.unsafe(
       `SELECT provider, model, feature, task, endpoint, stream, input_class::float8 AS input_class, ${int('requests')} AS requests,
          ${int('unpriced_requests')} AS unpriced_requests, ${int('input_tokens')} AS input_tokens, ${int('cached_input_tokens')} AS cached_input_tokens,
          ${int('cache_write_tokens')} AS cache_write_tokens, ${int('cache_write_1h_tokens')} AS cache_write_1h_tokens,
-         ${int('output_tokens')} AS output_tokens, ${float('cost_usd', 'day')} AS cost_usd
+         ${int('output_tokens')} AS output_tokens, ${floatSumSql('cost_usd', COST_SCALE)} AS cost_usd
        FROM replay_rollups_daily WHERE org_id = $1 AND day >= $2 AND day < $3
        GROUP BY provider, model, feature, task, endpoint, stream, input_class ORDER BY ${order}`,
       [org, from, to],
     )
-    return rows.map((r) => ({ ...r, cost_usd: sqliteSum(r.cost_usd) }))
   }
 
   reprice(org: string, since: number, until: number, registry: Registry): Promise<RepriceResult> {
