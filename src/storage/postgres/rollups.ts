@@ -3,9 +3,9 @@
  * from Postgres at every call. No day cache: several instances write the roll-ups, and a cache would have to hear of
  * every other instance's writes; Postgres keeps the hot days in its own buffers for all of them.
  *
- * A span is put together from the same pieces, in the same order, with the same arithmetic as SQLite's (the finished
- * whole days in the middle summed first, the partial days at the edges read or taken off a whole day), so its
- * floating-point sums come out bit for bit the same.
+ * A span is put together from the same pieces, in the same order, with the same additions in JavaScript as SQLite's
+ * (the finished whole days in the middle summed first, the partial days at the edges read or taken off a whole day),
+ * from sums that equal SQLite's bit for bit (rollup-spans.ts), so its floats serialise as SQLite's do.
  */
 import type { SQL } from 'bun'
 import { DAY_MS, HOUR_MS, type UsageGroup } from '../../domain'
@@ -36,63 +36,12 @@ export class PostgresRollupStore implements RollupStore {
   /** Nothing to read ahead: no cache. */
   prefetch(_orgs: readonly string[]): void {}
 
-  async span(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
-    const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
-    const first = Math.ceil(from / DAY_MS) * DAY_MS
-    const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, dayOf(this.now()))
-    const middle = parts !== 'hours' && last - first >= 2 * DAY_MS
-    const pieces = middle
-      ? [...(await this.cover(org, from, first, parts)), await this.wholeDays(org, first, last), ...(await this.cover(org, last, to, parts))]
-      : await this.cover(org, from, to, parts)
-    for (const piece of pieces) mergeSpan(span, piece)
-    return span
-  }
-
-  /** As RollupDays.wholeDays: the finished days summed into one span, day by day in order. */
-  private async wholeDays(org: string, first: number, last: number): Promise<Span> {
-    const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
-    for (const day of await readDays(this.sql, org, first, last)) mergeSpan(span, day)
-    return span
-  }
-
-  /** As RollupDays.cover: finished whole days as whole-day spans, the rest by `partDay`. */
-  private async cover(org: string, from: number, to: number, parts: SpanParts): Promise<Span[]> {
-    // Hours alone are keyed by hour: one read gives what the day-by-day pieces would.
-    if (parts === 'hours') return from < to ? [await readSpan(this.sql, org, from, to, 'hours')] : []
-    const today = dayOf(this.now())
-    const spans: Span[] = []
-    let at = from
-    while (at < to) {
-      const day = dayOf(at)
-      const end = Math.min(day + DAY_MS, to)
-      const whole = at === day && end === day + DAY_MS && day < today
-      spans.push(whole ? await readSpan(this.sql, org, day, end, 'all') : await this.partDay(org, at, end, parts, day < today))
-      at = end
-    }
-    return spans
-  }
-
-  /** As RollupDays.partDay: most of a day is the whole day less the hours outside. */
-  private async partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
-    const day = dayOf(from)
-    if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.sql, org, from, to, parts)
-    const whole = await readSpan(this.sql, org, day, day + DAY_MS, finished ? 'all' : 'groups')
-    const span: Span =
-      finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(this.sql, org, from, to, 'hours')
-    if (finished && parts === 'all') {
-      for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
-      for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
-    }
-    for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
-    for (const outside of [await readSpan(this.sql, org, day, from, 'groups'), await readSpan(this.sql, org, to, day + DAY_MS, 'groups')]) {
-      for (const [key, g] of outside.groups) {
-        const mine = span.groups.get(key)
-        if (!mine) continue
-        subtractSums(mine, g)
-        if (mine.requests <= 0) span.groups.delete(key)
-      }
-    }
-    return span
+  /**
+   * Its pieces are read in one snapshot (a read-only REPEATABLE READ transaction): a batch committed meanwhile is in
+   * all of them or in none, so a day's whole sum and its hours outside a window always agree.
+   */
+  span(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
+    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => spanOf(tx, dayOf(this.now()), org, from, to, parts))
   }
 
   async modelDistribution(org: string, f: { provider: string | null; since: number | null; until: number | null }): Promise<ModelRow[]> {
@@ -163,7 +112,7 @@ export class PostgresRollupStore implements RollupStore {
   }
 
   async dayMayMatch(org: string, f: RollupFilter, day: number): Promise<boolean> {
-    const [span] = await readDays(this.sql, org, day, day + DAY_MS, 'groups')
+    const [span] = await this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readDays(tx, org, day, day + DAY_MS, 'groups'))
     for (const g of span!.groups.values()) if (matching(g, f) > 0) return true
     return false
   }
@@ -212,6 +161,66 @@ export class PostgresRollupStore implements RollupStore {
     const [row] = await this.sql`SELECT pg_current_snapshot()::text AS v`
     return (row as { v: string }).v
   }
+}
+
+/** As SqliteRollupStore's span: the finished whole days in the middle as one sum, the partial days at the edges. */
+async function spanOf(sql: SQL, today: number, org: string, from: number, to: number, parts: SpanParts): Promise<Span> {
+  const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
+  const first = Math.ceil(from / DAY_MS) * DAY_MS
+  const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, today)
+  const middle = parts !== 'hours' && last - first >= 2 * DAY_MS
+  const pieces = middle
+    ? [...(await cover(sql, today, org, from, first, parts)), await wholeDays(sql, org, first, last), ...(await cover(sql, today, org, last, to, parts))]
+    : await cover(sql, today, org, from, to, parts)
+  for (const piece of pieces) mergeSpan(span, piece)
+  return span
+}
+
+/** As RollupDays.wholeDays: the finished days summed into one span, day by day in order. */
+async function wholeDays(sql: SQL, org: string, first: number, last: number): Promise<Span> {
+  const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
+  for (const day of await readDays(sql, org, first, last)) mergeSpan(span, day)
+  return span
+}
+
+/** As RollupDays.cover: finished whole days as whole-day spans, the rest by `partDay`. */
+async function cover(sql: SQL, today: number, org: string, from: number, to: number, parts: SpanParts): Promise<Span[]> {
+  // Hours alone are keyed by hour: one read gives what the day-by-day pieces would.
+  if (parts === 'hours') return from < to ? [await readSpan(sql, org, from, to, 'hours')] : []
+  const spans: Span[] = []
+  let at = from
+  while (at < to) {
+    const day = dayOf(at)
+    const end = Math.min(day + DAY_MS, to)
+    const whole = at === day && end === day + DAY_MS && day < today
+    spans.push(whole ? await readSpan(sql, org, day, end, 'all') : await partDay(sql, org, at, end, parts, day < today))
+    at = end
+  }
+  return spans
+}
+
+/** As RollupDays.partDay: most of a day is the whole day less the hours outside. */
+async function partDay(sql: SQL, org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
+  const day = dayOf(from)
+  if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(sql, org, from, to, parts)
+  const whole = await readSpan(sql, org, day, day + DAY_MS, finished ? 'all' : 'groups')
+  const span: Span =
+    finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(sql, org, from, to, 'hours')
+  if (finished && parts === 'all') {
+    for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
+    for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
+  }
+  for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
+  for (const outside of [await readSpan(sql, org, day, from, 'groups'), await readSpan(sql, org, to, day + DAY_MS, 'groups')]) {
+    for (const [key, g] of outside.groups) {
+      const mine = span.groups.get(key)
+      if (!mine) continue
+      subtractSums(mine, g)
+      // Every request of the group was outside: the window has none of it.
+      if (mine.requests <= 0) span.groups.delete(key)
+    }
+  }
+  return span
 }
 
 function usageGroupOf(g: Group): UsageGroup {
