@@ -16,3 +16,5 @@ export { LOCK_NAMESPACE }
  * an org's hash can never be one of the keys above. Two orgs with one hash only wait for each other.
  */
 export const ROUTING_LOCK_NAMESPACE = 0x4c656375 // 'Lecu'
+/** re-pricing, one at a time on the database: two re-pricings would update the same events in no set order */
+export const REPRICE_LOCK = 15

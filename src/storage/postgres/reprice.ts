@@ -1,0 +1,192 @@
+import type { SQL } from 'bun'
+import { DAY_MS, type ProviderId } from '../../domain'
+import { versionFor } from '../../registry/overlay'
+import { costUsd, priceModel } from '../../registry/pricing'
+import type { Registry } from '../../registry/schema'
+import { inputClassOf } from '../../rollups/replay-rollup'
+import { hourOf } from '../../rollups/rollup'
+import type { RepriceResult } from '../rollups'
+import { LOCK_NAMESPACE, REPRICE_LOCK } from './locks'
+import { addDeltas, ROLLUP_TABLES, sortedDeltas, type AdditiveTable, type DeltaRow } from './rollup-upserts'
+
+/** Events read per step; all steps run in the one transaction. */
+const PAGE = 2000
+const COST_QUANTUM = 1e10
+
+interface UnpricedRow {
+  id: string
+  time: number
+  provider: ProviderId
+  model: string | null
+  routed_provider: ProviderId | null
+  routed_model: string | null
+  response_model: string | null
+  feature: string | null
+  task: string | null
+  endpoint: string
+  stream: number
+  input_tokens: number
+  cached_input_tokens: number | null
+  cache_write_tokens: number | null
+  cache_write_1h_tokens: number | null
+  output_tokens: number
+  reasoning_tokens: number | null
+}
+
+/**
+ * Additions to one roll-up row, in the order SQLite's `repriceEvents` makes them (src/storage/sqlite/reprice.ts):
+ * float additions in another order could round differently.
+ */
+class Additions {
+  private rows = new Map<string, { key: DeltaRow; sums: number[][] }>()
+
+  add(key: DeltaRow, sums: number[]): void {
+    const k = JSON.stringify(key)
+    const row = this.rows.get(k)
+    if (row) row.sums.push(sums)
+    else this.rows.set(k, { key, sums: [sums] })
+  }
+
+  /**
+   * Round n holds each row's n-th addition: each round is one upsert, in the writer's key order. Every row is locked
+   * by the first round (so in key order, as the writer locks them); the later ones add to rows already held.
+   */
+  rounds(): DeltaRow[][] {
+    const rounds: DeltaRow[][] = []
+    for (const { key, sums } of this.rows.values()) {
+      sums.forEach((s, n) => (rounds[n] ??= []).push([...key, ...s]))
+    }
+    return rounds
+  }
+}
+
+const ARRAY_TYPE = { text: 'TEXT', bigint: 'INT8', smallint: 'INT2', float8: 'FLOAT8' } as const
+
+/**
+ * Adds the rounds of additions to one table's rows that exist, as SQLite's UPDATEs do (an upsert alone would make a
+ * row missing from a hand-edited database). The rows are locked first, in the writer's key order (`sortedDeltas`;
+ * a SELECT … ORDER BY … FOR UPDATE locks rows as it returns them, after sorting); round 0 holds every row's key.
+ */
+async function addToExisting(tx: SQL, t: AdditiveTable, rounds: readonly DeltaRow[][]): Promise<void> {
+  if (rounds.length === 0 || rounds[0]!.length === 0) return
+  const width = t.key.length
+  const keyOf = (row: DeltaRow) => JSON.stringify(row.slice(0, width))
+  const sorted = sortedDeltas(t, rounds[0]!)
+  const names = t.key.map(([c]) => c).join(', ')
+  const found: { ord: number }[] = await tx.unsafe(
+    `SELECT d.ord::int AS ord FROM unnest(${t.key.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')}) WITH ORDINALITY AS d(${names}, ord)
+     JOIN ${t.table} r USING (${names}) ORDER BY d.ord FOR UPDATE OF r`,
+    t.key.map(([, type], c) => tx.array(sorted.map((row) => row[c]), ARRAY_TYPE[type])),
+  )
+  const existing = new Set(found.map((f) => keyOf(sorted[f.ord - 1]!)))
+  for (const round of rounds) await addDeltas(tx, t, round.filter((row) => existing.has(keyOf(row))))
+}
+
+const SELECT_UNPRICED = `SELECT id, time::float8 AS time, provider, model, routed_provider, routed_model, response_model, feature, task, endpoint,
+    stream, input_tokens::float8 AS input_tokens, cached_input_tokens::float8 AS cached_input_tokens,
+    cache_write_tokens::float8 AS cache_write_tokens, cache_write_1h_tokens::float8 AS cache_write_1h_tokens,
+    output_tokens::float8 AS output_tokens, reasoning_tokens::float8 AS reasoning_tokens
+  FROM events WHERE org_id = $1 AND id COLLATE "C" > $2 AND time >= $3 AND time < $4 AND cost_usd IS NULL
+    AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
+  ORDER BY id COLLATE "C" LIMIT ${PAGE}`
+
+const UPDATE_EVENTS = `UPDATE events e SET cost_usd = d.cost, registry_version = d.version
+  FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::text[]) AS d(id, time, cost, version)
+  WHERE e.org_id = $1 AND e.id = d.id AND e.time = d.time AND e.cost_usd IS NULL
+  RETURNING e.id`
+
+/**
+ * As SQLite's `repriceEvents`, on Postgres: prices an org's events in [since, until) that have token counts but no
+ * cost, and corrects every roll-up they were counted in by the difference, all in one transaction. The roll-up rows
+ * are changed by the writer's own upserts (rollup-upserts.ts), tables in its order and keys in its order, so a
+ * re-pricing and a batch being written lock rows in one order and never deadlock; re-pricings take turns (a lock).
+ */
+export async function repricePostgres(sql: SQL, org: string, since: number, until: number, registry: Registry): Promise<RepriceResult> {
+  return await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, ${REPRICE_LOCK}::int)`
+    let repriced = 0
+    let stillUnpriced = 0
+    let added = 0
+    const replay = new Additions()
+    const rollups = new Map<string, { cost: number; events: number }>()
+    let after = ''
+    for (;;) {
+      const rows: UnpricedRow[] = await tx.unsafe(SELECT_UNPRICED, [org, after, since, until])
+      const priced: { r: UnpricedRow; cost: number; servedProvider: string; servedModel: string | null; version: string }[] = []
+      for (const r of rows) {
+        // A routed request is priced, and counted in the roll-ups, under the model that served it (as the proxy does).
+        const servedProvider = r.routed_model ? (r.routed_provider ?? r.provider) : r.provider
+        const servedModel = r.routed_model ?? r.model
+        const entry = priceModel(registry, servedProvider, r.response_model, servedModel)
+        const cost = entry?.price
+          ? costUsd(entry.price, {
+              inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens ?? 0, cacheWriteTokens: r.cache_write_tokens ?? 0,
+              cacheWrite1hTokens: r.cache_write_1h_tokens ?? 0, outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens ?? 0,
+            })
+          : null
+        if (cost === null) stillUnpriced++
+        else priced.push({ r, cost, servedProvider, servedModel, version: versionFor(registry, entry) })
+      }
+      const updated = new Set<string>()
+      if (priced.length > 0) {
+        const done: { id: string }[] = await tx.unsafe(UPDATE_EVENTS, [
+          org, tx.array(priced.map((p) => p.r.id), 'TEXT'), tx.array(priced.map((p) => p.r.time), 'INT8'),
+          tx.array(priced.map((p) => p.cost), 'FLOAT8'), tx.array(priced.map((p) => p.version), 'TEXT'),
+        ])
+        for (const d of done) updated.add(d.id)
+      }
+      for (const { r, cost, servedProvider, servedModel } of priced) {
+        if (!updated.has(r.id)) continue
+        repriced++
+        added += cost
+        // The dry run's roll-up sums tokens of priced events only: a newly priced event's tokens join them.
+        replay.add(
+          [org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens)],
+          [0, -1, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens, cost],
+        )
+        // Roll-ups store a missing model, feature or task as '' (src/rollups/rollup.ts).
+        const key = JSON.stringify([hourOf(r.time), servedProvider, servedModel ?? '', r.feature ?? '', r.task ?? ''])
+        const d = rollups.get(key)
+        if (d) (d.cost += cost, d.events++)
+        else rollups.set(key, { cost, events: 1 })
+      }
+      if (rows.length < PAGE) break
+      after = rows[rows.length - 1]!.id
+    }
+    const hourly: DeltaRow[] = []
+    const daily = new Additions()
+    const byModel = new Map<string, { cost: number; events: number }>()
+    // requests, errors, input, cached input, output, reasoning, COST, UNPRICED, latency, cache writes, 1h cache writes
+    const rollupSums = (d: { cost: number; events: number }) => [0, 0, 0, 0, 0, 0, d.cost, -d.events, 0, 0, 0]
+    // requests, errors, input, output, COST, UNPRICED, latency, cached input, cache writes, 1h cache writes
+    const modelSums = (d: { cost: number; events: number }) => [0, 0, 0, 0, d.cost, -d.events, 0, 0, 0, 0]
+    for (const [key, d] of rollups) {
+      const [hour, provider, model, feature, task] = JSON.parse(key) as [number, string, string, string, string]
+      hourly.push([org, hour, provider, model, feature, task, ...rollupSums(d)])
+      daily.add([org, hour - (hour % DAY_MS), provider, model, feature, task], rollupSums(d))
+      const mkey = JSON.stringify([hour, provider, model])
+      const m = byModel.get(mkey)
+      if (m) (m.cost += d.cost, m.events += d.events)
+      else byModel.set(mkey, { ...d })
+    }
+    const modelHourly: DeltaRow[] = []
+    const modelDaily = new Additions()
+    for (const [key, d] of byModel) {
+      const [hour, provider, model] = JSON.parse(key) as [number, string, string]
+      modelHourly.push([org, hour, provider, model, ...modelSums(d)])
+      modelDaily.add([org, hour - (hour % DAY_MS), provider, model], modelSums(d))
+    }
+    // The writer's table order (ROLLUP_TABLES), each table's rows in key order.
+    await addToExisting(tx, ROLLUP_TABLES.rollupsHourly, [hourly])
+    await addToExisting(tx, ROLLUP_TABLES.rollupsDaily, daily.rounds())
+    await addToExisting(tx, ROLLUP_TABLES.modelHourly, [modelHourly])
+    await addToExisting(tx, ROLLUP_TABLES.modelDaily, modelDaily.rounds())
+    await addToExisting(tx, ROLLUP_TABLES.replayDaily, replay.rounds())
+    const [count] = await tx.unsafe(
+      `SELECT COUNT(*)::float8 AS n FROM events WHERE org_id = $1 AND time >= $2 AND time < $3 AND cost_usd IS NULL
+         AND (input_tokens IS NULL OR output_tokens IS NULL)`,
+      [org, since, until],
+    )
+    return { repriced, costUsd: Math.round(added * COST_QUANTUM) / COST_QUANTUM, stillUnpriced, withoutTokenCounts: (count as { n: number }).n }
+  })
+}
