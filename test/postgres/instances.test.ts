@@ -1,7 +1,4 @@
 /**
- * PENDING until the Postgres stores are merged (PostgresEventStore, PostgresOrgs, PostgresSettings, watchChanges):
- * the lead renames this file to instances.test.ts after the merge. Not matched by `bun test` until then.
- *
  * The multi-instance scenarios (issue 20) on two Lectr processes sharing one throwaway Postgres (`--database-url`),
  * plus the outage: Postgres halted for 4 s mid-traffic.
  */

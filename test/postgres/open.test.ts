@@ -1,7 +1,4 @@
 /**
- * PENDING until the Postgres stores are merged (PostgresEventStore, PostgresOrgs, PostgresSettings, watchChanges):
- * the lead renames this file to open.test.ts after the merge.
- *
  * openPostgresStorage (src/storage/postgres/index.ts): two instances opening one empty database together migrate it
  * once; today's and tomorrow's partitions exist; a key made through one is in force in the other within 2 s through
  * `watch`, and so is the admin token. (A database of a newer Lectr: wiring.test.ts.)
