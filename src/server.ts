@@ -1,4 +1,6 @@
-import { DAY_MS, type LectrEvent } from './domain'
+import type { LectrEvent } from './domain'
+import { inflightCounter } from './net/inflight'
+import { startRetention } from './operations/retention'
 import { createApp } from './app'
 import type { Config } from './config'
 import { EventWriter } from './events/writer'
@@ -41,14 +43,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
   const { storage } = opened
   // Credentials are made only once the port is bound (below): a start that fails to listen leaves none behind.
   let admin: { hash: string; generated: string | null } = { hash: '', generated: null }
-  const registry = new RegistryStore({
-    path: config.registry ?? undefined,
-    url: config.registryUrl
-      ? { href: config.registryUrl, refreshMinutes: config.registryRefreshMinutes, allowPrivate: config.allowPrivateUpstreams }
-      : undefined,
-    log,
-  })
-  if (config.registry) registry.watch()
+  const registry = registryOf(config, log)
   // Before listening, so the first requests are priced with it; a failed fetch leaves the built-in one, never stops the start.
   await registry.start()
   const writer = new EventWriter(storage.events, {
@@ -57,28 +52,7 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     log: (l) => lectrLog.error('error', l),
   })
 
-  let inflight = 0
-  let idle: (() => void) | null = null
-  let closing = false
-  const counter = {
-    /** the forced stop has begun: what it cuts is recorded as `lectr_shutdown`, not as a client that left */
-    get closing() {
-      return closing
-    },
-    add: () => void inflight++,
-    done: () => {
-      inflight--
-      if (inflight === 0 && idle) idle()
-    },
-  }
-  /** Resolves when no request is in flight, or after `ms`. */
-  const settled = async (ms: number) => {
-    if (inflight === 0) return
-    let timer: ReturnType<typeof setTimeout> | undefined
-    await Promise.race([new Promise<void>((r) => (idle = r)), new Promise<void>((r) => (timer = setTimeout(r, ms)))])
-    clearTimeout(timer)
-    idle = null
-  }
+  const inflight = inflightCounter()
   const metrics = new MetricsCollector({ version: VERSION, registry: () => registry.current(), extraLabels: parseMetricsLabels(config.metricsLabels) })
   const enqueue = (e: LectrEvent, complete?: () => void) => writer.enqueue(e, complete)
   const app = createApp({
@@ -86,27 +60,17 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     record: config.eventLog ? observed(enqueue, metrics, config.accessLog ? logAccess : null) : null,
     metrics: () => {
       const h = writer.health()
-      return metrics.render({ inFlight: inflight, queueDepth: h.queued + h.spilled, dropped: h.dropped + h.overflowed })
+      return metrics.render({ inFlight: inflight.count, queueDepth: h.queued + h.spilled, dropped: h.dropped + h.overflowed })
     },
     // A read waits for the writer's next turn(s) to store what was queued before it; it never writes itself.
     eventsWritten: () => writer.whenWritten(),
     eventLogHealth: () => writer.health(),
     adminTokenHash: () => admin.hash,
     fetch: opts.fetch,
-    inflight: counter,
+    inflight,
   })
   try {
-    app.listen({
-      hostname: config.host,
-      port: config.port,
-      // Elysia's defaults would let a second process share the port and would serve Bun's development error pages.
-      reusePort: false,
-      development: false,
-      // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
-      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      // Bun's default, named because the proxy restores it on a connection after each answer (connection-timeouts.ts).
-      idleTimeout: IDLE_TIMEOUT_SECONDS,
-    })
+    app.listen(listenOptions(config))
   } catch (err) {
     registry.close()
     await writer.close()
@@ -123,35 +87,20 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     admin.hash = (await storage.settings.adminToken.storedHash()) ?? admin.hash
   })
 
+  const retention = startRetention(storage.events, config.retentionDays, (l) => lectrLog.error('error', l))
   let closed = false
-  // Retention: raw events older than LECTR_RETENTION_DAYS go, at start and every hour, a slice at a time; roll-ups stay.
-  let pruning = false
-  const prune = async () => {
-    if (pruning || closed) return
-    pruning = true
-    try {
-      await storage.events.prune(Date.now() - config.retentionDays * DAY_MS, { stopped: () => closed })
-    } catch (err) {
-      if (!closed) lectrLog.error('error', `lectr: pruning old events failed: ${(err as Error).message}`)
-    } finally {
-      pruning = false
-    }
-  }
-  void prune()
-  const pruneTimer = setInterval(() => void prune(), 3_600_000)
-  pruneTimer.unref?.()
 
   const close = async (force: boolean) => {
     if (closed) return
     closed = true
-    clearInterval(pruneTimer)
+    retention.stop()
     await external.stop()
     registry.close()
-    if (force) closing = true
+    if (force) inflight.close()
     await server.stop(force)
     // Requests cut by the forced stop (still waiting for the provider, or mid-stream) record their event as they
     // unwind: wait for them (briefly) so the writer's last flush includes them.
-    await settled(2000)
+    await inflight.settled(2000)
     // Waits for a batch in flight (an async store), then writes the rest.
     await writer.close()
     await opened.close()
@@ -172,10 +121,37 @@ export async function startServer(config: Config, opts: { log?: (line: string) =
     database: opened.describe,
     async drain() {
       const stopping = server.stop(false)
-      await settled(config.drainSeconds * 1000)
+      await inflight.settled(config.drainSeconds * 1000)
       void stopping
       await close(true)
     },
     stop: () => close(true),
+  }
+}
+
+/** The registry in force: a file (watched), a URL (fetched on a timer) or the built-in one. */
+function registryOf(config: Config, log: (line: string) => void): RegistryStore {
+  const registry = new RegistryStore({
+    path: config.registry ?? undefined,
+    url: config.registryUrl
+      ? { href: config.registryUrl, refreshMinutes: config.registryRefreshMinutes, allowPrivate: config.allowPrivateUpstreams }
+      : undefined,
+    log,
+  })
+  if (config.registry) registry.watch()
+  return registry
+}
+
+function listenOptions(config: Config) {
+  return {
+    hostname: config.host,
+    port: config.port,
+    // Elysia's defaults would let a second process share the port and would serve Bun's development error pages.
+    reusePort: false,
+    development: false,
+    // Lectr enforces its own body limit (with a 413 in the OpenAI shape and an event), so Bun's must be higher.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun's default, named because the proxy restores it on a connection after each answer (connection-timeouts.ts).
+    idleTimeout: IDLE_TIMEOUT_SECONDS,
   }
 }
