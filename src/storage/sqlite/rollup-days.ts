@@ -9,6 +9,7 @@
  * everything; after a very large burst of writes the days are kept but re-read in the background.
  */
 import { DAY_MS } from '../../domain'
+import { nextTurn } from '../../event-loop'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../../limits'
 import { addSums, dayOf, groupKey, subtractSums, type Group, type Span, type SpanParts, type Sums } from '../rollups'
@@ -83,7 +84,7 @@ export function mergeSpan(into: Span, span: Span): void {
  * @example
  * const days = new RollupDays(db, () => Date.now())
  * days.sync()
- * const spans = days.cover('default', from, to) // cached whole days + live partial days
+ * const spans = await days.cover('default', from, to) // cached whole days + live partial days
  */
 export class RollupDays {
   private days = new Map<string, Map<number, Span>>()
@@ -188,26 +189,43 @@ export class RollupDays {
     return span
   }
 
+  /** Whether a finished day of an org is kept (reading it costs nothing). */
+  private kept(org: string, day: number): boolean {
+    return this.days.get(org)?.has(day) ?? false
+  }
+
+  /** `day`, then a turn of the event loop when the day had to be read: a long read waits one day at a time. */
+  async daySliced(org: string, day: number): Promise<Span> {
+    if (this.kept(org, day)) return this.day(org, day)
+    const span = this.day(org, day)
+    await nextTurn()
+    return span
+  }
+
   /**
    * The finished days [first, last) summed into one span, kept (one per org) while it is made of the very day spans
    * kept now: a 30-day read then adds up one map and its partial days instead of 30 maps of ~10,000 groups each.
+   * Read and summed a day per turn of the event loop.
    */
-  wholeDays(org: string, first: number, last: number): Span {
+  async wholeDays(org: string, first: number, last: number): Promise<Span> {
     const parts: Span[] = []
-    for (let day = first; day < last; day += DAY_MS) parts.push(this.day(org, day))
+    for (let day = first; day < last; day += DAY_MS) parts.push(await this.daySliced(org, day))
     const kept = this.sums.get(org)
     if (kept && kept.first === first && kept.last === last && kept.parts.every((p, i) => p === parts[i])) return kept.span
     const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
-    for (const p of parts) mergeSpan(span, p)
+    for (const [i, p] of parts.entries()) {
+      if (i > 0) await nextTurn()
+      mergeSpan(span, p)
+    }
     this.sums.set(org, { first, last, parts, span })
     return span
   }
 
   /**
    * Spans that together cover [from, to): kept whole days where possible, the rest read now (only the `parts`
-   * asked for; kept days have everything).
+   * asked for; kept days have everything). A day per turn of the event loop. The caller then calls `warm`.
    */
-  cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Span[] {
+  async cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span[]> {
     const today = dayOf(this.now())
     const spans: Span[] = []
     let at = from
@@ -216,15 +234,17 @@ export class RollupDays {
       const end = Math.min(day + DAY_MS, to)
       const whole = at === day && end === day + DAY_MS && day < today
       // A finished day not kept yet: totals are cheap to read as they are; groups are worth keeping.
-      if (whole && (parts !== 'hours' || this.days.get(org)?.has(day))) spans.push(this.day(org, day))
-      else spans.push(this.partDay(org, at, end, parts, day < today))
+      if (whole && (parts !== 'hours' || this.kept(org, day))) spans.push(await this.daySliced(org, day))
+      else {
+        spans.push(this.partDay(org, at, end, parts, day < today))
+        if (end < to) await nextTurn()
+      }
       at = end
     }
-    this.warm(org)
     return spans
   }
 
-  /** Reads the finished days of every org in the background (at start, and when someone opens the sign-in page). */
+  /** Reads the finished days of every org in the background (when someone opens the sign-in page). */
   warmAll(orgs: () => string[]): void {
     try {
       for (const org of orgs()) this.warm(org)
