@@ -27,8 +27,21 @@ const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd
 const MODEL = shownColumn('model')
 const FEATURE = shownColumn('feature')
 
-/** Reads [from, to) of an org's roll-ups from SQLite (range reads of the primary keys). */
-export function readSpan(db: Database, org: string, from: number, to: number, parts: SpanParts = 'all'): Span {
+/**
+ * Reads [from, to) of an org's roll-ups from SQLite (range reads of the primary keys), a query per turn of the event
+ * loop (a whole day's hours, latency and groups are three).
+ */
+export async function readSpan(db: Database, org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
+  const steps = readSpanSteps(db, org, from, to, parts)
+  for (;;) {
+    const step = steps.next()
+    await nextTurn()
+    if (step.done) return step.value
+  }
+}
+
+/** `readSpan`'s queries, pausing (`yield`) after each. */
+function* readSpanSteps(db: Database, org: string, from: number, to: number, parts: SpanParts): Generator<void, Span, void> {
   const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
   if (from >= to) return span
   if (parts !== 'groups') {
@@ -36,11 +49,13 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
       const { hour, ...sums } = r
       span.hours.set(hour, sums)
     }
+    yield
     for (const r of db.query('SELECT hour, bucket, SUM(requests) AS n FROM latency_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY hour, bucket').all(org, from, to) as { hour: number; bucket: number; n: number }[]) {
       let buckets = span.latency.get(r.hour)
       if (!buckets) span.latency.set(r.hour, (buckets = new Map()))
       buckets.set(r.bucket, r.n)
     }
+    yield
   }
   if (parts !== 'hours') {
     const hourlyGroups = () =>
@@ -49,12 +64,16 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
     if (from % DAY_MS === 0 && to === from + DAY_MS) {
       // A whole UTC day is one row per group in rollups_daily, against about 24 in rollups_hourly.
       groups = db.query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_daily WHERE org_id = ? AND day = ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`).all(org, from) as Group[]
+      yield
       // rollups_daily is the writer's (and migration 7's) sum of rollups_hourly. Hourly rows written by anything else
       // (a script, a test's fixture) would not be in it: when the day's requests differ, the hourly rows win.
       const hourly = parts === 'all'
         ? [...span.hours.values()].reduce((n, s) => n + s.requests, 0)
         : (db.query('SELECT COALESCE(SUM(requests), 0) AS n FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ?').get(org, from, to) as { n: number }).n
-      if (groups.reduce((n, g) => n + g.requests, 0) !== hourly) groups = hourlyGroups()
+      if (groups.reduce((n, g) => n + g.requests, 0) !== hourly) {
+        yield
+        groups = hourlyGroups()
+      }
     } else {
       groups = hourlyGroups()
     }
@@ -176,29 +195,19 @@ export class RollupDays {
     this.epoch++
   }
 
-  /** A finished day of an org, read once and then kept. */
-  day(org: string, day: number): Span {
-    let days = this.days.get(org)
-    if (!days) this.days.set(org, (days = new Map()))
-    let span = days.get(day)
-    if (!span) {
-      span = readSpan(this.db, org, day, day + DAY_MS)
-      days.set(day, span)
-      this.evictOld(days)
-    }
-    return span
-  }
-
   /** Whether a finished day of an org is kept (reading it costs nothing). */
   private kept(org: string, day: number): boolean {
     return this.days.get(org)?.has(day) ?? false
   }
 
-  /** `day`, then a turn of the event loop when the day had to be read: a long read waits one day at a time. */
+  /** A finished day of an org, read once (a query per turn of the event loop) and then kept. */
   async daySliced(org: string, day: number): Promise<Span> {
-    if (this.kept(org, day)) return this.day(org, day)
-    const span = this.day(org, day)
-    await nextTurn()
+    const kept = this.days.get(org)?.get(day)
+    if (kept) return kept
+    const epoch = this.epoch
+    const span = await readSpan(this.db, org, day, day + DAY_MS)
+    // Days forgotten meanwhile (a late event, re-pricing): this read may have missed it, so it is not kept.
+    if (this.epoch === epoch) this.keep(org, day, span)
     return span
   }
 
@@ -235,10 +244,7 @@ export class RollupDays {
       const whole = at === day && end === day + DAY_MS && day < today
       // A finished day not kept yet: totals are cheap to read as they are; groups are worth keeping.
       if (whole && (parts !== 'hours' || this.kept(org, day))) spans.push(await this.daySliced(org, day))
-      else {
-        spans.push(this.partDay(org, at, end, parts, day < today))
-        if (end < to) await nextTurn()
-      }
+      else spans.push(await this.partDay(org, at, end, parts, day < today))
       at = end
     }
     return spans
@@ -257,17 +263,17 @@ export class RollupDays {
    * [from, to) within one day. When most of the day is inside, its groups are the whole day's (kept, or today's
    * row of rollups_daily) less those of the hours outside: fewer rows to read than the hours inside.
    */
-  private partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Span {
+  private async partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
     const day = dayOf(from)
     if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.db, org, from, to, parts)
-    const whole = finished ? this.day(org, day) : readSpan(this.db, org, day, day + DAY_MS, 'groups')
-    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : readSpan(this.db, org, from, to, 'hours')
+    const whole = finished ? await this.daySliced(org, day) : await readSpan(this.db, org, day, day + DAY_MS, 'groups')
+    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(this.db, org, from, to, 'hours')
     if (finished && parts === 'all') {
       for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
       for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
     }
     for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
-    for (const outside of [readSpan(this.db, org, day, from, 'groups'), readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
+    for (const outside of [await readSpan(this.db, org, day, from, 'groups'), await readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
       for (const [key, g] of outside.groups) {
         const mine = span.groups.get(key)
         if (!mine) continue
@@ -280,8 +286,8 @@ export class RollupDays {
   }
 
   /**
-   * Reads the org's finished days (and re-reads stale ones) in the background, a quarter of a day per turn of the
-   * event loop, so a proxied request never waits behind more than a few milliseconds of it.
+   * Reads the org's finished days (and re-reads stale ones) in the background, a query per turn of the event loop,
+   * so a proxied request never waits behind more than one query of it.
    */
   warm(org: string): void {
     if (this.warming.has(org)) {
@@ -289,45 +295,38 @@ export class RollupDays {
       return
     }
     this.warming.add(org)
-    const today = dayOf(this.now())
-    const todo: number[] = []
-    for (let k = 1; k <= Math.min(WARM_DAYS, this.keepDays - 1); k++) todo.push(today - k * DAY_MS)
-    let building: Span | null = null
-    let startedAt = this.epoch
-    const step = () => {
-      try {
-        while (todo.length > 0) {
-          const day = todo[0]!
-          const key = `${org}\u0000${day}`
-          if (!building && this.days.get(org)?.has(day) && !this.stale.has(key)) {
-            todo.shift()
-            continue
-          }
-          if (building && startedAt !== this.epoch) building = null // something changed meanwhile: read the day again
-          if (!building) startedAt = this.epoch
-          const part = building ? building.to - day : 0
-          const quarter = readSpan(this.db, org, day + part, day + part + DAY_MS / 4)
-          if (building) mergeSpan(building, quarter)
-          else building = quarter
-          if (building.to - day >= DAY_MS) {
-            let days = this.days.get(org)
-            if (!days) this.days.set(org, (days = new Map()))
-            days.set(day, building)
-            this.stale.delete(key)
-            this.evictOld(days)
-            building = null
-            todo.shift()
-          }
-          break
-        }
-      } catch {
-        todo.length = 0 // the database closed (shutdown): nothing left to warm
-      }
-      if (todo.length > 0) return void setTimeout(step, 0).unref()
+    void this.warmDays(org).finally(() => {
       this.warming.delete(org)
       if (this.rewarm.delete(org)) this.warm(org)
+    })
+  }
+
+  private async warmDays(org: string): Promise<void> {
+    const today = dayOf(this.now())
+    try {
+      for (let k = 1; k <= Math.min(WARM_DAYS, this.keepDays - 1); k++) {
+        const day = today - k * DAY_MS
+        const key = `${org}\u0000${day}`
+        if (this.days.get(org)?.has(day) && !this.stale.has(key)) continue
+        const epoch = this.epoch
+        const span = await readSpan(this.db, org, day, day + DAY_MS)
+        if (this.epoch !== epoch) {
+          k-- // something changed meanwhile: read the day again
+          continue
+        }
+        this.keep(org, day, span)
+        this.stale.delete(key)
+      }
+    } catch {
+      // the database closed (shutdown): nothing left to warm
     }
-    setTimeout(step, 0).unref()
+  }
+
+  private keep(org: string, day: number, span: Span): void {
+    let days = this.days.get(org)
+    if (!days) this.days.set(org, (days = new Map()))
+    days.set(day, span)
+    this.evictOld(days)
   }
 
   private evictOld(days: Map<number, Span>): void {
