@@ -10,6 +10,7 @@
  */
 import { DAY_MS } from '../../domain'
 import { nextTurn } from '../../event-loop'
+import { CompactGroups } from './compact-groups'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../../limits'
 import { addSums, dayOf, groupKey, subtractSums, type Group, type Span, type SpanParts, type Sums } from '../rollups'
@@ -86,12 +87,16 @@ function* readSpanSteps(db: Database, org: string, from: number, to: number, par
   return span
 }
 
+/** A finished day as the cache keeps it: its groups compact (see CompactGroups). */
+export type KeptDay = Omit<Span, 'groups'> & { groups: CompactGroups }
+
 /** Adds `span` (which must not overlap `into`) to `into`, widening it. */
-export function mergeSpan(into: Span, span: Span): void {
+export function mergeSpan(into: Span, span: Span | KeptDay): void {
   into.from = Math.min(into.from, span.from)
   into.to = Math.max(into.to, span.to)
   for (const [hour, sums] of span.hours) into.hours.set(hour, sums)
   for (const [hour, buckets] of span.latency) into.latency.set(hour, buckets)
+  if (span.groups instanceof CompactGroups) return span.groups.addTo(into.groups)
   for (const [key, g] of span.groups) {
     const mine = into.groups.get(key)
     if (mine) addSums(mine, g)
@@ -106,13 +111,15 @@ export function mergeSpan(into: Span, span: Span): void {
  * const spans = await days.cover('default', from, to) // cached whole days + live partial days
  */
 export class RollupDays {
-  private days = new Map<string, Map<number, Span>>()
+  private days = new Map<string, Map<number, KeptDay>>()
+  /** one string for equal group keys and names across kept days */
+  private strings = new Map<string, string>()
   private stale = new Set<string>()
   private lastRowid: number | null = null
   private lastDataVersion: number | null = null
   private warming = new Set<string>()
   /** per org, the last `wholeDays` sum and the day spans it was made of */
-  private sums = new Map<string, { first: number; last: number; parts: Span[]; span: Span }>()
+  private sums = new Map<string, { first: number; last: number; parts: KeptDay[]; span: Span }>()
   private rewarm = new Set<string>()
   /** bumped whenever days are forgotten, so a day being read in the background then is read again */
   private epoch = 0
@@ -191,6 +198,7 @@ export class RollupDays {
 
   private forgetAll(): void {
     this.days.clear()
+    this.strings.clear()
     this.stale.clear()
     this.epoch++
   }
@@ -201,11 +209,11 @@ export class RollupDays {
   }
 
   /** A finished day of an org, read once (a query per turn of the event loop) and then kept. */
-  async daySliced(org: string, day: number): Promise<Span> {
+  async daySliced(org: string, day: number): Promise<KeptDay> {
     const kept = this.days.get(org)?.get(day)
     if (kept) return kept
     const epoch = this.epoch
-    const span = await readSpan(this.db, org, day, day + DAY_MS)
+    const span = this.compact(await readSpan(this.db, org, day, day + DAY_MS))
     // Days forgotten meanwhile (a late event, re-pricing): this read may have missed it, so it is not kept.
     if (this.epoch === epoch) this.keep(org, day, span)
     return span
@@ -217,7 +225,7 @@ export class RollupDays {
    * Read and summed a day per turn of the event loop.
    */
   async wholeDays(org: string, first: number, last: number): Promise<Span> {
-    const parts: Span[] = []
+    const parts: KeptDay[] = []
     for (let day = first; day < last; day += DAY_MS) parts.push(await this.daySliced(org, day))
     const kept = this.sums.get(org)
     if (kept && kept.first === first && kept.last === last && kept.parts.every((p, i) => p === parts[i])) return kept.span
@@ -234,9 +242,9 @@ export class RollupDays {
    * Spans that together cover [from, to): kept whole days where possible, the rest read now (only the `parts`
    * asked for; kept days have everything). A day per turn of the event loop. The caller then calls `warm`.
    */
-  async cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span[]> {
+  async cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<(Span | KeptDay)[]> {
     const today = dayOf(this.now())
-    const spans: Span[] = []
+    const spans: (Span | KeptDay)[] = []
     let at = from
     while (at < to) {
       const day = dayOf(at)
@@ -309,7 +317,7 @@ export class RollupDays {
         const key = `${org}\u0000${day}`
         if (this.days.get(org)?.has(day) && !this.stale.has(key)) continue
         const epoch = this.epoch
-        const span = await readSpan(this.db, org, day, day + DAY_MS)
+        const span = this.compact(await readSpan(this.db, org, day, day + DAY_MS))
         if (this.epoch !== epoch) {
           k-- // something changed meanwhile: read the day again
           continue
@@ -322,14 +330,26 @@ export class RollupDays {
     }
   }
 
-  private keep(org: string, day: number, span: Span): void {
+  private compact(span: Span): KeptDay {
+    // Names of groups gone from every kept day would stay shared forever: start again past a generous bound.
+    if (this.strings.size > 1_000_000) this.strings.clear()
+    const share = (s: string) => {
+      const mine = this.strings.get(s)
+      if (mine !== undefined) return mine
+      this.strings.set(s, s)
+      return s
+    }
+    return { ...span, groups: CompactGroups.of(span.groups, share) }
+  }
+
+  private keep(org: string, day: number, span: KeptDay): void {
     let days = this.days.get(org)
     if (!days) this.days.set(org, (days = new Map()))
     days.set(day, span)
     this.evictOld(days)
   }
 
-  private evictOld(days: Map<number, Span>): void {
+  private evictOld(days: Map<number, KeptDay>): void {
     const oldest = dayOf(this.now()) - this.keepDays * DAY_MS
     for (const day of days.keys()) if (day < oldest) days.delete(day)
   }
