@@ -12,6 +12,8 @@ import { overview } from '../../src/dashboard/queries'
 import { DAY_MS, HOUR_MS } from '../../src/domain'
 import type { LectrEvent } from '../../src/events/types'
 import { recommendationsFor } from '../../src/operations/recommendations'
+import { answerJson } from '../../src/admin/recommendations'
+import type { Recommendation } from '../../src/recommend/types'
 import { builtinRegistry } from '../../src/registry/load'
 import { ALL_EVENTS } from '../../src/storage/events'
 import { browseEvents } from '../../src/storage/sqlite/event-browse'
@@ -68,7 +70,7 @@ describe('long reads yield to the event loop between slices', () => {
 
   test('the recommendations over more groups than one slice let other work run, and list exactly what one pass would', async () => {
     const { writer, rollups, record } = setup()
-    // 1,200 groups (one per feature) over one finished day, 20 requests each: enough for a suggestion.
+    // 1,200 groups (one per feature, several slices) over one finished day, 20 requests each: enough for a suggestion.
     for (let i = 0; i < 1200; i++) for (let k = 0; k < 20; k++) record(NOW - DAY_MS + i * 60 + k, { feature: `feature-${i}`, inputTokens: 100 + i })
     writer.flush()
     const deps = { storage: { rollups } as unknown as Storage, registry: { current: () => builtinRegistry() }, clock: () => new Date(NOW) }
@@ -93,5 +95,13 @@ describe('long reads yield to the event loop between slices', () => {
     })
     expect(order).toEqual(['other', 'read'])
     expect(found).toBe(1)
+  })
+
+  test("the admin API's whole list is written a slice at a time, and is exactly JSON.stringify's", async () => {
+    const recs = Array.from({ length: 1234 }, (_, i) => ({ model: `m"${i}`, provider: 'openai', task: i % 2 ? null : 'chat', feature: null, monthlySavingsUsd: i / 3, reason: 'a\nb' }) as unknown as Recommendation)
+    let body = ''
+    expect(await orderOf(async () => (body = await answerJson(recs, 1234, 0.1 + 0.2)))).toEqual(['other', 'read'])
+    expect(body).toBe(JSON.stringify({ recommendations: recs, total: 1234, totalMonthlySavingsUsd: 0.1 + 0.2 }))
+    expect(await answerJson([], 0, 0)).toBe(JSON.stringify({ recommendations: [], total: 0, totalMonthlySavingsUsd: 0 }))
   })
 })
