@@ -35,7 +35,6 @@ async function measure(name: string, read: () => Promise<unknown>) {
   console.log(`${name.padEnd(36)} ${ms.toFixed(0).padStart(6)} ms, longest slice ${slice.toFixed(1)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`)
 }
 const deps = { storage: { rollups }, registry: { current: () => builtinRegistry() }, clock: () => new Date(now) } as never
-const f = { provider: null, model: null, feature: null, task: null, status: null } as never
 for (let i = 0; i < 3; i++) {
   await measure(`overview 30d #${i}`, () => overview(rollups, 'default', '30d', now))
   await measure(`models 30d #${i}`, () => modelRows(rollups, 'default', null, '30d', now))
