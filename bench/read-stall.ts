@@ -18,7 +18,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { ADMIN_TOKEN, CHAT_REQUEST, lectrEnv } from './lib/lectr'
-import { cpuMs, median, percentile, startChild, type Child } from './lib/proc'
+import { cpuMs, median, memKiB, percentile, startChild, type Child } from './lib/proc'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const REPEATS = Number(process.env.READ_STALL_REPEATS ?? (QUICK ? 2 : 5))
@@ -86,7 +86,10 @@ async function settle(c: Child): Promise<number> {
 }
 say('waiting for Lectr to go idle (its start-up reads of the roll-ups)')
 const settleSeconds = await settle(lectr)
-say(`idle after ${settleSeconds.toFixed(1)} s`)
+/** Lectr's resident memory (MiB) at three moments: idle after start, after the first view of every read, at the end. */
+const rssMiB = (): number => Math.round(memKiB(lectr.pid).rss / 1024)
+const rss = { afterStart: rssMiB(), afterFirstViews: NaN, atEnd: NaN }
+say(`idle after ${settleSeconds.toFixed(1)} s, RSS ${rss.afterStart} MiB`)
 
 // 3. A dashboard session, signed in as a person does (the form's CSRF token and cookie, then the admin token).
 async function signIn(): Promise<string> {
@@ -218,6 +221,8 @@ const firstViews: Record<string, { status: number; ms: number; bytes: number }> 
 for (const r of READS) firstViews[r.name] = await readOnce(r)
 for (const [name, v] of Object.entries(firstViews)) say(`  first ${name}: ${v.status} ${v.ms.toFixed(0)} ms ${(v.bytes / 1000).toFixed(0)} KB`)
 for (const [name, v] of Object.entries(firstViews)) if (v.status !== 200) throw new Error(`${name} answered ${v.status}`)
+rss.afterFirstViews = rssMiB()
+say(`RSS after the first views: ${rss.afterFirstViews} MiB`)
 
 say(`idle: proxied requests every ${PROBE_EVERY_MS} ms for ${IDLE_MS / 1000} s`)
 let prober = startProber()
@@ -268,6 +273,7 @@ for (const r of READS) {
       `between reads: p50 ${near.p50.toFixed(1)} p99 ${near.p99.toFixed(1)} max ${near.max.toFixed(1)} ms (${near.n})`,
   )
 }
+rss.atEnd = rssMiB()
 await lectr.stop()
 await mock.stop()
 rmSync(scratch, { recursive: true, force: true })
@@ -285,6 +291,7 @@ const result = {
   },
   dataset: { events: dataset.events, cache: dataset.cache },
   settleSeconds,
+  rssMiB: rss,
   firstViews,
   idle,
   reads: results,
@@ -302,6 +309,7 @@ console.log(
   [
     '',
     `Lectr (${result.meta.lectr.commit}${result.meta.lectr.dirty ? '+changes' : ''}), Bun ${Bun.version}, ${dataset.events} events, load average ${result.meta.machine.loadAverage}${QUICK ? '  [QUICK run]' : ''}`,
+    `Lectr's RSS: ${rss.afterStart} MiB idle after start, ${rss.afterFirstViews} MiB after the first views, ${rss.atEnd} MiB at the end`,
     `Proxied requests every ${PROBE_EVERY_MS} ms; idle: p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms (${idle.n} requests)`,
     `${'read'.padEnd(28)} ${'ms'.padStart(7)} ${'KB'.padStart(7)}   during: ${'n'.padStart(5)} ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}   between: ${'p50'.padStart(7)} ${'max'.padStart(7)}   added: ${'p50'.padStart(7)} ${'p99'.padStart(7)} ${'max'.padStart(7)}`,
     ...results.map(

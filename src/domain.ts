@@ -27,7 +27,7 @@
  */
 export const LAYERS: readonly (readonly string[])[] = [
   ['domain'],
-  ['start-error', 'version', 'limits', 'net', 'http', 'log', 'reexec'],
+  ['start-error', 'version', 'limits', 'net', 'http', 'log', 'reexec', 'event-loop'],
   ['db', 'auth', 'start-problems'],
   ['providers'],
   ['usage', 'registry'],

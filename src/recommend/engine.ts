@@ -23,6 +23,15 @@ import type { Recommendation } from './types'
  * // { model: 'gpt-4o', suggestedModel: 'gpt-4o-mini', aggressiveness: 'aggressive', monthlySavingsUsd: 1.31, ... }
  */
 export function recommend(groups: UsageGroup[], registry: Registry, windowDays: number): Recommendation[] {
+  return rankBySaving(recommendEach(groups, registry, windowDays))
+}
+
+/**
+ * The suggestions for `groups` in their order, not ranked. Each group's suggestion depends on that group alone, so a
+ * caller may run this over consecutive chunks of the groups, concatenate the results in order and rank them once
+ * (`rankBySaving`): the list is exactly `recommend`'s.
+ */
+export function recommendEach(groups: readonly UsageGroup[], registry: Registry, windowDays: number): Recommendation[] {
   if (!Number.isFinite(windowDays) || windowDays <= 0) {
     throw new RangeError(`windowDays must be a positive number of days, got ${windowDays}`)
   }
@@ -31,6 +40,11 @@ export function recommend(groups: UsageGroup[], registry: Registry, windowDays: 
     const recommendation = recommendGroup(group, registry, windowDays)
     if (recommendation) recommendations.push(recommendation)
   }
+  return recommendations
+}
+
+/** Biggest monthly saving first (sorts in place, stable). */
+export function rankBySaving(recommendations: Recommendation[]): Recommendation[] {
   return recommendations.sort(biggestSavingFirst)
 }
 

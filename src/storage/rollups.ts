@@ -139,7 +139,7 @@ export interface RollupStore {
   replayRows(org: string, from: number, to: number, rawInputs: boolean): Promise<ReplayRow[]>
   /** Prices the org's unpriced events in [since, until) with `registry`, and their roll-ups with them. */
   reprice(org: string, since: number, until: number, registry: Registry): Promise<RepriceResult>
-  /** Starts reading ahead, in the background, what the pages of these orgs will ask (at start, at sign-in); may do nothing. */
+  /** Starts reading ahead, in the background, what the pages of these orgs will ask (at sign-in); may do nothing. */
   prefetch(orgs: readonly string[]): void
   /** Changes whenever anything the store reads may have changed: equal versions, equal answers. */
   version(): Promise<string>

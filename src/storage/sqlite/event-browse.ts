@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { DAY_MS, HOUR_MS, type LectrEvent } from '../../domain'
+import { nextTurn } from '../../event-loop'
 import type { BrowseOptions, EventFilter, EventPage } from '../events'
 import { getEvent } from './event-queries'
 
@@ -94,9 +95,12 @@ export async function browseEvents(db: Database, org: string, f: EventFilter, cu
   const found = recentHits
   let pos = recent[recent.length - 1]!.id
   let budget = (opts.scanBudget ?? SCAN_BUDGET) - recent.length
-  const scan = (floor: string | null): boolean => {
+  let chunks = 0
+  const scan = async (floor: string | null): Promise<boolean> => {
     // Reads [floor, pos) newest first until the page is full or the budget is spent; true when the range is done.
+    // A chunk per turn of the event loop: a proxied request waits for one chunk, not for the whole scan.
     while (found.length <= limit && budget > 0) {
+      if (chunks++ > 0) await nextTurn()
       const take = Math.min(CHUNK, budget)
       const rows = db
         .query(`SELECT id, ${filter.sql.join(' AND ')} AS hit FROM events WHERE org_id = ? AND id < ? ${floor ? 'AND id >= ?' : ''} ORDER BY id DESC LIMIT ?`)
@@ -113,13 +117,13 @@ export async function browseEvents(db: Database, org: string, f: EventFilter, cu
   }
   const posTime = uuidv7Time(pos)
   if (posTime === null) {
-    const done = scan(null)
+    const done = await scan(null)
     return found.length > limit ? page(found) : page(found, done ? null : pos)
   }
   for await (const hour of matchingHours(db, org, f, posTime, opts)) {
     const top = uuidv7Floor(hour + HOUR_MS + SLACK_MS)
     if (top < pos) pos = top // nothing matches between: skip ahead
-    if (!scan(uuidv7Floor(hour - SLACK_MS))) break
+    if (!(await scan(uuidv7Floor(hour - SLACK_MS)))) break
   }
   if (found.length > limit) return page(found)
   return page(found, budget > 0 ? null : pos)

@@ -9,6 +9,8 @@
  * everything; after a very large burst of writes the days are kept but re-read in the background.
  */
 import { DAY_MS } from '../../domain'
+import { nextTurn } from '../../event-loop'
+import { CompactGroups } from './compact-groups'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../../limits'
 import { addSums, dayOf, groupKey, subtractSums, type Group, type Span, type SpanParts, type Sums } from '../rollups'
@@ -26,8 +28,21 @@ const SUMS_SQL = `SUM(requests) AS requests, SUM(errors) AS errors, SUM(cost_usd
 const MODEL = shownColumn('model')
 const FEATURE = shownColumn('feature')
 
-/** Reads [from, to) of an org's roll-ups from SQLite (range reads of the primary keys). */
-export function readSpan(db: Database, org: string, from: number, to: number, parts: SpanParts = 'all'): Span {
+/**
+ * Reads [from, to) of an org's roll-ups from SQLite (range reads of the primary keys), a query per turn of the event
+ * loop (a whole day's hours, latency and groups are three).
+ */
+export async function readSpan(db: Database, org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
+  const steps = readSpanSteps(db, org, from, to, parts)
+  for (;;) {
+    const step = steps.next()
+    await nextTurn()
+    if (step.done) return step.value
+  }
+}
+
+/** `readSpan`'s queries, pausing (`yield`) after each. */
+function* readSpanSteps(db: Database, org: string, from: number, to: number, parts: SpanParts): Generator<void, Span, void> {
   const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
   if (from >= to) return span
   if (parts !== 'groups') {
@@ -35,11 +50,13 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
       const { hour, ...sums } = r
       span.hours.set(hour, sums)
     }
+    yield
     for (const r of db.query('SELECT hour, bucket, SUM(requests) AS n FROM latency_hourly WHERE org_id = ? AND hour >= ? AND hour < ? GROUP BY hour, bucket').all(org, from, to) as { hour: number; bucket: number; n: number }[]) {
       let buckets = span.latency.get(r.hour)
       if (!buckets) span.latency.set(r.hour, (buckets = new Map()))
       buckets.set(r.bucket, r.n)
     }
+    yield
   }
   if (parts !== 'hours') {
     const hourlyGroups = () =>
@@ -48,12 +65,16 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
     if (from % DAY_MS === 0 && to === from + DAY_MS) {
       // A whole UTC day is one row per group in rollups_daily, against about 24 in rollups_hourly.
       groups = db.query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_daily WHERE org_id = ? AND day = ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`).all(org, from) as Group[]
+      yield
       // rollups_daily is the writer's (and migration 7's) sum of rollups_hourly. Hourly rows written by anything else
       // (a script, a test's fixture) would not be in it: when the day's requests differ, the hourly rows win.
       const hourly = parts === 'all'
         ? [...span.hours.values()].reduce((n, s) => n + s.requests, 0)
         : (db.query('SELECT COALESCE(SUM(requests), 0) AS n FROM rollups_hourly WHERE org_id = ? AND hour >= ? AND hour < ?').get(org, from, to) as { n: number }).n
-      if (groups.reduce((n, g) => n + g.requests, 0) !== hourly) groups = hourlyGroups()
+      if (groups.reduce((n, g) => n + g.requests, 0) !== hourly) {
+        yield
+        groups = hourlyGroups()
+      }
     } else {
       groups = hourlyGroups()
     }
@@ -66,12 +87,16 @@ export function readSpan(db: Database, org: string, from: number, to: number, pa
   return span
 }
 
+/** A finished day as the cache keeps it: its groups compact (see CompactGroups). */
+export type KeptDay = Omit<Span, 'groups'> & { groups: CompactGroups }
+
 /** Adds `span` (which must not overlap `into`) to `into`, widening it. */
-export function mergeSpan(into: Span, span: Span): void {
+export function mergeSpan(into: Span, span: Span | KeptDay): void {
   into.from = Math.min(into.from, span.from)
   into.to = Math.max(into.to, span.to)
   for (const [hour, sums] of span.hours) into.hours.set(hour, sums)
   for (const [hour, buckets] of span.latency) into.latency.set(hour, buckets)
+  if (span.groups instanceof CompactGroups) return span.groups.addTo(into.groups)
   for (const [key, g] of span.groups) {
     const mine = into.groups.get(key)
     if (mine) addSums(mine, g)
@@ -83,16 +108,18 @@ export function mergeSpan(into: Span, span: Span): void {
  * @example
  * const days = new RollupDays(db, () => Date.now())
  * days.sync()
- * const spans = days.cover('default', from, to) // cached whole days + live partial days
+ * const spans = await days.cover('default', from, to) // cached whole days + live partial days
  */
 export class RollupDays {
-  private days = new Map<string, Map<number, Span>>()
+  private days = new Map<string, Map<number, KeptDay>>()
+  /** one string for equal group keys and names across kept days */
+  private strings = new Map<string, string>()
   private stale = new Set<string>()
   private lastRowid: number | null = null
   private lastDataVersion: number | null = null
   private warming = new Set<string>()
   /** per org, the last `wholeDays` sum and the day spans it was made of */
-  private sums = new Map<string, { first: number; last: number; parts: Span[]; span: Span }>()
+  private sums = new Map<string, { first: number; last: number; parts: KeptDay[]; span: Span }>()
   private rewarm = new Set<string>()
   /** bumped whenever days are forgotten, so a day being read in the background then is read again */
   private epoch = 0
@@ -171,60 +198,67 @@ export class RollupDays {
 
   private forgetAll(): void {
     this.days.clear()
+    this.strings.clear()
     this.stale.clear()
     this.epoch++
   }
 
-  /** A finished day of an org, read once and then kept. */
-  day(org: string, day: number): Span {
-    let days = this.days.get(org)
-    if (!days) this.days.set(org, (days = new Map()))
-    let span = days.get(day)
-    if (!span) {
-      span = readSpan(this.db, org, day, day + DAY_MS)
-      days.set(day, span)
-      this.evictOld(days)
-    }
+  /** Whether a finished day of an org is kept (reading it costs nothing). */
+  private kept(org: string, day: number): boolean {
+    return this.days.get(org)?.has(day) ?? false
+  }
+
+  /** A finished day of an org, read once (a query per turn of the event loop) and then kept. */
+  async daySliced(org: string, day: number): Promise<KeptDay> {
+    const kept = this.days.get(org)?.get(day)
+    if (kept) return kept
+    const epoch = this.epoch
+    const span = this.compact(await readSpan(this.db, org, day, day + DAY_MS))
+    // Days forgotten meanwhile (a late event, re-pricing): this read may have missed it, so it is not kept.
+    if (this.epoch === epoch) this.keep(org, day, span)
     return span
   }
 
   /**
    * The finished days [first, last) summed into one span, kept (one per org) while it is made of the very day spans
    * kept now: a 30-day read then adds up one map and its partial days instead of 30 maps of ~10,000 groups each.
+   * Read and summed a day per turn of the event loop.
    */
-  wholeDays(org: string, first: number, last: number): Span {
-    const parts: Span[] = []
-    for (let day = first; day < last; day += DAY_MS) parts.push(this.day(org, day))
+  async wholeDays(org: string, first: number, last: number): Promise<Span> {
+    const parts: KeptDay[] = []
+    for (let day = first; day < last; day += DAY_MS) parts.push(await this.daySliced(org, day))
     const kept = this.sums.get(org)
     if (kept && kept.first === first && kept.last === last && kept.parts.every((p, i) => p === parts[i])) return kept.span
     const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
-    for (const p of parts) mergeSpan(span, p)
+    for (const [i, p] of parts.entries()) {
+      if (i > 0) await nextTurn()
+      mergeSpan(span, p)
+    }
     this.sums.set(org, { first, last, parts, span })
     return span
   }
 
   /**
    * Spans that together cover [from, to): kept whole days where possible, the rest read now (only the `parts`
-   * asked for; kept days have everything).
+   * asked for; kept days have everything). A day per turn of the event loop. The caller then calls `warm`.
    */
-  cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Span[] {
+  async cover(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<(Span | KeptDay)[]> {
     const today = dayOf(this.now())
-    const spans: Span[] = []
+    const spans: (Span | KeptDay)[] = []
     let at = from
     while (at < to) {
       const day = dayOf(at)
       const end = Math.min(day + DAY_MS, to)
       const whole = at === day && end === day + DAY_MS && day < today
       // A finished day not kept yet: totals are cheap to read as they are; groups are worth keeping.
-      if (whole && (parts !== 'hours' || this.days.get(org)?.has(day))) spans.push(this.day(org, day))
-      else spans.push(this.partDay(org, at, end, parts, day < today))
+      if (whole && (parts !== 'hours' || this.kept(org, day))) spans.push(await this.daySliced(org, day))
+      else spans.push(await this.partDay(org, at, end, parts, day < today))
       at = end
     }
-    this.warm(org)
     return spans
   }
 
-  /** Reads the finished days of every org in the background (at start, and when someone opens the sign-in page). */
+  /** Reads the finished days of every org in the background (when someone opens the sign-in page). */
   warmAll(orgs: () => string[]): void {
     try {
       for (const org of orgs()) this.warm(org)
@@ -237,17 +271,17 @@ export class RollupDays {
    * [from, to) within one day. When most of the day is inside, its groups are the whole day's (kept, or today's
    * row of rollups_daily) less those of the hours outside: fewer rows to read than the hours inside.
    */
-  private partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Span {
+  private async partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
     const day = dayOf(from)
     if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.db, org, from, to, parts)
-    const whole = finished ? this.day(org, day) : readSpan(this.db, org, day, day + DAY_MS, 'groups')
-    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : readSpan(this.db, org, from, to, 'hours')
+    const whole = finished ? await this.daySliced(org, day) : await readSpan(this.db, org, day, day + DAY_MS, 'groups')
+    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(this.db, org, from, to, 'hours')
     if (finished && parts === 'all') {
       for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
       for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
     }
     for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
-    for (const outside of [readSpan(this.db, org, day, from, 'groups'), readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
+    for (const outside of [await readSpan(this.db, org, day, from, 'groups'), await readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
       for (const [key, g] of outside.groups) {
         const mine = span.groups.get(key)
         if (!mine) continue
@@ -260,8 +294,8 @@ export class RollupDays {
   }
 
   /**
-   * Reads the org's finished days (and re-reads stale ones) in the background, a quarter of a day per turn of the
-   * event loop, so a proxied request never waits behind more than a few milliseconds of it.
+   * Reads the org's finished days (and re-reads stale ones) in the background, a query per turn of the event loop,
+   * so a proxied request never waits behind more than one query of it.
    */
   warm(org: string): void {
     if (this.warming.has(org)) {
@@ -269,48 +303,53 @@ export class RollupDays {
       return
     }
     this.warming.add(org)
-    const today = dayOf(this.now())
-    const todo: number[] = []
-    for (let k = 1; k <= Math.min(WARM_DAYS, this.keepDays - 1); k++) todo.push(today - k * DAY_MS)
-    let building: Span | null = null
-    let startedAt = this.epoch
-    const step = () => {
-      try {
-        while (todo.length > 0) {
-          const day = todo[0]!
-          const key = `${org}\u0000${day}`
-          if (!building && this.days.get(org)?.has(day) && !this.stale.has(key)) {
-            todo.shift()
-            continue
-          }
-          if (building && startedAt !== this.epoch) building = null // something changed meanwhile: read the day again
-          if (!building) startedAt = this.epoch
-          const part = building ? building.to - day : 0
-          const quarter = readSpan(this.db, org, day + part, day + part + DAY_MS / 4)
-          if (building) mergeSpan(building, quarter)
-          else building = quarter
-          if (building.to - day >= DAY_MS) {
-            let days = this.days.get(org)
-            if (!days) this.days.set(org, (days = new Map()))
-            days.set(day, building)
-            this.stale.delete(key)
-            this.evictOld(days)
-            building = null
-            todo.shift()
-          }
-          break
-        }
-      } catch {
-        todo.length = 0 // the database closed (shutdown): nothing left to warm
-      }
-      if (todo.length > 0) return void setTimeout(step, 0).unref()
+    void this.warmDays(org).finally(() => {
       this.warming.delete(org)
       if (this.rewarm.delete(org)) this.warm(org)
-    }
-    setTimeout(step, 0).unref()
+    })
   }
 
-  private evictOld(days: Map<number, Span>): void {
+  private async warmDays(org: string): Promise<void> {
+    const today = dayOf(this.now())
+    try {
+      for (let k = 1; k <= Math.min(WARM_DAYS, this.keepDays - 1); k++) {
+        const day = today - k * DAY_MS
+        const key = `${org}\u0000${day}`
+        if (this.days.get(org)?.has(day) && !this.stale.has(key)) continue
+        const epoch = this.epoch
+        const span = this.compact(await readSpan(this.db, org, day, day + DAY_MS))
+        if (this.epoch !== epoch) {
+          k-- // something changed meanwhile: read the day again
+          continue
+        }
+        this.keep(org, day, span)
+        this.stale.delete(key)
+      }
+    } catch {
+      // the database closed (shutdown): nothing left to warm
+    }
+  }
+
+  private compact(span: Span): KeptDay {
+    // Names of groups gone from every kept day would stay shared forever: start again past a generous bound.
+    if (this.strings.size > 1_000_000) this.strings.clear()
+    const share = (s: string) => {
+      const mine = this.strings.get(s)
+      if (mine !== undefined) return mine
+      this.strings.set(s, s)
+      return s
+    }
+    return { ...span, groups: CompactGroups.of(span.groups, share) }
+  }
+
+  private keep(org: string, day: number, span: KeptDay): void {
+    let days = this.days.get(org)
+    if (!days) this.days.set(org, (days = new Map()))
+    days.set(day, span)
+    this.evictOld(days)
+  }
+
+  private evictOld(days: Map<number, KeptDay>): void {
     const oldest = dayOf(this.now()) - this.keepDays * DAY_MS
     for (const day of days.keys()) if (day < oldest) days.delete(day)
   }

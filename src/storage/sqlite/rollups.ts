@@ -45,10 +45,11 @@ export class SqliteRollupStore implements RollupStore {
   }
 
   async span(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
-    return this.spanNow(org, from, to, parts)
+    return this.spanSliced(org, from, to, parts)
   }
 
-  private spanNow(org: string, from: number, to: number, parts: SpanParts): Span {
+  /** [from, to) summed, a day per turn of the event loop (see RollupDays.cover). */
+  private async spanSliced(org: string, from: number, to: number, parts: SpanParts): Promise<Span> {
     this.days.sync()
     const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
     // The finished whole days in the middle as one kept sum (see RollupDays.wholeDays), the partial days at the edges as they are.
@@ -56,9 +57,11 @@ export class SqliteRollupStore implements RollupStore {
     const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, dayOf(this.days.nowMs()))
     const middle = parts !== 'hours' && last - first >= 2 * DAY_MS
     const pieces = middle
-      ? [...this.days.cover(org, from, first, parts), this.days.wholeDays(org, first, last), ...this.days.cover(org, last, to, parts)]
-      : this.days.cover(org, from, to, parts)
+      ? [...(await this.days.cover(org, from, first, parts)), await this.days.wholeDays(org, first, last), ...(await this.days.cover(org, last, to, parts))]
+      : await this.days.cover(org, from, to, parts)
     for (const piece of pieces) mergeSpan(span, piece)
+    // After the read, not during it: the background read would otherwise read the very days this read is reading.
+    this.days.warm(org)
     return span
   }
 
@@ -69,13 +72,13 @@ export class SqliteRollupStore implements RollupStore {
   async usageGroups(org: string, since: number, until: number): Promise<UsageGroup[]> {
     const from = since - (since % HOUR_MS)
     const to = until - (until % HOUR_MS) + HOUR_MS
-    return [...this.spanNow(org, from, to, 'groups').groups.values()].map(usageGroupOf)
+    return [...(await this.spanSliced(org, from, to, 'groups')).groups.values()].map(usageGroupOf)
   }
 
   async knownValues(org: string, from: number, to: number, limit: number): Promise<{ models: string[]; features: string[] }> {
     const models = new Set<string>()
     const features = new Set<string>()
-    for (const g of this.spanNow(org, from, to, 'groups').groups.values()) {
+    for (const g of (await this.spanSliced(org, from, to, 'groups')).groups.values()) {
       if (g.model) models.add(g.model)
       if (g.feature) features.add(g.feature)
     }
@@ -86,7 +89,7 @@ export class SqliteRollupStore implements RollupStore {
   /** From the day cache: a finished day's groups are in memory, so a day without a match costs nothing. */
   async dayMayMatch(org: string, f: RollupFilter, day: number): Promise<boolean> {
     this.days.sync()
-    for (const g of this.days.day(org, day).groups.values()) if (matching(g, f) > 0) return true
+    for (const g of (await this.days.daySliced(org, day)).groups.values()) if (matching(g, f) > 0) return true
     return false
   }
 
