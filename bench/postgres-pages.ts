@@ -40,7 +40,15 @@ try {
   const migOut = `${mig.stdout.toString()}${mig.stderr.toString()}`
   if (mig.exitCode !== 0) throw new Error(`migrate-to-postgres failed (${mig.exitCode}):\n${migOut}`)
   log(`migrated in ${migrateSeconds.toFixed(1)} s (load ${loadBefore} → ${load()}):\n${migOut.trim()}`)
-  const migrate = { seconds: Number(migrateSeconds.toFixed(1)), loadavgBefore: loadBefore, loadavgAfter: load(), output: migOut.trim().split('\n') }
+  // A restored database has no planner statistics until autovacuum's analyse reaches it: take them now (timed),
+  // as a server that has been up a while has them.
+  t = performance.now()
+  const analyzer = new SQL(url, { max: 1 })
+  await analyzer.unsafe('ANALYZE')
+  await analyzer.close()
+  const analyzeSeconds = Number(((performance.now() - t) / 1000).toFixed(1))
+  log(`ANALYZE in ${analyzeSeconds} s`)
+  const migrate = { seconds: Number(migrateSeconds.toFixed(1)), analyzeSeconds, loadavgBefore: loadBefore, loadavgAfter: load(), output: migOut.trim().split('\n') }
 
   const pages = async (store: 'sqlite' | 'postgres', extra: Record<string, string> = {}) => {
     const out = join(scratch, `${store}.json`)
@@ -65,21 +73,6 @@ try {
       return [k, { sqliteMs: s.medianMs, postgresMs: p.medianMs, postgresColdMs: p.coldMs, sqliteBytes: s.bytes, postgresBytes: p.bytes }]
     }),
   )
-  const explainMs = Number(process.env.BENCH_EXPLAIN_MS ?? 100)
-  let slowLog: string | null = null
-  if (explainMs > 0) {
-    const admin = new SQL(url, { max: 1 })
-    await admin.unsafe(`ALTER SYSTEM SET session_preload_libraries = 'auto_explain'`)
-    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_min_duration = ${explainMs}`)
-    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_analyze = on`)
-    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_buffers = on`)
-    await admin.unsafe('SELECT pg_reload_conf()')
-    await admin.close()
-    await pages('postgres', { BENCH_RUNS: '0', BENCH_WARM_MS: '2000' })
-    const root = join(tmpdir(), `lectr-pg-${process.pid}`)
-    const logs = readdirSync(root).map((d) => join(root, d, 'server.log')).filter((f) => existsSync(f))
-    slowLog = logs.map((f) => readFileSync(f, 'utf8')).join('\n')
-  }
   const server = Bun.spawnSync(['/usr/lib/postgresql/15/bin/postgres', '--version']).stdout.toString().trim()
   const result = {
     bench: 'postgres-pages',
@@ -99,7 +92,23 @@ try {
   const dir = join(import.meta.dir, 'results')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, `postgres-pages-${result.date.slice(0, 10)}.json`), `${JSON.stringify(result, null, 2)}\n`)
-  if (slowLog !== null) writeFileSync(join(dir, `postgres-pages-${result.date.slice(0, 10)}-slow.log`), slowLog)
+  const explainMs = Number(process.env.BENCH_EXPLAIN_MS ?? 100)
+  if (explainMs > 0) {
+    const admin = new SQL(url, { max: 1 })
+    // ALTER SYSTEM knows auto_explain's settings only once the module is loaded in the session.
+    await admin.unsafe(`LOAD 'auto_explain'`)
+    await admin.unsafe(`ALTER SYSTEM SET session_preload_libraries = 'auto_explain'`)
+    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_min_duration = ${explainMs}`)
+    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_analyze = on`)
+    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_buffers = on`)
+    await admin.unsafe('SELECT pg_reload_conf()')
+    await admin.close()
+    await pages('postgres', { BENCH_RUNS: '0', BENCH_WARM_MS: '2000' })
+    const root = join(tmpdir(), `lectr-pg-${process.pid}`)
+    const logs = readdirSync(root).map((d) => join(root, d, 'server.log')).filter((f) => existsSync(f))
+    const slowLog = logs.map((f) => readFileSync(f, 'utf8')).join('\n')
+    writeFileSync(join(dir, `postgres-pages-${result.date.slice(0, 10)}-slow.log`), slowLog)
+  }
 } finally {
   await pg.stop()
   rmSync(scratch, { recursive: true, force: true })
