@@ -10,9 +10,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { SQL } from 'bun'
 import { createDatabase, startPostgres } from '../test/helpers/postgres'
 import { ADMIN_TOKEN, LECTR_READY, lectrEnv } from './lib/lectr'
-import { median, startChild, type Child } from './lib/proc'
+import { cpuMs, median, startChild, type Child } from './lib/proc'
 import { ensureWrk, runWrk, type WrkResult } from './lib/wrk'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -27,7 +28,7 @@ const load = () => loadavg().map((l) => Number(l.toFixed(2)))
 
 type Store = 'sqlite' | 'postgres'
 interface Lectr { store: Store; child: Child; key: string }
-interface Round { store: Store; round: number; rps: number; p50ms: number; p99ms: number; errors: number; requests: number; eventsWritten: number; eventsPerSecond: number; cpuUsPerRequest: number; loadavg: number[] }
+interface Round { store: Store; round: number; rps: number; p50ms: number; p99ms: number; errors: number; requests: number; eventsWritten: number; eventsPerSecond: number; cpuUsPerRequest: number; postgresServerCpuUsPerRequest: number; loadavg: number[] }
 
 const wrkMissing = ensureWrk(log)
 if (wrkMissing) throw new Error(wrkMissing)
@@ -47,6 +48,12 @@ try {
     return { store, child, key: child.match[2]! }
   }
   const lectrs = [await start('sqlite'), await start('postgres')]
+  // The server's processes (the postmaster and its backends, Lectr's pool among them): their CPU per request, in
+  // both variants (in the SQLite one it is near 0), so the CPU the Postgres variant takes from the shared cores shows.
+  const probe = new SQL(url, { max: 1 })
+  const [{ pid: backend }] = await probe`SELECT pg_backend_pid() AS pid`
+  const postmaster = Number((await Bun.file(`/proc/${backend}/stat`).text()).split(') ')[1]!.split(' ')[1])
+  await probe.close()
   const written = async (l: Lectr): Promise<number> => {
     const res = await fetch(`http://127.0.0.1:${l.child.port}/api/health`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
     const body = (await res.json()) as { status?: string; events?: { written: number } }
@@ -78,13 +85,16 @@ try {
     for (const l of r % 2 === 0 ? lectrs : [...lectrs].reverse()) {
       const loadavgNow = load()
       const w0 = await written(l)
+      const s0 = cpuMs(postmaster)
       const w = await load32(l, SECONDS)
+      const serverMs = cpuMs(postmaster) - s0
       const eventsWritten = (await written(l)) - w0
       const round = {
         store: l.store, round: r, rps: Math.round(w.rps), p50ms: w.p50us / 1000, p99ms: w.p99us / 1000, errors: w.errors, requests: w.requests,
-        eventsWritten, eventsPerSecond: Math.round(eventsWritten / w.seconds), cpuUsPerRequest: Math.round(w.cpuUsPerRequest), loadavg: loadavgNow,
+        eventsWritten, eventsPerSecond: Math.round(eventsWritten / w.seconds), cpuUsPerRequest: Math.round(w.cpuUsPerRequest),
+        postgresServerCpuUsPerRequest: Math.round((serverMs * 1000) / Math.max(1, w.requests)), loadavg: loadavgNow,
       }
-      log(`round ${r} ${l.store}: ${round.rps} req/s, p99 ${round.p99ms} ms, ${round.eventsPerSecond} events/s, ${round.errors} errors (load ${loadavgNow.join(' ')})`)
+      log(`round ${r} ${l.store}: ${round.rps} req/s, p99 ${round.p99ms} ms, ${round.eventsPerSecond} events/s, CPU/request Lectr ${round.cpuUsPerRequest} µs + Postgres ${round.postgresServerCpuUsPerRequest} µs, ${round.errors} errors (load ${loadavgNow.join(' ')})`)
       rounds.push(round)
     }
   }
