@@ -51,9 +51,12 @@ bench-scrape: deps dist/lectr
 bench-export: deps dist/lectr
 	$(BUN) bench/export.ts
 
-# One writer's batched event inserts (with their roll-ups) into a throwaway local Postgres, in events/s.
-bench-postgres: deps postgres
+# One writer's batched event inserts (with their roll-ups) into a throwaway local Postgres, in events/s; then
+# requests/s of dist/lectr on Postgres against on SQLite (3 interleaved rounds of 5 s at 32 connections, ~1 min).
+# The pages at a big log on Postgres against SQLite: `BENCH_DB=bench/.cache/events-…db bun bench/postgres-pages.ts`.
+bench-postgres: deps postgres dist/lectr
 	$(BUN) bench/postgres-writes.ts
+	$(BUN) bench/postgres-rps.ts
 
 # Does reading stall forwarding? Each dashboard page and admin read over the 10M-event log, with proxied requests
 # sent every 1 ms meanwhile: the read's time and bytes, the requests' added latency against idle (~3 min here).

@@ -4,7 +4,8 @@
 // waits for the background read of the finished days, then times each read: `cold` (the first), then BENCH_RUNS
 // runs (median), and for the recommendations `afterWrite` (one proxied request before each run, so the kept list is
 // computed again: the figure of a busy server). Prints one JSON line; BENCH_OUT=path also writes it there.
-// Env: BENCH_DB (required), BENCH_RUNS (default 3).
+// Env: BENCH_DB (required), BENCH_RUNS (default 3). BENCH_DATABASE_URL: serve from that Postgres database instead (a
+// copy of BENCH_DB made by `lectr migrate-to-postgres`; BENCH_DB is then only read, for its size).
 import { writeFileSync } from 'node:fs'
 import { parseConfig } from '../../src/config'
 import { startServer } from '../../src/server'
@@ -23,7 +24,8 @@ const newestHour = (meta.query("SELECT MAX(hour) AS h FROM rollups_hourly WHERE 
 meta.close()
 log(`${events} events, newest roll-up hour ${new Date(newestHour).toISOString()}`)
 
-const parsed = parseConfig([], { LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: DB, LECTR_ADMIN_TOKEN: ADMIN_TOKEN, LECTR_OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', LECTR_ALLOW_PRIVATE_UPSTREAMS: '1' })
+const PG_URL = process.env.BENCH_DATABASE_URL
+const parsed = parseConfig([], { ...(PG_URL ? { LECTR_DATABASE_URL: PG_URL } : {}), LECTR_HOST: '127.0.0.1', LECTR_PORT: '0', LECTR_DB: DB, LECTR_ADMIN_TOKEN: ADMIN_TOKEN, LECTR_OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', LECTR_ALLOW_PRIVATE_UPSTREAMS: '1' })
 if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
 const running = await startServer(parsed.config, { log: () => {} })
 const base = running.url
@@ -97,6 +99,6 @@ results.apiRecommendationsAfterWrite = await timed('/api/orgs/default/recommenda
 results.overview30dAfterWrite = await timed('/?range=30d', page, oneEvent)
 await running.stop()
 
-const out = JSON.stringify({ date: new Date().toISOString(), events, runs: RUNS, note: 'one run on a shared 2-core machine', results })
+const out = JSON.stringify({ date: new Date().toISOString(), store: PG_URL ? 'postgres' : 'sqlite', events, runs: RUNS, note: 'one run on a shared 2-core machine', results })
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, out + '\n')
 console.log(out)

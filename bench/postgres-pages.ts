@@ -1,0 +1,115 @@
+// Issue 20: the dashboard's pages and the admin model distribution over a big event log on Postgres against the same
+// on SQLite (goal ≤ 100 ms each, as on SQLite), in one run. BENCH_DB is a log built by bench/events/distribution.ts
+// (e.g. bench/.cache/events-10000000-…db); it is never written: it is copied into the scratch directory, the copy is
+// migrated with `dist/lectr migrate-to-postgres` into a throwaway durable local cluster (timed), then
+// bench/events/pages.ts runs on the SQLite copy and on the Postgres database in turn (Lectr in its process, HTTP).
+// Then, unless BENCH_EXPLAIN_MS=0, one more (cold) pass on Postgres with auto_explain (ANALYZE) logging every
+// statement over BENCH_EXPLAIN_MS (default 100) ms: its plans go to bench/results/postgres-pages-<date>-slow.log (the
+// timed runs are made without it). Writes bench/results/postgres-pages-<date>.json. Env: BENCH_DB (required),
+// BENCH_RUNS (pages.ts; default 3), BENCH_WARM_MS (pages.ts).
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Database } from 'bun:sqlite'
+import { SQL } from 'bun'
+import { createDatabase, startPostgres } from '../test/helpers/postgres'
+
+const SOURCE = process.env.BENCH_DB
+if (!SOURCE) throw new Error('BENCH_DB: the path of a database built by bench/events/distribution.ts (read only: it is copied)')
+const LECTR = join(import.meta.dir, '..', 'dist', 'lectr')
+const BUN = process.execPath
+const log = (l: string) => console.error(`postgres-pages: ${l}`)
+const load = () => loadavg().map((l) => Number(l.toFixed(2)))
+
+const scratch = mkdtempSync(join(tmpdir(), 'lectr-pgpages-'))
+const pg = await startPostgres({ durable: true })
+try {
+  const db = join(scratch, 'lectr.db')
+  let t = performance.now()
+  copyFileSync(SOURCE, db)
+  log(`copied ${SOURCE} (${(statSync(db).size / 1e9).toFixed(2)} GB) in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  // The bench's own table (what distribution.ts generated) is no part of Lectr's schema: the migration refuses it.
+  const copy = new Database(db)
+  copy.exec('DROP TABLE IF EXISTS bench_meta')
+  copy.close()
+  const url = await createDatabase(pg, 'lectr_pages')
+  const loadBefore = load()
+  t = performance.now()
+  const mig = Bun.spawnSync([LECTR, 'migrate-to-postgres', '--db', db, '--database-url', url], { stdout: 'pipe', stderr: 'pipe' })
+  const migrateSeconds = (performance.now() - t) / 1000
+  const migOut = `${mig.stdout.toString()}${mig.stderr.toString()}`
+  if (mig.exitCode !== 0) throw new Error(`migrate-to-postgres failed (${mig.exitCode}):\n${migOut}`)
+  log(`migrated in ${migrateSeconds.toFixed(1)} s (load ${loadBefore} → ${load()}):\n${migOut.trim()}`)
+  // A restored database has no planner statistics until autovacuum's analyse reaches it: take them now (timed),
+  // as a server that has been up a while has them.
+  t = performance.now()
+  const analyzer = new SQL(url, { max: 1 })
+  await analyzer.unsafe('ANALYZE')
+  await analyzer.close()
+  const analyzeSeconds = Number(((performance.now() - t) / 1000).toFixed(1))
+  log(`ANALYZE in ${analyzeSeconds} s`)
+  const migrate = { seconds: Number(migrateSeconds.toFixed(1)), analyzeSeconds, loadavgBefore: loadBefore, loadavgAfter: load(), output: migOut.trim().split('\n') }
+
+  const pages = async (store: 'sqlite' | 'postgres', extra: Record<string, string> = {}) => {
+    const out = join(scratch, `${store}.json`)
+    const loadavgBefore = load()
+    const p = Bun.spawn([BUN, join(import.meta.dir, 'events', 'pages.ts')], {
+      env: { ...process.env, BENCH_DB: db, BENCH_OUT: out, ...(store === 'postgres' ? { BENCH_DATABASE_URL: url } : {}), ...extra },
+      cwd: scratch,
+      stdout: 'ignore',
+      stderr: 'inherit',
+    })
+    if ((await p.exited) !== 0) throw new Error(`pages.ts on ${store} failed`)
+    return { loadavgBefore, loadavgAfter: load(), ...JSON.parse(readFileSync(out, 'utf8')) }
+  }
+  // Postgres first: the SQLite copy is written to by its run (one event per "after a write" read), Postgres's is not.
+  const postgres = await pages('postgres')
+  const sqlite = await pages('sqlite')
+  type Timing = { medianMs: number; coldMs: number; bytes: number }
+  const compare = Object.fromEntries(
+    Object.keys(sqlite.results).map((k) => {
+      const s = sqlite.results[k] as Timing
+      const p = postgres.results[k] as Timing
+      return [k, { sqliteMs: s.medianMs, postgresMs: p.medianMs, postgresColdMs: p.coldMs, sqliteBytes: s.bytes, postgresBytes: p.bytes }]
+    }),
+  )
+  const server = Bun.spawnSync(['/usr/lib/postgresql/15/bin/postgres', '--version']).stdout.toString().trim()
+  const result = {
+    bench: 'postgres-pages',
+    date: new Date().toISOString(),
+    goal: 'every page and the model distribution <= 100 ms on Postgres, as on SQLite',
+    source: SOURCE,
+    events: sqlite.events,
+    postgres: server || 'unknown',
+    cpus: cpus().length,
+    bun: Bun.version,
+    migrate,
+    compare,
+    sqlite,
+    postgresRun: postgres,
+  }
+  console.log(JSON.stringify({ events: result.events, migrateSeconds: migrate.seconds, compare }))
+  const dir = join(import.meta.dir, 'results')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, `postgres-pages-${result.date.slice(0, 10)}.json`), `${JSON.stringify(result, null, 2)}\n`)
+  const explainMs = Number(process.env.BENCH_EXPLAIN_MS ?? 100)
+  if (explainMs > 0) {
+    const admin = new SQL(url, { max: 1 })
+    // ALTER SYSTEM knows auto_explain's settings only once the module is loaded in the session.
+    await admin.unsafe(`LOAD 'auto_explain'`)
+    await admin.unsafe(`ALTER SYSTEM SET session_preload_libraries = 'auto_explain'`)
+    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_min_duration = ${explainMs}`)
+    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_analyze = on`)
+    await admin.unsafe(`ALTER SYSTEM SET auto_explain.log_buffers = on`)
+    await admin.unsafe('SELECT pg_reload_conf()')
+    await admin.close()
+    await pages('postgres', { BENCH_RUNS: '0', BENCH_WARM_MS: '2000' })
+    const root = join(tmpdir(), `lectr-pg-${process.pid}`)
+    const logs = readdirSync(root).map((d) => join(root, d, 'server.log')).filter((f) => existsSync(f))
+    const slowLog = logs.map((f) => readFileSync(f, 'utf8')).join('\n')
+    writeFileSync(join(dir, `postgres-pages-${result.date.slice(0, 10)}-slow.log`), slowLog)
+  }
+} finally {
+  await pg.stop()
+  rmSync(scratch, { recursive: true, force: true })
+}
