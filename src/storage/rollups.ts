@@ -144,3 +144,29 @@ export interface RollupStore {
   /** Changes whenever anything the store reads may have changed: equal versions, equal answers. */
   version(): Promise<string>
 }
+
+/** A group as the recommendations read it: no task or feature is null there, '' here. */
+export function usageGroupOf(g: Group): UsageGroup {
+  return {
+    provider: g.provider as UsageGroup['provider'],
+    model: g.model,
+    task: (g.task || null) as UsageGroup['task'],
+    feature: g.feature || null,
+    requests: g.requests,
+    inputTokens: g.inputTokens,
+    cachedInputTokens: g.cachedInputTokens,
+    cacheWriteTokens: g.cacheWriteTokens,
+    cacheWrite1hTokens: g.cacheWrite1hTokens,
+    outputTokens: g.outputTokens,
+    costUsd: g.costUsd,
+    unpricedRequests: g.unpricedRequests,
+  }
+}
+
+const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
+
+/** How many of a group's requests the filter matches (roll-ups keep errors, so status splits too). */
+export function matchingRequests(g: Group, f: RollupFilter): number {
+  for (const column of TEXT_FILTERS) if (f[column] && g[column] !== f[column]) return 0
+  return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
+}

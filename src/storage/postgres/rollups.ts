@@ -13,7 +13,7 @@ import { idFloorOf } from '../../events/queries'
 import { shownColumn, shownString } from '../../limits'
 import type { Registry } from '../../registry/schema'
 import type { ReplayRow } from '../../routing/dry-run'
-import { dayOf, subtractSums, type Group, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
+import { dayOf, matchingRequests, subtractSums, usageGroupOf, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
 import { mergeSpan } from '../sqlite/rollup-days'
 import { repricePostgres } from './reprice'
 import { COST_SCALE, floatSumSql, intSumSql as int, LATENCY_SCALE, readDays, readSpan } from './rollup-spans'
@@ -113,7 +113,7 @@ export class PostgresRollupStore implements RollupStore {
 
   async dayMayMatch(org: string, f: RollupFilter, day: number): Promise<boolean> {
     const [span] = await this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readDays(tx, org, day, day + DAY_MS, 'groups'))
-    for (const g of span!.groups.values()) if (matching(g, f) > 0) return true
+    for (const g of span!.groups.values()) if (matchingRequests(g, f) > 0) return true
     return false
   }
 
@@ -223,27 +223,5 @@ async function partDay(sql: SQL, org: string, from: number, to: number, parts: S
   return span
 }
 
-function usageGroupOf(g: Group): UsageGroup {
-  return {
-    provider: g.provider as UsageGroup['provider'],
-    model: g.model,
-    task: (g.task || null) as UsageGroup['task'],
-    feature: g.feature || null,
-    requests: g.requests,
-    inputTokens: g.inputTokens,
-    cachedInputTokens: g.cachedInputTokens,
-    cacheWriteTokens: g.cacheWriteTokens,
-    cacheWrite1hTokens: g.cacheWrite1hTokens,
-    outputTokens: g.outputTokens,
-    costUsd: g.costUsd,
-    unpricedRequests: g.unpricedRequests,
-  }
-}
 
-const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
 
-/** As SQLite's: how many of a group's requests the filter matches. */
-function matching(g: Group, f: RollupFilter): number {
-  for (const column of TEXT_FILTERS) if (f[column] && g[column] !== f[column]) return 0
-  return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
-}

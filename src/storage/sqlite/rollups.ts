@@ -15,7 +15,7 @@ import { shownColumn, shownString } from '../../limits'
 import type { Registry } from '../../registry/schema'
 import { replayGroupSql } from '../../rollups/replay-rollup'
 import type { ReplayRow } from '../../routing/dry-run'
-import { dayOf, type Group, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
+import { dayOf, matchingRequests, usageGroupOf, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
 import { repriceEvents } from './reprice'
 import { mergeSpan, RollupDays } from './rollup-days'
 
@@ -89,7 +89,7 @@ export class SqliteRollupStore implements RollupStore {
   /** From the day cache: a finished day's groups are in memory, so a day without a match costs nothing. */
   async dayMayMatch(org: string, f: RollupFilter, day: number): Promise<boolean> {
     this.days.sync()
-    for (const g of (await this.days.daySliced(org, day)).groups.values()) if (matching(g, f) > 0) return true
+    for (const g of (await this.days.daySliced(org, day)).groups.values()) if (matchingRequests(g, f) > 0) return true
     return false
   }
 
@@ -120,30 +120,8 @@ export class SqliteRollupStore implements RollupStore {
   }
 }
 
-function usageGroupOf(g: Group): UsageGroup {
-  return {
-    provider: g.provider as UsageGroup['provider'],
-    model: g.model,
-    task: (g.task || null) as UsageGroup['task'],
-    feature: g.feature || null,
-    requests: g.requests,
-    inputTokens: g.inputTokens,
-    cachedInputTokens: g.cachedInputTokens,
-    cacheWriteTokens: g.cacheWriteTokens,
-    cacheWrite1hTokens: g.cacheWrite1hTokens,
-    outputTokens: g.outputTokens,
-    costUsd: g.costUsd,
-    unpricedRequests: g.unpricedRequests,
-  }
-}
 
-const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
 
-/** How many of a group's requests the filter matches (roll-ups keep errors, so status splits too). */
-function matching(g: Group, f: RollupFilter): number {
-  for (const column of TEXT_FILTERS) if (f[column] && g[column] !== f[column]) return 0
-  return f.status === 'ok' ? g.requests - g.errors : f.status === 'error' ? g.errors : g.requests
-}
 
 /** Rollup rows cover whole hours: a range starts at the hour `since` falls in and ends before the hour after `until`. */
 function hourRange(since: number | null, until: number | null): { from: number; to: number } {
