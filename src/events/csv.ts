@@ -18,11 +18,17 @@ export function csvCell(value: string | number | boolean | null): string {
   if (value === null) return ''
   if (typeof value !== 'string') return String(value)
   const text = FORMULA_START.test(value) ? `'${value}` : value
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replaceAll('"', '""')}"` : text
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }
+
+/** A quote, a comma or a line break anywhere, or white space at either end (which a reader would trim). */
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/
 
 export const CSV_HEADER = `${EVENT_FIELDS.join(',')}\r\n`
 
 export function csvLine(e: LectrEvent): string {
-  return `${EVENT_FIELDS.map((f) => csvCell(e[f] ?? null)).join(',')}\r\n`
+  // A loop, not map/join: no array per event. CSV export of 10M events, peak RSS +54.6/+55.6 -> +48.8 MB (make bench-export).
+  let line = csvCell(e[EVENT_FIELDS[0]!] ?? null)
+  for (let i = 1; i < EVENT_FIELDS.length; i++) line += `,${csvCell(e[EVENT_FIELDS[i]!] ?? null)}`
+  return `${line}\r\n`
 }

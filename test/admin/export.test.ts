@@ -245,6 +245,12 @@ describe('GET /api/orgs/:org/events/export', () => {
     expect(csvCell('-2+3')).toBe("'-2+3")
     expect(csvCell('=1,2')).toBe(`"'=1,2"`)
     expect(csvCell('\tx')).toBe("'\tx")
+    // white space at either end is kept by quoting (a reader trims unquoted cells); inside, it needs none
+    expect(csvCell(' lead')).toBe('" lead"')
+    expect(csvCell('trail ')).toBe('"trail "')
+    expect(csvCell('no\u00a0break')).toBe('no\u00a0break')
+    expect(csvCell('nbsp\u00a0')).toBe('"nbsp\u00a0"')
+    expect(csvCell('a\nb')).toBe('"a\nb"')
   })
 })
 
