@@ -1,37 +1,13 @@
 import type { SQL } from 'bun'
-import { DAY_MS, type ProviderId } from '../../domain'
-import { versionFor } from '../../registry/overlay'
-import { costUsd, priceModel } from '../../registry/pricing'
+import { DAY_MS } from '../../domain'
 import type { Registry } from '../../registry/schema'
 import { inputClassOf } from '../../rollups/replay-rollup'
-import { hourOf } from '../../rollups/rollup'
+import { priceUnpriced, REPRICE_PAGE, repricedRollupKey, roundRepricedCost, type Repriced, type UnpricedRow } from '../reprice-rows'
 import type { RepriceResult } from '../rollups'
 import { LOCK_NAMESPACE, REPRICE_LOCK } from './locks'
 import { addDeltas, ROLLUP_TABLES, sortedDeltas, type AdditiveTable, type DeltaRow } from './rollup-upserts'
 
-/** Events read per step; all steps run in the one transaction. */
-const PAGE = 2000
-const COST_QUANTUM = 1e10
 
-interface UnpricedRow {
-  id: string
-  time: number
-  provider: ProviderId
-  model: string | null
-  routed_provider: ProviderId | null
-  routed_model: string | null
-  response_model: string | null
-  feature: string | null
-  task: string | null
-  endpoint: string
-  stream: number
-  input_tokens: number
-  cached_input_tokens: number | null
-  cache_write_tokens: number | null
-  cache_write_1h_tokens: number | null
-  output_tokens: number
-  reasoning_tokens: number | null
-}
 
 /**
  * Additions to one roll-up row, in the order SQLite's `repriceEvents` makes them (src/storage/sqlite/reprice.ts):
@@ -88,7 +64,7 @@ const SELECT_UNPRICED = `SELECT id, time::float8 AS time, provider, model, route
     output_tokens::float8 AS output_tokens, reasoning_tokens::float8 AS reasoning_tokens
   FROM events WHERE org_id = $1 AND id COLLATE "C" > $2 AND time >= $3 AND time < $4 AND cost_usd IS NULL
     AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
-  ORDER BY id COLLATE "C" LIMIT ${PAGE}`
+  ORDER BY id COLLATE "C" LIMIT ${REPRICE_PAGE}`
 
 const UPDATE_EVENTS = `UPDATE events e SET cost_usd = d.cost, registry_version = d.version
   FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::text[]) AS d(id, time, cost, version)
@@ -112,31 +88,23 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
     let after = ''
     for (;;) {
       const rows: UnpricedRow[] = await tx.unsafe(SELECT_UNPRICED, [org, after, since, until])
-      const priced: { r: UnpricedRow; cost: number; servedProvider: string; servedModel: string | null; version: string }[] = []
+      const priced: { r: UnpricedRow; p: Repriced }[] = []
       for (const r of rows) {
-        // A routed request is priced, and counted in the roll-ups, under the model that served it (as the proxy does).
-        const servedProvider = r.routed_model ? (r.routed_provider ?? r.provider) : r.provider
-        const servedModel = r.routed_model ?? r.model
-        const entry = priceModel(registry, servedProvider, r.response_model, servedModel)
-        const cost = entry?.price
-          ? costUsd(entry.price, {
-              inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens ?? 0, cacheWriteTokens: r.cache_write_tokens ?? 0,
-              cacheWrite1hTokens: r.cache_write_1h_tokens ?? 0, outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens ?? 0,
-            })
-          : null
-        if (cost === null) stillUnpriced++
-        else priced.push({ r, cost, servedProvider, servedModel, version: versionFor(registry, entry) })
+        const p = priceUnpriced(r, registry)
+        if (!p) stillUnpriced++
+        else priced.push({ r, p })
       }
       const updated = new Set<string>()
       if (priced.length > 0) {
         const done: { id: string }[] = await tx.unsafe(UPDATE_EVENTS, [
-          org, tx.array(priced.map((p) => p.r.id), 'TEXT'), tx.array(priced.map((p) => p.r.time), 'INT8'),
-          tx.array(priced.map((p) => p.cost), 'FLOAT8'), tx.array(priced.map((p) => p.version), 'TEXT'),
+          org, tx.array(priced.map(({ r }) => r.id), 'TEXT'), tx.array(priced.map(({ r }) => r.time), 'INT8'),
+          tx.array(priced.map(({ p }) => p.cost), 'FLOAT8'), tx.array(priced.map(({ p }) => p.version), 'TEXT'),
         ])
         for (const d of done) updated.add(d.id)
       }
-      for (const { r, cost, servedProvider, servedModel } of priced) {
+      for (const { r, p } of priced) {
         if (!updated.has(r.id)) continue
+        const cost = p.cost
         repriced++
         added += cost
         // The dry run's roll-up sums tokens of priced events only: a newly priced event's tokens join them.
@@ -144,13 +112,12 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
           [org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens)],
           [0, -1, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens, cost],
         )
-        // Roll-ups store a missing model, feature or task as '' (src/rollups/rollup.ts).
-        const key = JSON.stringify([hourOf(r.time), servedProvider, servedModel ?? '', r.feature ?? '', r.task ?? ''])
+        const key = repricedRollupKey(r, p)
         const d = rollups.get(key)
         if (d) (d.cost += cost, d.events++)
         else rollups.set(key, { cost, events: 1 })
       }
-      if (rows.length < PAGE) break
+      if (rows.length < REPRICE_PAGE) break
       after = rows[rows.length - 1]!.id
     }
     const hourly: DeltaRow[] = []
@@ -187,6 +154,6 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
          AND (input_tokens IS NULL OR output_tokens IS NULL)`,
       [org, since, until],
     )
-    return { repriced, costUsd: Math.round(added * COST_QUANTUM) / COST_QUANTUM, stillUnpriced, withoutTokenCounts: (count as { n: number }).n }
+    return { repriced, costUsd: roundRepricedCost(added), stillUnpriced, withoutTokenCounts: (count as { n: number }).n }
   })
 }

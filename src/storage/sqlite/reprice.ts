@@ -1,35 +1,11 @@
-import { DAY_MS, type ProviderId } from '../../domain'
+import { DAY_MS } from '../../domain'
 import type { Database } from 'bun:sqlite'
-import { versionFor } from '../../registry/overlay'
-import { costUsd, priceModel } from '../../registry/pricing'
 import type { Registry } from '../../registry/schema'
 import { inputClassOf } from '../../rollups/replay-rollup'
-import { hourOf } from '../../rollups/rollup'
+import { priceUnpriced, REPRICE_PAGE, repricedRollupKey, roundRepricedCost, type UnpricedRow } from '../reprice-rows'
 import type { RepriceResult } from '../rollups'
 
-/** Events read per step; all steps run in the one transaction. */
-const PAGE = 2000
-const COST_QUANTUM = 1e10
 
-interface UnpricedRow {
-  id: string
-  time: number
-  provider: ProviderId
-  model: string | null
-  routed_provider: ProviderId | null
-  routed_model: string | null
-  response_model: string | null
-  feature: string | null
-  task: string | null
-  endpoint: string
-  stream: number
-  input_tokens: number
-  cached_input_tokens: number | null
-  cache_write_tokens: number | null
-  cache_write_1h_tokens: number | null
-  output_tokens: number
-  reasoning_tokens: number | null
-}
 
 /** Additions to one roll-up row. */
 interface Delta {
@@ -53,7 +29,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
       cache_write_1h_tokens, output_tokens, reasoning_tokens
      FROM events WHERE org_id = ? AND id > ? AND time >= ? AND time < ? AND cost_usd IS NULL
       AND input_tokens IS NOT NULL AND output_tokens IS NOT NULL
-     ORDER BY id LIMIT ${PAGE}`,
+     ORDER BY id LIMIT ${REPRICE_PAGE}`,
   )
   const updateEvent = db.query('UPDATE events SET cost_usd = ?, registry_version = ? WHERE org_id = ? AND id = ? AND cost_usd IS NULL')
   const updateRollup = db.query(
@@ -88,34 +64,25 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
     for (;;) {
       const rows = select.all(org, after, since, until) as UnpricedRow[]
       for (const r of rows) {
-        // A routed request is priced, and counted in the roll-ups, under the model that served it (as the proxy does).
-        const servedProvider = r.routed_model ? (r.routed_provider ?? r.provider) : r.provider
-        const servedModel = r.routed_model ?? r.model
-        const entry = priceModel(registry, servedProvider, r.response_model, servedModel)
-        const cost = entry?.price
-          ? costUsd(entry.price, {
-              inputTokens: r.input_tokens, cachedInputTokens: r.cached_input_tokens ?? 0, cacheWriteTokens: r.cache_write_tokens ?? 0,
-              cacheWrite1hTokens: r.cache_write_1h_tokens ?? 0, outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens ?? 0,
-            })
-          : null
-        if (cost === null) {
+        const p = priceUnpriced(r, registry)
+        if (!p) {
           stillUnpriced++
           continue
         }
-        if (updateEvent.run(cost, versionFor(registry, entry), org, r.id).changes === 0) continue
+        const cost = p.cost
+        if (updateEvent.run(cost, p.version, org, r.id).changes === 0) continue
         repriced++
         added += cost
         updateReplay.run(
           cost, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens,
           org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
         )
-        // Roll-ups store a missing model, feature or task as '' (src/rollups/rollup.ts).
-        const key = JSON.stringify([hourOf(r.time), servedProvider, servedModel ?? '', r.feature ?? '', r.task ?? ''])
+        const key = repricedRollupKey(r, p)
         const d = rollups.get(key)
         if (d) (d.cost += cost, d.events++)
         else rollups.set(key, { cost, events: 1 })
       }
-      if (rows.length < PAGE) break
+      if (rows.length < REPRICE_PAGE) break
       after = rows[rows.length - 1]!.id
     }
     const byModel = new Map<string, Delta>()
@@ -138,6 +105,6 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
         .query('SELECT COUNT(*) AS n FROM events WHERE org_id = ? AND time >= ? AND time < ? AND cost_usd IS NULL AND (input_tokens IS NULL OR output_tokens IS NULL)')
         .get(org, since, until) as { n: number }
     ).n
-    return { repriced, costUsd: Math.round(added * COST_QUANTUM) / COST_QUANTUM, stillUnpriced, withoutTokenCounts }
+    return { repriced, costUsd: roundRepricedCost(added), stillUnpriced, withoutTokenCounts }
   })()
 }
