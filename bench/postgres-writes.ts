@@ -21,7 +21,7 @@ import { migratePostgres } from '../src/storage/postgres/migrations'
 import { PartitionDays } from '../src/storage/postgres/partitions'
 import { addAllDeltas, type DeltaRow, type RollupTableName } from '../src/storage/postgres/rollup-upserts'
 import { createDatabase, startPostgres } from '../test/helpers/postgres'
-import { event } from '../test/postgres/fixtures/events'
+import { event } from '../test/helpers/event'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const N = Number(process.env.BENCH_EVENTS ?? (QUICK ? 30_000 : 200_000))

@@ -13,11 +13,11 @@ import { migrate, openDatabase } from '../../src/db/open'
 import { latencyBucket } from '../../src/rollups/latency-buckets'
 import { pruneEventsGradually } from '../../src/storage/sqlite/event-queries'
 import { modelDistribution } from '../../src/storage/sqlite/rollups'
-import type { LectrEvent } from '../../src/events/types'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { startServer } from '../../src/server'
 import { eventually } from '../helpers/lectr'
 import { answerOf } from '../helpers/json'
+import { event } from '../helpers/event'
 
 const dirs: string[] = []
 function tempDb(): { db: Database; path: string } {
@@ -33,38 +33,6 @@ afterAll(() => {
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
-function event(over: Partial<LectrEvent> = {}): LectrEvent {
-  // Event ids are UUIDv7 of the event's own time, as the proxy makes them (retention finds old events by id).
-  const time = over.time ?? new Date().toISOString()
-  return {
-    id: Bun.randomUUIDv7('hex', Date.parse(time)),
-    time,
-    org: 'default',
-    provider: 'openai',
-    providerUnknown: false,
-    detection: 'exact',
-    model: 'gpt-4o',
-    responseModel: 'gpt-4o-2024-08-06',
-    endpoint: 'chat/completions',
-    stream: false,
-    status: 200,
-    errorCode: null,
-    inputTokens: 10,
-    cachedInputTokens: 0,
-    cacheWriteTokens: 0,
-    cacheWrite1hTokens: 0,
-    outputTokens: 5,
-    reasoningTokens: 0,
-    costUsd: 0.000075,
-    latencyMs: 120.5,
-    ttfbMs: 80.25,
-    feature: null,
-    task: null,
-    usageEstimated: false,
-    registryVersion: 'test-1',
-    ...over,
-  }
-}
 
 /** Counts the transactions the writer opens on `db`. */
 function countTransactions(db: Database): { count: number } {

@@ -10,7 +10,7 @@ import { migratePostgres } from '../../src/storage/postgres/migrations'
 import { PartitionDays } from '../../src/storage/postgres/partitions'
 import { addAllDeltas, addDeltas, ROLLUP_TABLES, sortedDeltas, type DeltaRow } from '../../src/storage/postgres/rollup-upserts'
 import { createDatabase, startPostgres, type Postgres } from '../helpers/postgres'
-import { event } from './fixtures/events'
+import { event } from '../helpers/event'
 
 let pg: Postgres
 beforeAll(async () => {

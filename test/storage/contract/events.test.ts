@@ -24,7 +24,7 @@ import { migratePostgres } from '../../../src/storage/postgres/migrations'
 import { SqliteEventStore } from '../../../src/storage/sqlite/events'
 import { eventually } from '../../helpers/lectr'
 import { createDatabase, startPostgres, type Postgres } from '../../helpers/postgres'
-import { event } from '../../postgres/fixtures/events'
+import { event } from '../../helpers/event'
 
 let pg: Postgres
 beforeAll(async () => {

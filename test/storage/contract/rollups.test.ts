@@ -21,7 +21,7 @@ import type { RollupFilter, RollupStore, Span, SpanParts } from '../../../src/st
 import { SqliteEventStore } from '../../../src/storage/sqlite/events'
 import { SqliteRollupStore } from '../../../src/storage/sqlite/rollups'
 import { createDatabase, startPostgres, type Postgres } from '../../helpers/postgres'
-import { event } from '../../postgres/fixtures/events'
+import { event } from '../../helpers/event'
 
 let pg: Postgres
 beforeAll(async () => {
