@@ -1,20 +1,8 @@
 import type { Database } from 'bun:sqlite'
-import { DAY_MS, HOUR_MS, type LectrEvent } from '../../domain'
-import { nextTurn } from '../../event-loop'
+import type { LectrEvent } from '../../domain'
+import { browseEvents as browse, rollupCount, type BrowseReader, type IndexEntry } from '../event-browse'
 import type { BrowseOptions, EventFilter, EventPage } from '../events'
 import { getEvent } from './event-queries'
-
-/** `0190f3a2-...`: the smallest UUIDv7 minted at `ms`. Event ids are UUIDv7, so id order is time order. */
-export function uuidv7Floor(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`
-}
-
-/** The millisecond a UUIDv7 (or a `uuidv7Floor` cursor) was minted at; null for any other id. */
-export function uuidv7Time(id: string): number | null {
-  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-[07][0-9a-f]{3}-/.exec(id)
-  return m ? Number.parseInt(m[1]! + m[2]!, 16) : null
-}
 
 interface Where {
   sql: string[]
@@ -23,13 +11,18 @@ interface Where {
 
 const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
 
-/** The filters as SQL on `events`. */
-function filterWhere(f: EventFilter): Where {
-  const w: Where = { sql: [], args: [] }
+/** The text filters as SQL (on `events` or a roll-up table: both have these columns). */
+function textWhere(f: EventFilter, w: Where): Where {
   for (const column of TEXT_FILTERS) {
     const value = f[column]
     if (value) (w.sql.push(`${column} = ?`), w.args.push(value))
   }
+  return w
+}
+
+/** The filters as SQL on `events`. */
+function filterWhere(f: EventFilter): Where {
+  const w = textWhere(f, { sql: [], args: [] })
   if (f.status !== null) (w.sql.push('status = ?'), w.args.push(f.status))
   if (f.statusClass === 'ok') w.sql.push('status < 400')
   if (f.statusClass === 'error') w.sql.push('status >= 400')
@@ -38,129 +31,33 @@ function filterWhere(f: EventFilter): Where {
   return w
 }
 
-/** How many of an hour's requests may match, as roll-ups count them (errors kept, so a status class splits too). */
-export function rollupCount(f: EventFilter): string {
-  const errorsOnly = f.statusClass === 'error' || (f.status !== null && f.status >= 400)
-  const okOnly = f.statusClass === 'ok' || (f.status !== null && f.status < 400)
-  return okOnly && errorsOnly ? '0' : okOnly ? 'SUM(requests - errors)' : errorsOnly ? 'SUM(errors)' : 'SUM(requests)'
-}
-
-/** How many of the newest events a filtered page tries first, before asking the roll-ups. */
-export const RECENT_SCAN = 2000
-/** Index entries read per step of a filtered scan. */
-export const CHUNK = 5000
-/**
- * At most this many events are read for one filtered page (about 60 ms with ten million events). A page that
- * runs out before it is full ends early, and its `next` cursor continues the search further back.
- */
-export const SCAN_BUDGET = 40_000
-/** Ids are minted a moment before an event's time is taken; a minute covers that and small clock steps. */
-export const SLACK_MS = 60_000
-
-/**
- * One page of an org's events, newest first, filtered, after `cursor` (exclusive). `next` is the cursor of the
- * following page, null on the last.
- *
- * Unfiltered, this reads `limit + 1` entries of the `(org_id, id)` index. With a filter:
- * 1. the newest RECENT_SCAN events usually hold a page of matches;
- * 2. otherwise the index is read further back, but only through the hours the roll-ups say hold matches (ids
- *    are UUIDv7, so an hour is an id range; a finished day `dayMayMatch` rules out is not read at all), and never
- *    more than `scanBudget` events per page: a filter that matches very little (one rare model in ten million
- *    events) gives shorter pages, each still fast, and the `next` cursor picks up where the search stopped.
- * Ids that are not UUIDv7 are read the same way, without skipping hours.
- */
-export async function browseEvents(db: Database, org: string, f: EventFilter, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
-  const limit = opts.limit ?? 50
+/** The SQLite queries of the shared browse steps (`../event-browse`), for one org and one filter. */
+function sqliteReader(db: Database, org: string, f: EventFilter): BrowseReader {
   const filter = filterWhere(f)
-  const page = (ids: string[], next: string | null = ids.length > limit ? ids[limit - 1]! : null): EventPage => ({
-    events: ids.slice(0, limit).map((id) => getEvent(db, org, id)).filter((e): e is LectrEvent => e !== null),
-    next,
-  })
-  const below = cursor ? ['id < ?'] : []
-  const belowArgs = cursor ? [cursor] : []
-  if (filter.sql.length === 0) {
-    const sql = `SELECT id FROM events WHERE org_id = ? ${cursor ? 'AND id < ?' : ''} ORDER BY id DESC LIMIT ?`
-    return page((db.query(sql).all(org, ...belowArgs, limit + 1) as { id: string }[]).map((r) => r.id))
-  }
-
-  // 1. Most filters match plenty among the newest events.
-  const base = ['org_id = ?', ...below].join(' AND ')
-  const recent = db
-    .query(`SELECT id, ${filter.sql.join(' AND ')} AS hit FROM events WHERE ${base} ORDER BY id DESC LIMIT ?`)
-    .all(...filter.args, org, ...belowArgs, RECENT_SCAN) as { id: string; hit: number }[]
-  const recentHits = recent.filter((r) => r.hit).map((r) => r.id)
-  if (recentHits.length > limit || recent.length < RECENT_SCAN) return page(recentHits)
-
-  // 2. Further back, within a budget, skipping hours without matches.
-  const found = recentHits
-  let pos = recent[recent.length - 1]!.id
-  let budget = (opts.scanBudget ?? SCAN_BUDGET) - recent.length
-  let chunks = 0
-  const scan = async (floor: string | null): Promise<boolean> => {
-    // Reads [floor, pos) newest first until the page is full or the budget is spent; true when the range is done.
-    // A chunk per turn of the event loop: a proxied request waits for one chunk, not for the whole scan.
-    while (found.length <= limit && budget > 0) {
-      if (chunks++ > 0) await nextTurn()
-      const take = Math.min(CHUNK, budget)
+  const hit = filter.sql.length ? filter.sql.join(' AND ') : 'NULL'
+  return {
+    async entries(below, floor, take) {
+      const sql = `SELECT id, ${hit} AS hit FROM events WHERE org_id = ? ${below ? 'AND id < ?' : ''} ${floor ? 'AND id >= ?' : ''} ORDER BY id DESC LIMIT ?`
+      const args = [...filter.args, org, ...(below ? [below] : []), ...(floor ? [floor] : []), take]
+      return db.query(sql).all(...args) as IndexEntry[]
+    },
+    async oldestTime() {
+      return (db.query('SELECT time AS t FROM events WHERE org_id = ? ORDER BY id LIMIT 1').get(org) as { t: number } | null)?.t ?? null
+    },
+    async matchingHoursIn(from, to) {
+      const where = textWhere(f, { sql: ['org_id = ?', 'hour >= ?', 'hour < ?'], args: [org, from, to] })
       const rows = db
-        .query(`SELECT id, ${filter.sql.join(' AND ')} AS hit FROM events WHERE org_id = ? AND id < ? ${floor ? 'AND id >= ?' : ''} ORDER BY id DESC LIMIT ?`)
-        .all(...filter.args, org, pos, ...(floor ? [floor] : []), take) as { id: string; hit: number }[]
-      budget -= rows.length
-      for (const r of rows) if (r.hit) found.push(r.id)
-      if (rows.length > 0) pos = rows[rows.length - 1]!.id
-      if (rows.length < take) {
-        if (floor) pos = floor
-        return true
-      }
-    }
-    return false
+        .query(`SELECT hour, ${rollupCount(f)} AS n FROM rollups_hourly WHERE ${where.sql.join(' AND ')} GROUP BY hour HAVING n > 0 ORDER BY hour DESC`)
+        .all(...where.args) as { hour: number }[]
+      return rows.map((r) => r.hour)
+    },
+    async events(ids) {
+      return ids.map((id) => getEvent(db, org, id)).filter((e): e is LectrEvent => e !== null)
+    },
   }
-  const posTime = uuidv7Time(pos)
-  if (posTime === null) {
-    const done = await scan(null)
-    return found.length > limit ? page(found) : page(found, done ? null : pos)
-  }
-  for await (const hour of matchingHours(db, org, f, posTime, opts)) {
-    const top = uuidv7Floor(hour + HOUR_MS + SLACK_MS)
-    if (top < pos) pos = top // nothing matches between: skip ahead
-    if (!(await scan(uuidv7Floor(hour - SLACK_MS)))) break
-  }
-  if (found.length > limit) return page(found)
-  return page(found, budget > 0 ? null : pos)
 }
 
-/** Matching requests per hour of [from, to), newest hour first, from `rollups_hourly`. */
-function matchingHoursIn(db: Database, org: string, f: EventFilter, from: number, to: number): number[] {
-  const where: Where = { sql: ['org_id = ?', 'hour >= ?', 'hour < ?'], args: [org, from, to] }
-  for (const column of TEXT_FILTERS) {
-    const value = f[column]
-    if (value) (where.sql.push(`${column} = ?`), where.args.push(value))
-  }
-  const rows = db
-    .query(`SELECT hour, ${rollupCount(f)} AS n FROM rollups_hourly WHERE ${where.sql.join(' AND ')} GROUP BY hour HAVING n > 0 ORDER BY hour DESC`)
-    .all(...where.args) as { hour: number }[]
-  return rows.map((r) => r.hour)
-}
-
-/** The UTC day (its first ms) that `ms` falls in. */
-function dayOf(ms: number): number {
-  return ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS)
-}
-
-/**
- * The hours at or before `at` that hold matching events, newest first, back to the oldest event still in the log.
- * A finished day that `dayMayMatch` rules out costs nothing; only the others are read hour by hour.
- */
-async function* matchingHours(db: Database, org: string, f: EventFilter, at: number, opts: BrowseOptions): AsyncGenerator<number> {
-  const oldest = (db.query('SELECT time AS t FROM events WHERE org_id = ? ORDER BY id LIMIT 1').get(org) as { t: number } | null)?.t ?? null
-  if (oldest === null) return
-  const oldestHour = oldest - (oldest % HOUR_MS)
-  const today = dayOf(opts.now)
-  const lastHour = at - (at % HOUR_MS)
-  for (let day = dayOf(lastHour); day + DAY_MS > oldestHour; day -= DAY_MS) {
-    const from = Math.max(day, oldestHour)
-    const to = Math.min(day + DAY_MS, lastHour + HOUR_MS)
-    if (from === day && to === day + DAY_MS && day < today && opts.dayMayMatch && !(await opts.dayMayMatch(day))) continue
-    yield* matchingHoursIn(db, org, f, from, to)
-  }
+/** One page of an org's events, newest first, filtered, after `cursor`: see `browseEvents` in `../event-browse`. */
+export function browseEvents(db: Database, org: string, f: EventFilter, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
+  return browse(sqliteReader(db, org, f), f, cursor, opts)
 }
