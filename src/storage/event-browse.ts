@@ -1,14 +1,9 @@
 import { DAY_MS, HOUR_MS, type LectrEvent } from '../domain'
 import { nextTurn } from '../event-loop'
+import { idFloorOf } from '../events/queries'
 import type { BrowseOptions, EventFilter, EventPage } from './events'
 
-/** `0190f3a2-...`: the smallest UUIDv7 minted at `ms`. Event ids are UUIDv7, so id order is time order. */
-export function uuidv7Floor(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0')
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`
-}
-
-/** The millisecond a UUIDv7 (or a `uuidv7Floor` cursor) was minted at; null for any other id. */
+/** The millisecond a UUIDv7 (or an `idFloorOf` cursor) was minted at; null for any other id. */
 export function uuidv7Time(id: string): number | null {
   const m = /^([0-9a-f]{8})-([0-9a-f]{4})-[07][0-9a-f]{3}-/.exec(id)
   return m ? Number.parseInt(m[1]! + m[2]!, 16) : null
@@ -109,9 +104,9 @@ export async function browseEvents(read: BrowseReader, f: EventFilter, cursor: s
     return found.length > limit ? page(found) : page(found, done ? null : pos)
   }
   for await (const hour of matchingHours(read, posTime, opts)) {
-    const top = uuidv7Floor(hour + HOUR_MS + SLACK_MS)
+    const top = idFloorOf(hour + HOUR_MS + SLACK_MS)
     if (top < pos) pos = top // nothing matches between: skip ahead
-    if (!(await scan(uuidv7Floor(hour - SLACK_MS)))) break
+    if (!(await scan(idFloorOf(hour - SLACK_MS)))) break
   }
   if (found.length > limit) return page(found)
   return page(found, budget > 0 ? null : pos)

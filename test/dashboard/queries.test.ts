@@ -7,7 +7,7 @@ import { beforeAll, beforeEach, describe, expect, test } from 'bun:test'
 import type { Database } from 'bun:sqlite'
 import { openDatabase } from '../../src/db/open'
 import { listEvents, rangeWindow, modelRows, overview, knownValues } from '../../src/dashboard/queries'
-import { uuidv7Floor } from '../../src/storage/event-browse'
+import { idFloorOf } from '../../src/events/queries'
 import { SqliteEventStore } from '../../src/storage/sqlite/events'
 import { modelDistribution, SqliteRollupStore } from '../../src/storage/sqlite/rollups'
 import { bucketUpperMs, latencyBucket, percentileFromBuckets } from '../../src/rollups/latency-buckets'
@@ -424,11 +424,11 @@ describe('the events list', () => {
     expect(first).toEqual(all.filter((e) => e.org === 'default' && e.model === 'rare-model').at(-1)!)
   })
 
-  test('uuidv7Floor is below every id minted in that millisecond and above every earlier one', async () => {
+  test('idFloorOf is below every id minted in that millisecond and above every earlier one', async () => {
     const t = Date.parse('2025-03-14T12:00:00Z')
     for (let k = 0; k < 100; k++) {
-      expect(Bun.randomUUIDv7('hex', t) >= uuidv7Floor(t)).toBe(true)
-      expect(Bun.randomUUIDv7('hex', t - 1) < uuidv7Floor(t)).toBe(true)
+      expect(Bun.randomUUIDv7('hex', t) >= idFloorOf(t)).toBe(true)
+      expect(Bun.randomUUIDv7('hex', t - 1) < idFloorOf(t)).toBe(true)
     }
   })
 

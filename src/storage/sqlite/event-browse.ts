@@ -2,34 +2,8 @@ import type { Database } from 'bun:sqlite'
 import type { LectrEvent } from '../../domain'
 import { browseEvents as browse, rollupCount, type BrowseReader, type IndexEntry } from '../event-browse'
 import type { BrowseOptions, EventFilter, EventPage } from '../events'
+import { filterWhere, textWhere } from './event-filter'
 import { getEvent } from './event-queries'
-
-interface Where {
-  sql: string[]
-  args: (string | number)[]
-}
-
-const TEXT_FILTERS = ['provider', 'model', 'feature', 'task'] as const
-
-/** The text filters as SQL (on `events` or a roll-up table: both have these columns). */
-function textWhere(f: EventFilter, w: Where): Where {
-  for (const column of TEXT_FILTERS) {
-    const value = f[column]
-    if (value) (w.sql.push(`${column} = ?`), w.args.push(value))
-  }
-  return w
-}
-
-/** The filters as SQL on `events`. */
-function filterWhere(f: EventFilter): Where {
-  const w = textWhere(f, { sql: [], args: [] })
-  if (f.status !== null) (w.sql.push('status = ?'), w.args.push(f.status))
-  if (f.statusClass === 'ok') w.sql.push('status < 400')
-  if (f.statusClass === 'error') w.sql.push('status >= 400')
-  if (f.since !== null) (w.sql.push('time >= ?'), w.args.push(f.since))
-  if (f.until !== null) (w.sql.push('time < ?'), w.args.push(f.until))
-  return w
-}
 
 /** The SQLite queries of the shared browse steps (`../event-browse`), for one org and one filter. */
 function sqliteReader(db: Database, org: string, f: EventFilter): BrowseReader {
