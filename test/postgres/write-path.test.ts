@@ -4,10 +4,11 @@ import { HOUR_MS } from '../../src/domain'
 import { connectPostgres } from '../../src/storage/postgres/connect'
 import { toEvent, type EventRow } from '../../src/events/columns'
 import { LIMITS, shownString } from '../../src/limits'
-import { insertEventBatch } from '../../src/storage/postgres/event-batch'
+import { insertEventBatch, insertNewEventBatch, isDuplicateEvent } from '../../src/storage/postgres/event-batch'
 import { POSTGRES_EVENT_COLUMNS } from '../../src/storage/postgres/event-columns'
 import { migratePostgres } from '../../src/storage/postgres/migrations'
 import { PartitionDays } from '../../src/storage/postgres/partitions'
+import { postgresFailure } from '../../src/storage/postgres/errors'
 import { addAllDeltas, addDeltas, ROLLUP_TABLES, sortedDeltas, type DeltaRow } from '../../src/storage/postgres/rollup-upserts'
 import { createDatabase, startPostgres, type Postgres } from '../helpers/postgres'
 import { event } from '../helpers/event'
@@ -65,6 +66,23 @@ describe('the batched event insert (src/storage/postgres/event-batch.ts)', () =>
     const [row] = await sql`SELECT COUNT(*)::int AS n FROM events`
     await sql.close()
     expect(row.n).toBe(3)
+  })
+
+  test('the statement for new events inserts a whole batch, or nothing when one of its events is stored already or twice in it', async () => {
+    const { sql } = await migratedDatabase()
+    const first = [event({ time: at(0) }), event({ time: at(1) })]
+    const fresh = event({ time: at(2) })
+    await new PartitionDays().ensure(sql, [T0])
+    await sql.begin((tx) => insertNewEventBatch(tx, first))
+    const failures: unknown[] = []
+    for (const batch of [[fresh, first[1]!], [fresh, fresh]]) {
+      await sql.begin((tx) => insertNewEventBatch(tx, batch)).catch((err) => failures.push(err))
+    }
+    const rows = await sql`SELECT id FROM events ORDER BY id`
+    await sql.close()
+    expect(failures.map(isDuplicateEvent)).toEqual([true, true])
+    expect(failures.map(postgresFailure)).toEqual(['rejected', 'rejected'])
+    expect(rows.map((r: { id: string }) => r.id)).toEqual(first.map((e) => e.id))
   })
 
   test('3,000 events in one statement (beyond the 65,535 parameters a multi-row VALUES list could bind)', async () => {

@@ -19,10 +19,20 @@ const KINDS: readonly ColumnKind[] = EVENT_FIELD_COLUMNS.map((c) => c.kind)
  * and each connection prepares it once (a multi-row VALUES list would be a new statement per batch size, and is
  * capped at 65,535 parameters: 2,047 events). A replayed event (same org, id and time) is skipped, as on SQLite.
  */
-export const EVENT_BATCH_INSERT = `INSERT INTO events (${COLUMNS.join(', ')})
-  SELECT * FROM unnest(${KINDS.map((k, i) => `$${i + 1}::${ARRAY_TYPE[k].cast}`).join(', ')})
+const UNNEST_ROWS = `INSERT INTO events (${COLUMNS.join(', ')})
+  SELECT * FROM unnest(${KINDS.map((k, i) => `$${i + 1}::${ARRAY_TYPE[k].cast}`).join(', ')})`
+
+export const EVENT_BATCH_INSERT = `${UNNEST_ROWS}
   ON CONFLICT (org_id, id, time) DO NOTHING
   RETURNING org_id, id`
+
+/**
+ * The same rows with neither ON CONFLICT nor RETURNING, for a batch of events not seen before (every batch but a
+ * replay). Speculative insertion checks the index once more and writes a third WAL record per row, and the returned
+ * rows cost both sides: server CPU per event 21.6 -> 14.6 µs, the writer's 17 -> 10 µs, WAL 476 -> 427 B
+ * (2026-12-07, batches of 350). A duplicate fails the statement with unique_violation (`isDuplicateEvent`).
+ */
+export const EVENT_BATCH_INSERT_NEW = UNNEST_ROWS
 
 /**
  * Postgres text cannot hold U+0000 (SQLite can): one such character in a client's model name would make the whole
@@ -32,13 +42,8 @@ export function storableText(v: string): string {
   return v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v
 }
 
-/**
- * Inserts a batch of events with one statement and returns those inserted (in the batch's order), leaving out those
- * already in the table: only these may be added to the roll-ups. Run it in the transaction that adds their roll-ups,
- * after the partitions of their days exist (`PartitionDays.ensure`).
- */
-export async function insertEventBatch(sql: SQL, events: readonly LectrEvent[]): Promise<LectrEvent[]> {
-  if (events.length === 0) return []
+/** One array per column, in COLUMNS' order, U+0000 replaced (see `storableText`). */
+function columnArrays(sql: SQL, events: readonly LectrEvent[]): unknown[] {
   const columns: unknown[][] = COLUMNS.map(() => new Array(events.length))
   const row: unknown[] = new Array(COLUMNS.length)
   for (let e = 0; e < events.length; e++) {
@@ -48,10 +53,36 @@ export async function insertEventBatch(sql: SQL, events: readonly LectrEvent[]):
       columns[c]![e] = typeof v === 'string' ? storableText(v) : v
     }
   }
-  const params = columns.map((values, c) => sql.array(values as unknown[], ARRAY_TYPE[KINDS[c]!].bun))
-  const rows: { org_id: string; id: string }[] = await sql.unsafe(EVENT_BATCH_INSERT, params)
+  return columns.map((values, c) => sql.array(values as unknown[], ARRAY_TYPE[KINDS[c]!].bun))
+}
+
+/**
+ * Inserts a batch of events with one statement and returns those inserted (in the batch's order), leaving out those
+ * already in the table: only these may be added to the roll-ups. Run it in the transaction that adds their roll-ups,
+ * after the partitions of their days exist (`PartitionDays.ensure`).
+ */
+export async function insertEventBatch(sql: SQL, events: readonly LectrEvent[]): Promise<LectrEvent[]> {
+  if (events.length === 0) return []
+  const rows: { org_id: string; id: string }[] = await sql.unsafe(EVENT_BATCH_INSERT, columnArrays(sql, events))
   if (rows.length === events.length) return [...events]
   // Taken off as matched: an event twice in one batch is inserted, and so counted, once.
   const inserted = new Set(rows.map((r) => `${r.org_id}\u0000${r.id}`))
   return events.filter((e) => inserted.delete(`${e.org}\u0000${e.id}`))
+}
+
+/**
+ * Inserts a batch none of whose events is in the table yet, all of them or none: an event already there (a replay
+ * of a batch whose commit was not confirmed, a spilled event written before) or twice in the batch fails the
+ * statement, and with it the transaction, with unique_violation (`isDuplicateEvent`). The caller then runs the
+ * transaction again with `insertEventBatch`, which skips those. Cheaper than `insertEventBatch` (see
+ * EVENT_BATCH_INSERT_NEW) for the batches that are not replays, which are nearly all.
+ */
+export async function insertNewEventBatch(sql: SQL, events: readonly LectrEvent[]): Promise<void> {
+  if (events.length === 0) return
+  await sql.unsafe(EVENT_BATCH_INSERT_NEW, columnArrays(sql, events))
+}
+
+/** The failure of `insertNewEventBatch` when an event of the batch is already stored (SQLSTATE 23505). */
+export function isDuplicateEvent(err: unknown): boolean {
+  return (err as { errno?: unknown } | null)?.errno === '23505'
 }
