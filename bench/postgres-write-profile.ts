@@ -6,7 +6,9 @@
 // and all its children: walwriter, checkpointer, autovacuum). Prints a table and one JSON line.
 // Env: BENCH_EVENTS (default 100,000), BENCH_BATCH.
 import { SQL } from 'bun'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
 import { connectPostgres } from '../src/storage/postgres/connect'
 import { migratePostgres } from '../src/storage/postgres/migrations'
 import { PostgresEventStore } from '../src/storage/postgres/events'
@@ -80,6 +82,9 @@ try {
   for (const p of out.prepared) log(`prepared: ${JSON.stringify(p)}`)
   log(`${out.eventsPerSecond} events/s; CPU µs/event writer ${out.writerCpuUsPerEvent}, backend ${out.backendCpuUsPerEvent}, cluster ${out.clusterCpuUsPerEvent}; WAL ${out.walBytesPerEvent} B, ${out.walRecordsPerEvent} records, ${out.walFpiPerEvent} FPI per event; ${out.statementsPerBatch} statements/batch`)
   console.log(JSON.stringify(out))
+  const dir = join(import.meta.dir, 'results')
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, `postgres-write-profile-${out.date.slice(0, 16).replace(':', '')}-b${BATCH}.json`), `${JSON.stringify(out, null, 2)}\n`)
   await sql.close()
 } finally {
   await pg.stop()

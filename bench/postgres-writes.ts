@@ -10,7 +10,7 @@
 // server backend that served it, and eventsPerCpuSecond: events over the larger of the two, i.e. the rate with a core
 // each. On a shared, loaded machine that is the steadier figure; the wall-clock rate moves with the neighbours' load.
 // BENCH_EVENTS sets events per way (default 200,000; BENCH_QUICK=1: 30,000). Prints one JSON line and writes it to
-// bench/results/postgres-writes-<date>.json. `make bench-postgres`.
+// bench/results/postgres-writes-<date>T<hhmm>.json. `make bench-postgres`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -158,4 +158,4 @@ const out = {
 console.log(JSON.stringify(out))
 const dir = join(import.meta.dir, 'results')
 mkdirSync(dir, { recursive: true })
-writeFileSync(join(dir, `postgres-writes-${out.date.slice(0, 10)}.json`), `${JSON.stringify(out, null, 2)}\n`)
+writeFileSync(join(dir, `postgres-writes-${out.date.slice(0, 16).replace(':', '')}.json`), `${JSON.stringify(out, null, 2)}\n`)
