@@ -5,7 +5,9 @@
 // (which goes first alternates), each round preceded by no warm-up of its own (a warm-up round for both comes first).
 // Events written/s is read from /api/health `events.written` before and after each round; the figure counts events
 // written during the round (the writer flushes in batches, so a round's last batch may land in the next).
-// Env: BENCH_ROUNDS (default 3), BENCH_SECONDS (default 5), BENCH_QUICK=1 (1 round of 2 s). Prints one JSON line,
+// Env: BENCH_ROUNDS (default 3), BENCH_SECONDS (default 5), BENCH_QUICK=1 (1 round of 2 s), BENCH_LECTR_BASELINE=<binary>
+// (an older build run as a third variant, `postgres-baseline`, on its own database of the same cluster, taking turns
+// with the others: an A/B of a change to the Postgres path in one run). Prints one JSON line,
 // writes bench/results/postgres-rps-<date>.json. `make bench-postgres` runs it after bench/postgres-writes.ts.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -26,8 +28,9 @@ const PROVIDER_KEY = 'sk-bench-provider-key'
 const log = (l: string) => console.error(`postgres-rps: ${l}`)
 const load = () => loadavg().map((l) => Number(l.toFixed(2)))
 
-type Store = 'sqlite' | 'postgres'
+type Store = 'sqlite' | 'postgres' | 'postgres-baseline'
 interface Lectr { store: Store; child: Child; key: string }
+const BASELINE = process.env.BENCH_LECTR_BASELINE ? resolve(process.env.BENCH_LECTR_BASELINE) : null
 interface Round { store: Store; round: number; rps: number; p50ms: number; p99ms: number; errors: number; requests: number; eventsWritten: number; eventsPerSecond: number; cpuUsPerRequest: number; postgresServerCpuUsPerRequest: number; loadavg: number[] }
 
 const wrkMissing = ensureWrk(log)
@@ -42,12 +45,13 @@ try {
   const url = await createDatabase(pg, 'lectr_rps')
   const start = async (store: Store): Promise<Lectr> => {
     const dir = mkdtempSync(join(scratch, `${store}-`))
-    const env = { ...lectrEnv(mock.port, join(dir, 'lectr.db')), ...(store === 'postgres' ? { LECTR_DATABASE_URL: url } : {}) }
-    const child = await startChild({ name: `lectr-${store}`, cmd: [LECTR], cwd: dir, env, ready: LECTR_READY })
+    const database = store === 'postgres' ? url : store === 'postgres-baseline' ? await createDatabase(pg, 'lectr_rps_baseline') : null
+    const env = { ...lectrEnv(mock.port, join(dir, 'lectr.db')), ...(database ? { LECTR_DATABASE_URL: database } : {}) }
+    const child = await startChild({ name: `lectr-${store}`, cmd: [store === 'postgres-baseline' ? BASELINE! : LECTR], cwd: dir, env, ready: LECTR_READY })
     children.push(child)
     return { store, child, key: child.match[2]! }
   }
-  const lectrs = [await start('sqlite'), await start('postgres')]
+  const lectrs = [await start('sqlite'), await start('postgres'), ...(BASELINE ? [await start('postgres-baseline')] : [])]
   // The server's processes (the postmaster and its backends, Lectr's pool among them): their CPU per request, in
   // both variants (in the SQLite one it is near 0), so the CPU the Postgres variant takes from the shared cores shows.
   const probe = new SQL(url, { max: 1 })
@@ -82,7 +86,8 @@ try {
   for (const l of lectrs) await load32(l, 2)
   const rounds: Round[] = []
   for (let r = 0; r < ROUNDS; r++) {
-    for (const l of r % 2 === 0 ? lectrs : [...lectrs].reverse()) {
+    // Each variant goes first in turn (with two: alternating, as before).
+    for (const l of lectrs.map((_, i) => lectrs[(i + r) % lectrs.length]!)) {
       const loadavgNow = load()
       const w0 = await written(l)
       const s0 = cpuMs(postmaster)
@@ -105,12 +110,14 @@ try {
   const summary = (s: Store) => ({ medianRps: median(of(s).map((r) => r.rps)), medianEventsPerSecond: median(of(s).map((r) => r.eventsPerSecond)), medianP99ms: median(of(s).map((r) => r.p99ms)), errors: of(s).reduce((n, r) => n + r.errors, 0), eventsWrittenSinceStart: totals[s] })
   const sqlite = summary('sqlite')
   const postgres = summary('postgres')
+  const baseline = BASELINE ? summary('postgres-baseline') : null
   const server = Bun.spawnSync(['/usr/lib/postgresql/15/bin/postgres', '--version']).stdout.toString().trim()
   const out = {
     bench: 'postgres-rps',
     date: new Date().toISOString(),
     goal: 'requests/s on Postgres >= 0.9 x on SQLite',
     ratio: Number((postgres.medianRps / sqlite.medianRps).toFixed(3)),
+    ...(baseline ? { baselineRatio: Number((baseline.medianRps / sqlite.medianRps).toFixed(3)), baselineBinary: BASELINE, baseline } : {}),
     roundRatios: Array.from({ length: ROUNDS }, (_, r) => Number(((rounds.find((x) => x.round === r && x.store === 'postgres')!.rps) / rounds.find((x) => x.round === r && x.store === 'sqlite')!.rps).toFixed(3))),
     sqlite,
     postgres,
@@ -122,10 +129,11 @@ try {
     rounds,
   }
   log(`Postgres/SQLite ${out.ratio} (${postgres.medianRps} / ${sqlite.medianRps} req/s); events/s under load: Postgres ${postgres.medianEventsPerSecond}, SQLite ${sqlite.medianEventsPerSecond}`)
+  if (baseline) log(`baseline Postgres/SQLite ${out.baselineRatio} (${baseline.medianRps} req/s)`)
   console.log(JSON.stringify(out))
   const dir = join(import.meta.dir, 'results')
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, `postgres-rps-${out.date.slice(0, 10)}.json`), `${JSON.stringify(out, null, 2)}\n`)
+  writeFileSync(join(dir, `postgres-rps-${out.date.slice(0, 16).replace(':', '')}.json`), `${JSON.stringify(out, null, 2)}\n`)
 } finally {
   for (const c of children.reverse()) await c.stop()
   await pg.stop()

@@ -2,21 +2,22 @@
 // with the server's durable defaults (fsync, synchronous commit). One writer, one connection, batches of 1,000 (the
 // SQLite writer's batch; BENCH_BATCH), each batch one transaction, three ways:
 //   events          the batched insert alone (src/storage/postgres/event-batch.ts: one array per column, unnested)
-//   events+rollups  the same plus its roll-up upserts in the same transaction, as the store will write them
-//   copy+rollups    COPY into a temporary table, then INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, plus roll-ups
+//   events+rollups  the same plus its roll-up upserts in the same transaction (the store's path until 2026-12-07)
+//   copy+rollups    the store's path since 2026-12-07: COPY straight into events (insertNewEventBatch: new events, no
+//                   ON CONFLICT, nothing returned; a replay would fall back to the insert above), plus roll-ups
+//                   (until then: COPY into a staging table, then INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING)
 // Each result also has the seconds spent on roll-ups (deltas and upserts), the CPU seconds of this process and of the
 // server backend that served it, and eventsPerCpuSecond: events over the larger of the two, i.e. the rate with a core
 // each. On a shared, loaded machine that is the steadier figure; the wall-clock rate moves with the neighbours' load.
 // BENCH_EVENTS sets events per way (default 200,000; BENCH_QUICK=1: 30,000). Prints one JSON line and writes it to
-// bench/results/postgres-writes-<date>.json. `make bench-postgres`.
+// bench/results/postgres-writes-<date>T<hhmm>.json. `make bench-postgres`.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import type { SQL } from 'bun'
 import { DAY_MS, HOUR_MS, type LectrEvent } from '../src/domain'
-import { EVENT_FIELD_COLUMNS, eventValues } from '../src/events/columns'
 import { connectPostgres } from '../src/storage/postgres/connect'
-import { insertEventBatch } from '../src/storage/postgres/event-batch'
+import { insertEventBatch, insertNewEventBatch } from '../src/storage/postgres/event-batch'
 import { migratePostgres } from '../src/storage/postgres/migrations'
 import { PartitionDays } from '../src/storage/postgres/partitions'
 import { addAllDeltas, type DeltaRow, type RollupTableName } from '../src/storage/postgres/rollup-upserts'
@@ -75,30 +76,6 @@ function deltasOf(events: readonly LectrEvent[]): Partial<Record<RollupTableName
   return Object.fromEntries(Object.entries(tables).map(([name, rows]) => [name, [...rows.values()]]))
 }
 
-/** COPY's text format: tab-separated, \N for null, backslash escapes. */
-function copyText(events: readonly LectrEvent[]): string {
-  const out: string[] = []
-  const row = new Array(EVENT_FIELD_COLUMNS.length)
-  for (const e of events) {
-    eventValues(e, row)
-    out.push(
-      row.map((v) => (v === null ? '\\N' : typeof v === 'string' ? v.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!) : String(v))).join('\t'),
-    )
-  }
-  return `${out.join('\n')}\n`
-}
-
-const COLUMNS = EVENT_FIELD_COLUMNS.map((c) => c.column).join(', ')
-
-async function copyBatch(tx: SQL, events: readonly LectrEvent[]): Promise<number> {
-  await tx`CREATE TEMP TABLE IF NOT EXISTS events_in (LIKE events) ON COMMIT DELETE ROWS`
-  const writer = tx.unsafe(`COPY events_in (${COLUMNS}) FROM STDIN`).writable().getWriter()
-  await writer.write(copyText(events))
-  await writer.close()
-  const rows = await tx.unsafe(`INSERT INTO events (${COLUMNS}) SELECT ${COLUMNS} FROM events_in ON CONFLICT (org_id, id, time) DO NOTHING RETURNING id`)
-  return rows.length
-}
-
 type Way = 'events' | 'events+rollups' | 'copy+rollups'
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux; clock ticks of 1/100 s). */
@@ -123,7 +100,8 @@ async function run(sql: SQL, way: Way, events: LectrEvent[]): Promise<{ way: Way
     await days.ensure(sql, batch.map((e) => Date.parse(e.time)))
     await sql.begin(async (tx) => {
       if (way === 'copy+rollups') {
-        written += await copyBatch(tx, batch)
+        await insertNewEventBatch(tx, batch)
+        written += batch.length
       } else {
         written += (await insertEventBatch(tx, batch)).length
       }
@@ -180,4 +158,4 @@ const out = {
 console.log(JSON.stringify(out))
 const dir = join(import.meta.dir, 'results')
 mkdirSync(dir, { recursive: true })
-writeFileSync(join(dir, `postgres-writes-${out.date.slice(0, 10)}.json`), `${JSON.stringify(out, null, 2)}\n`)
+writeFileSync(join(dir, `postgres-writes-${out.date.slice(0, 16).replace(':', '')}.json`), `${JSON.stringify(out, null, 2)}\n`)

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { SQL } from 'bun'
-import { HOUR_MS } from '../../src/domain'
+import { HOUR_MS, type LectrEvent } from '../../src/domain'
 import { connectPostgres } from '../../src/storage/postgres/connect'
 import { toEvent, type EventRow } from '../../src/events/columns'
 import { LIMITS, shownString } from '../../src/limits'
-import { insertEventBatch } from '../../src/storage/postgres/event-batch'
+import { insertEventBatch, insertNewEventBatch, isDuplicateEvent } from '../../src/storage/postgres/event-batch'
 import { POSTGRES_EVENT_COLUMNS } from '../../src/storage/postgres/event-columns'
 import { migratePostgres } from '../../src/storage/postgres/migrations'
 import { PartitionDays } from '../../src/storage/postgres/partitions'
+import { postgresFailure } from '../../src/storage/postgres/errors'
 import { addAllDeltas, addDeltas, ROLLUP_TABLES, sortedDeltas, type DeltaRow } from '../../src/storage/postgres/rollup-upserts'
 import { createDatabase, startPostgres, type Postgres } from '../helpers/postgres'
 import { event } from '../helpers/event'
@@ -65,6 +66,23 @@ describe('the batched event insert (src/storage/postgres/event-batch.ts)', () =>
     const [row] = await sql`SELECT COUNT(*)::int AS n FROM events`
     await sql.close()
     expect(row.n).toBe(3)
+  })
+
+  test('the statement for new events inserts a whole batch, or nothing when one of its events is stored already or twice in it', async () => {
+    const { sql } = await migratedDatabase()
+    const first = [event({ time: at(0) }), event({ time: at(1) })]
+    const fresh = event({ time: at(2) })
+    await new PartitionDays().ensure(sql, [T0])
+    await sql.begin((tx) => insertNewEventBatch(tx, first))
+    const failures: unknown[] = []
+    for (const batch of [[fresh, first[1]!], [fresh, fresh]]) {
+      await sql.begin((tx) => insertNewEventBatch(tx, batch)).catch((err) => failures.push(err))
+    }
+    const rows = await sql`SELECT id FROM events ORDER BY id`
+    await sql.close()
+    expect(failures.map(isDuplicateEvent)).toEqual([true, true])
+    expect(failures.map(postgresFailure)).toEqual(['rejected', 'rejected'])
+    expect(rows.map((r: { id: string }) => r.id)).toEqual(first.map((e) => e.id))
   })
 
   test('3,000 events in one statement (beyond the 65,535 parameters a multi-row VALUES list could bind)', async () => {
@@ -206,6 +224,32 @@ describe('reading events back (src/storage/postgres/event-columns.ts)', () => {
     const rows = await sql.unsafe(`SELECT ${POSTGRES_EVENT_COLUMNS} FROM events ORDER BY id`)
     await sql.close()
     expect(rows.map((r: EventRow) => toEvent(r))).toEqual([full, bare])
+  })
+
+  test('the COPY of new events stores every value exactly as the skipping insert does (escapes, nulls, -0, big and odd numbers)', async () => {
+    const { sql } = await migratedDatabase()
+    const awkward = ['tab\there', 'line\nbreak', 'cr\rhere', 'back\\slash', '\\N', 'NULL', '', "quotes ' \" {} ,", 'emoji 🚀 é', 'nul\u0000in', '\\.', ' spaces ']
+    const batch = awkward.map((text, i) =>
+      event({
+        time: at(i), model: text, feature: text, task: i % 2 ? null : 'generation', errorCode: text, routeSkipped: text,
+        inputTokens: 9_000_000_001 + i, outputTokens: i === 3 ? null : 2 ** 53 - 1, costUsd: [0.1 + 0.2, -0, 1e-300, 5e-324, 1.7976931348623157e308][i % 5]!,
+        latencyMs: i === 1 ? -0 : 1 / 3, ttfbMs: i % 3 ? null : 123456.789012345, status: [200, 429, 0, 2147483647][i % 4]!,
+        baselineCostUsd: i === 5 ? -0 : i === 6 ? null : Math.PI, stream: i % 2 === 0, usageEstimated: i % 3 === 0,
+      }),
+    )
+    const copied = batch.map((e) => ({ ...e, org: 'copied' }))
+    await new PartitionDays().ensure(sql, [T0])
+    await sql.begin((tx) => insertNewEventBatch(tx, copied))
+    await insertEventBatch(sql, batch)
+    const read = async (org: string): Promise<(LectrEvent & { texts: unknown[] })[]> =>
+      (await sql.unsafe(`SELECT ${POSTGRES_EVENT_COLUMNS}, cost_usd::text AS cost_text, latency_ms::text AS latency_text, baseline_cost_usd::text AS baseline_text
+        FROM events WHERE org_id = $1 ORDER BY id`, [org])).map((r: EventRow & Record<string, string>) => ({ ...toEvent(r), org: '', texts: [r.cost_text, r.latency_text, r.baseline_text] }))
+    const viaCopy = await read('copied')
+    const viaInsert = await read('default')
+    await sql.close()
+    expect(viaCopy).toEqual(viaInsert)
+    expect(viaCopy.map((e) => e.model)).toEqual(awkward.map((t) => t.replaceAll('\u0000', '\uFFFD')))
+    expect(viaCopy[1]!.texts[1]).toBe('0')
   })
 
   test("a client's huge model name is read cut, as SQLite's reads cut it", async () => {

@@ -2,7 +2,7 @@ import type { SQL } from 'bun'
 import type { LectrEvent } from '../../domain'
 import type { ArmRow, BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel } from '../events'
 import { postgresFailure } from './errors'
-import { insertEventBatch, storableText } from './event-batch'
+import { insertEventBatch, insertNewEventBatch, isDuplicateEvent, storableText } from './event-batch'
 import { browseEvents } from './event-browse'
 import { rollupDeltasOf } from './event-deltas'
 import { postgresExportPages } from './event-export'
@@ -56,15 +56,28 @@ export class PostgresEventStore implements EventStore {
     if (batch.length === 0) return 0
     const events = batch.map(storableEvent)
     const times = events.map((e) => Date.parse(e.time))
+    // First as a batch of new events (the cheap statement); once one turns out to be stored already, as a replay.
+    let replay = false
     for (let attempt = 0; ; attempt++) {
       try {
         await this.days.ensure(this.sql, times)
         return await this.sql.begin(async (tx) => {
+          if (!replay) {
+            await insertNewEventBatch(tx, events)
+            await addAllDeltas(tx, rollupDeltasOf(events))
+            return events.length
+          }
           const inserted = await insertEventBatch(tx, events)
           if (inserted.length > 0) await addAllDeltas(tx, rollupDeltasOf(inserted))
           return inserted.length
         })
       } catch (err) {
+        if (!replay && isDuplicateEvent(err)) {
+          // Not a failure: the transaction is simply run again, skipping what is stored (no retry is used up).
+          replay = true
+          attempt--
+          continue
+        }
         const failure = postgresFailure(err)
         if (attempt >= RETRIES || (failure !== 'conflict' && failure !== 'no-partition')) throw err
         // A day dropped by retention (here or on another instance) since it was ensured: ensure every day again.
