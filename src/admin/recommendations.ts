@@ -42,6 +42,17 @@ export const recommendationRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =
 const ROWS_PER_SLICE = 500
 
 /**
+ * Each recommendation's JSON, kept with it: a list computed again after new events keeps most of its objects (see
+ * RecommendMemo), which are never changed once made, so the next answer mostly joins strings already written.
+ */
+const rowJsons = new WeakMap<Recommendation, string>()
+function rowJson(r: Recommendation): string {
+  let json = rowJsons.get(r)
+  if (json === undefined) rowJsons.set(r, (json = JSON.stringify(r)))
+  return json
+}
+
+/**
  * Exactly `JSON.stringify({ recommendations, total, totalMonthlySavingsUsd })`, written a slice of the list per turn
  * of the event loop, so a proxied request waits for one slice, not for the whole answer.
  */
@@ -49,7 +60,7 @@ export async function answerJson(recommendations: readonly Recommendation[], tot
   const parts: string[] = []
   for (let at = 0; at < recommendations.length; at += ROWS_PER_SLICE) {
     if (at > 0) await nextTurn()
-    parts.push(recommendations.slice(at, at + ROWS_PER_SLICE).map((r) => JSON.stringify(r)).join(','))
+    parts.push(recommendations.slice(at, at + ROWS_PER_SLICE).map(rowJson).join(','))
   }
   return `{"recommendations":[${parts.join(',')}],"total":${JSON.stringify(total)},"totalMonthlySavingsUsd":${JSON.stringify(totalMonthlySavingsUsd)}}`
 }

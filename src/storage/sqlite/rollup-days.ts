@@ -117,10 +117,36 @@ export function mergeSpan(into: Span, span: Span | KeptDay): void {
   for (const [hour, sums] of span.hours) into.hours.set(hour, sums)
   for (const [hour, buckets] of span.latency) into.latency.set(hour, buckets)
   if (span.groups instanceof CompactGroups) return span.groups.addTo(into.groups)
-  for (const [key, g] of span.groups) {
-    const mine = into.groups.get(key)
-    if (mine) addSums(mine, g)
-    else into.groups.set(key, { ...g })
+  for (const [key, g] of span.groups) addGroup(into.groups, key, g)
+}
+
+function addGroup(into: Map<string, Group>, key: string, g: Group): void {
+  const mine = into.get(key)
+  if (mine) addSums(mine, g)
+  else into.set(key, { ...g })
+}
+
+/**
+ * Groups merged per turn of the event loop by `mergeSpanSliced`: a 30-day window at 10M events merges ~26,000
+ * (11,880 groups of the whole days, ~6,000 of the first day's part, ~8,000 of today's), 10–35 ms in one go.
+ */
+const GROUPS_PER_TURN = 4000
+
+/** `mergeSpan`, the same sums in the same order, a slice of the groups per turn of the event loop. */
+export async function mergeSpanSliced(into: Span, span: Span | KeptDay): Promise<void> {
+  const groups = span.groups
+  mergeSpan(into, { ...span, groups: new Map() })
+  if (groups instanceof CompactGroups) {
+    for (let at = 0; at < groups.size; at += GROUPS_PER_TURN) {
+      await nextTurn()
+      groups.addTo(into.groups, at, at + GROUPS_PER_TURN)
+    }
+    return
+  }
+  let n = 0
+  for (const [key, g] of groups) {
+    if (n++ % GROUPS_PER_TURN === 0) await nextTurn()
+    addGroup(into.groups, key, g)
   }
 }
 
