@@ -34,12 +34,19 @@ async function measure(name: string, read: () => Promise<unknown>) {
   hashes.push(`${name.replace(/ #\d+$/, '')} ${Bun.hash(JSON.stringify(answer)).toString(36)}`)
   console.log(`${name.padEnd(36)} ${ms.toFixed(0).padStart(6)} ms, longest slice ${slice.toFixed(1)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`)
 }
-const deps = { storage: { rollups }, registry: { current: () => builtinRegistry() }, clock: () => new Date(now) } as never
+const registry = builtinRegistry()
+const deps = { storage: { rollups }, registry: { current: () => registry }, clock: () => new Date(now) } as never
+// The same store with a version that moves on every read, as while requests arrive: the list is computed again each
+// time (from the groups kept unchanged since the last run, see RecommendMemo); its hash must be the list's above.
+let moves = 0
+const moving = Object.assign(Object.create(rollups) as SqliteRollupStore, { version: async () => `${await rollups.version()}:${moves++}` })
+const movingDeps = { storage: { rollups: moving }, registry: { current: () => registry }, clock: () => new Date(now) } as never
 for (let i = 0; i < 3; i++) {
   await measure(`overview 30d #${i}`, () => overview(rollups, 'default', '30d', now))
   await measure(`models 30d #${i}`, () => modelRows(rollups, 'default', null, '30d', now))
   await measure(`knownValues 7d #${i}`, () => knownValues(rollups, 'default', now))
   await measure(`recommendations 30d #${i}`, () => recommendationsFor(deps, 'default', now - 30 * 86_400_000, now))
+  await measure(`recommendations 30d, new version #${i}`, () => recommendationsFor(movingDeps, 'default', now - 30 * 86_400_000, now))
 }
 running = false
 console.log(hashes.join('\n'))

@@ -32,9 +32,7 @@ export function recommend(groups: UsageGroup[], registry: Registry, windowDays: 
  * (`rankBySaving`): the list is exactly `recommend`'s.
  */
 export function recommendEach(groups: readonly UsageGroup[], registry: Registry, windowDays: number): Recommendation[] {
-  if (!Number.isFinite(windowDays) || windowDays <= 0) {
-    throw new RangeError(`windowDays must be a positive number of days, got ${windowDays}`)
-  }
+  checkWindowDays(windowDays)
   const recommendations: Recommendation[] = []
   for (const group of groups) {
     const recommendation = recommendGroup(group, registry, windowDays)
@@ -43,12 +41,20 @@ export function recommendEach(groups: readonly UsageGroup[], registry: Registry,
   return recommendations
 }
 
+/** Throws a RangeError unless `windowDays` is a positive number of days. */
+export function checkWindowDays(windowDays: number): void {
+  if (!Number.isFinite(windowDays) || windowDays <= 0) {
+    throw new RangeError(`windowDays must be a positive number of days, got ${windowDays}`)
+  }
+}
+
 /** Biggest monthly saving first (sorts in place, stable). */
 export function rankBySaving(recommendations: Recommendation[]): Recommendation[] {
   return recommendations.sort(biggestSavingFirst)
 }
 
-function recommendGroup(group: UsageGroup, registry: Registry, windowDays: number): Recommendation | null {
+/** One group's suggestion, or null: it depends on this group alone (see RecommendMemo). */
+export function recommendGroup(group: UsageGroup, registry: Registry, windowDays: number): Recommendation | null {
   if (group.requests <= 0 || group.requests < registry.minRequests) return null
   // the same lookup that priced the group's requests, so any model the dashboard shows a cost for can be advised
   const current = priceModel(registry, group.provider, null, group.model)

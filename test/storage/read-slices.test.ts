@@ -12,7 +12,7 @@ import { overview } from '../../src/dashboard/queries'
 import { DAY_MS, HOUR_MS } from '../../src/domain'
 import type { LectrEvent } from '../../src/events/types'
 import { recommendationsFor } from '../../src/operations/recommendations'
-import { answerJson } from '../../src/admin/recommendations'
+import { answerBody } from '../../src/admin/recommendations'
 import type { Recommendation } from '../../src/recommend/types'
 import { builtinRegistry } from '../../src/registry/load'
 import { ALL_EVENTS } from '../../src/storage/events'
@@ -98,10 +98,10 @@ describe('long reads yield to the event loop between slices', () => {
   })
 
   test("the admin API's whole list is written a slice at a time, and is exactly JSON.stringify's", async () => {
-    const recs = Array.from({ length: 1234 }, (_, i) => ({ model: `m"${i}`, provider: 'openai', task: i % 2 ? null : 'chat', feature: null, monthlySavingsUsd: i / 3, reason: 'a\nb' }) as unknown as Recommendation)
+    const recs = Array.from({ length: 1234 }, (_, i) => ({ model: `m"${i}`, provider: 'openai', task: i % 2 ? null : 'chat', feature: null, monthlySavingsUsd: i / 3, reason: 'a\nb → ü' }) as unknown as Recommendation)
     let body = ''
-    expect(await orderOf(async () => (body = await answerJson(recs, 1234, 0.1 + 0.2)))).toEqual(['other', 'read'])
+    expect(await orderOf(async () => (body = await (await answerBody(recs, 1234, 0.1 + 0.2)).text()))).toEqual(['other', 'read'])
     expect(body).toBe(JSON.stringify({ recommendations: recs, total: 1234, totalMonthlySavingsUsd: 0.1 + 0.2 }))
-    expect(await answerJson([], 0, 0)).toBe(JSON.stringify({ recommendations: [], total: 0, totalMonthlySavingsUsd: 0 }))
+    expect(await (await answerBody([], 0, 0)).text()).toBe(JSON.stringify({ recommendations: [], total: 0, totalMonthlySavingsUsd: 0 }))
   })
 })

@@ -61,10 +61,10 @@ export class CompactGroups {
     for (let i = 0; i < this.keys.length; i++) yield this.group(i)
   }
 
-  /** Adds every group to `into` (as addSums does, field by field), a new object for a key `into` lacks. */
-  addTo(into: Map<string, Group>): void {
+  /** Adds the groups [from, to) (default all) to `into` (as addSums does, field by field), a new object for a key `into` lacks. */
+  addTo(into: Map<string, Group>, from = 0, to = this.keys.length): void {
     const s = this.sums
-    for (let i = 0; i < this.keys.length; i++) {
+    for (let i = from; i < Math.min(to, this.keys.length); i++) {
       const mine = into.get(this.keys[i]!)
       if (!mine) {
         into.set(this.keys[i]!, this.group(i))

@@ -17,7 +17,7 @@ import { replayGroupSql } from '../../rollups/replay-rollup'
 import type { ReplayRow } from '../../routing/dry-run'
 import { dayOf, matchingRequests, usageGroupOf, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
 import { repriceEvents } from './reprice'
-import { mergeSpan, RollupDays } from './rollup-days'
+import { mergeSpanSliced, RollupDays } from './rollup-days'
 
 export interface SqliteRollupOptions {
   /** the time (ms) the day cache takes as now: which days are finished */
@@ -59,7 +59,7 @@ export class SqliteRollupStore implements RollupStore {
     const pieces = middle
       ? [...(await this.days.cover(org, from, first, parts)), await this.days.wholeDays(org, first, last), ...(await this.days.cover(org, last, to, parts))]
       : await this.days.cover(org, from, to, parts)
-    for (const piece of pieces) mergeSpan(span, piece)
+    for (const piece of pieces) await mergeSpanSliced(span, piece)
     // After the read, not during it: the background read would otherwise read the very days this read is reading.
     this.days.warm(org)
     return span
