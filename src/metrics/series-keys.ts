@@ -36,8 +36,8 @@ const MAX_KINDS = 1000
 
 /**
  * `seriesKeys`, remembered per kind of event (provider, models, endpoint, status, route) for the registry in force:
- * almost every event is of a kind seen before. Building the keys (label strings, registry look-ups) cost 1.4 us an
- * event; the map keyed by the same strings each time is faster too (bench/handler-ab.ts with `:on`, 2026-12-07).
+ * almost every event is of a kind seen before. Building the keys each time (label strings, registry look-ups, fresh
+ * strings hashed by five maps) cost 3.2 us an event (bench/handler-ab.ts with `:on`, 16 slices, 2026-12-07).
  */
 export class SeriesKeysMemo {
   private registry: Registry | null = null
