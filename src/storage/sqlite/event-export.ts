@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import type { LectrEvent } from '../../domain'
-import { EVENT_COLUMNS, toEvent, type EventRow } from '../../events/columns'
+import { toEvent, type EventRow } from '../../events/columns'
+import { EVENT_COLUMNS } from './event-columns'
 import type { EventFilter } from '../events'
 import { idFloorOf } from '../../events/queries'
 
