@@ -24,7 +24,7 @@ check: deps
 build: dist/lectr
 
 dist/lectr: deps $(shell find src views public -type f 2>/dev/null) package.json
-	$(BUN) build src/main.ts src/events/checkpoint-worker.ts --compile --minify --sourcemap=none \
+	$(BUN) build src/main.ts src/storage/sqlite/checkpoint-worker.ts --compile --minify --sourcemap=none \
 		--no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/lectr
 
 # The compiled binary, copied alone into an empty directory, starts, serves and proxies.

@@ -43,7 +43,8 @@ function cachedLog(): string {
 // The child: one mode.
 
 async function child(mode: Mode, file: string): Promise<void> {
-  const { EVENT_COLUMNS, toEvent } = await import('../src/events/columns')
+  const { toEvent } = await import('../src/events/columns')
+  const { EVENT_COLUMNS } = await import('../src/storage/sqlite/event-columns')
   const { sqliteExportPages } = await import('../src/storage/sqlite/event-export')
   const { csvLine } = await import('../src/events/csv')
   const { eventExportStream } = await import('../src/operations/export')

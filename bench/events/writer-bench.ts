@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/open'
-import { startCheckpointer } from '../../src/events/checkpointer'
+import { startCheckpointer } from '../../src/storage/sqlite/checkpointer'
 import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { makeCompact, rng, toEvent } from './generate'
 

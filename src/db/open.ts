@@ -23,7 +23,7 @@ export function openDatabase(path: string): Database {
     db.exec('PRAGMA synchronous = NORMAL')
     db.exec('PRAGMA busy_timeout = 5000')
     // The roll-up tables are updated in place on every batch: keep their pages in memory (64 MiB at most).
-    // (The server moves WAL checkpoints to a Worker: src/events/checkpointer.ts.)
+    // (The server moves WAL checkpoints to a Worker: src/storage/sqlite/checkpointer.ts.)
     db.exec('PRAGMA cache_size = -65536')
     db.exec('PRAGMA foreign_keys = ON')
     migrate(db)

@@ -1,6 +1,5 @@
-import type { SQLQueryBindings } from 'bun:sqlite'
 import type { LectrEvent } from '../domain'
-import { shownColumn, shownString } from '../limits'
+import { shownString } from '../limits'
 
 /**
  * How an event field is stored in `events`: `text`, `int` and `real` as they are; `bool` as 0/1 (never null);
@@ -72,19 +71,10 @@ type Unmapped = Exclude<keyof LectrEvent, Mapped['field']>
 const everyFieldMapped: [Unmapped] extends [never] ? true : { unmapped: Unmapped } = true
 void everyFieldMapped
 
-/** A row of `SELECT ${EVENT_COLUMNS} FROM events`, keyed by column name. */
+/** A row of `events` read back (SQLite: `SELECT ${EVENT_COLUMNS}`, src/storage/sqlite/event-columns.ts), keyed by column name. */
 export type EventRow = {
   [C in Mapped as C['column']]: (C['kind'] extends 'text' ? string : number) | (null extends LectrEvent[C['field']] ? null : never)
 }
-
-/** `INSERT INTO events (...) VALUES (?, ...)`, the values in the order of `eventValues`. */
-export const EVENT_INSERT = `INSERT INTO events (${EVENT_FIELD_COLUMNS.map((c) => c.column).join(', ')})
-  VALUES (${EVENT_FIELD_COLUMNS.map(() => '?').join(', ')})`
-
-/** Every mapped column of `events`, the client's and upstreams' strings read cut (`read: 'shown'`). */
-export const EVENT_COLUMNS = EVENT_FIELD_COLUMNS.map((c) =>
-  'read' in c && c.read === 'shown' ? `${shownColumn(c.column)} AS ${c.column}` : c.column,
-).join(', ')
 
 const FIELDS: readonly (keyof LectrEvent)[] = EVENT_FIELD_COLUMNS.map((c) => c.field)
 const COLUMNS: readonly string[] = EVENT_FIELD_COLUMNS.map((c) => c.column)
@@ -95,11 +85,14 @@ const SHOWN: readonly boolean[] = EVENT_FIELD_COLUMNS.map((c) => 'read' in c && 
 let lastTimeText = ''
 let lastTime = 0
 
+/** A value as an event's column stores it (booleans as 0/1, the time as epoch ms). */
+export type ColumnValue = string | number | null
+
 /**
  * The INSERT's values for an event, in column order: booleans as 0/1, the time as epoch ms, an absent (optional)
  * field as null. Fills and returns `into` when given: SQLite copies bound values, so the writer reuses one array.
  */
-export function eventValues(e: LectrEvent, into: SQLQueryBindings[] = new Array(FIELDS.length)): SQLQueryBindings[] {
+export function eventValues(e: LectrEvent, into: ColumnValue[] = new Array(FIELDS.length)): ColumnValue[] {
   for (let i = 0; i < FIELDS.length; i++) {
     const v = e[FIELDS[i]!]
     switch (KINDS[i]) {
@@ -114,13 +107,13 @@ export function eventValues(e: LectrEvent, into: SQLQueryBindings[] = new Array(
         into[i] = lastTime
         break
       default:
-        into[i] = v === undefined ? null : (v as SQLQueryBindings)
+        into[i] = v === undefined ? null : (v as ColumnValue)
     }
   }
   return into
 }
 
-/** A row of `SELECT ${EVENT_COLUMNS}` as the event it records. */
+/** A row of `events` read back (see `EventRow`) as the event it records. */
 export function toEvent(r: EventRow): LectrEvent {
   const row = r as unknown as Record<string, string | number | null>
   const e: Record<string, unknown> = {}

@@ -31,28 +31,30 @@ export function hourOf(timeMs: number): number {
  * The provider and model a request is counted under: the one that served it. A request a routing rule sent
  * elsewhere counts under the routed model (SPEC section 9), so the model distribution and recommendations see it there.
  */
-function servedBy(e: LectrEvent): { provider: string; model: string } {
-  return e.routedModel ? { provider: e.routedProvider ?? e.provider, model: e.routedModel } : { provider: e.provider, model: e.model ?? '' }
+function servedProvider(e: LectrEvent): string {
+  return e.routedModel ? e.routedProvider ?? e.provider : e.provider
+}
+
+function servedModel(e: LectrEvent): string {
+  return e.routedModel || (e.model ?? '')
 }
 
 /** The roll-up row an event of `hour` (see `hourOf`) is added to, as one string. */
 export function rollupKey(e: LectrEvent, hour: number): string {
-  const s = servedBy(e)
-  return `${e.org}\u0000${hour}\u0000${s.provider}\u0000${s.model}\u0000${e.feature ?? ''}\u0000${e.task ?? ''}`
+  return `${e.org}\u0000${hour}\u0000${servedProvider(e)}\u0000${servedModel(e)}\u0000${e.feature ?? ''}\u0000${e.task ?? ''}`
 }
 
 /** Whether an event of `hour` belongs to this roll-up row: `rollupKey` without building the string. */
 export function inRollup(r: RollupDelta, e: LectrEvent, hour: number): boolean {
   return (
-    r.hour === hour && r.org === e.org && r.provider === (e.routedModel ? e.routedProvider ?? e.provider : e.provider) &&
-    r.model === (e.routedModel || (e.model ?? '')) && r.feature === (e.feature ?? '') && r.task === (e.task ?? '')
+    r.hour === hour && r.org === e.org && r.provider === servedProvider(e) && r.model === servedModel(e) &&
+    r.feature === (e.feature ?? '') && r.task === (e.task ?? '')
   )
 }
 
 export function newRollup(e: LectrEvent, hour: number): RollupDelta {
-  const s = servedBy(e)
   return {
-    org: e.org, hour, provider: s.provider, model: s.model, feature: e.feature ?? '', task: e.task ?? '',
+    org: e.org, hour, provider: servedProvider(e), model: servedModel(e), feature: e.feature ?? '', task: e.task ?? '',
     requests: 0, errors: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, outputTokens: 0, reasoningTokens: 0, costUsd: 0,
     unpricedRequests: 0, latencyMsSum: 0,
   }

@@ -12,7 +12,7 @@
  */
 import type { Database, Statement } from 'bun:sqlite'
 import type { LectrEvent } from '../domain'
-import { modelDeltas, rollupDeltas } from './deltas'
+import { dailyDeltas, modelDeltas, rollupDeltas } from './deltas'
 import { REPLAY_UPSERT_SQL, replayUpsertArgs } from './replay-rollup'
 
 /** The upsert of a roll-up with the full key; `rollups_hourly` and `rollups_daily` differ only in their time column. */
@@ -99,7 +99,8 @@ export function writeRollups(db: Database, inserted: readonly LectrEvent[]): voi
       r.outputTokens, r.reasoningTokens, r.costUsd, r.unpricedRequests, r.latencyMsSum, r.cacheWriteTokens, r.cacheWrite1hTokens,
     )
   }
-  for (const [stmt, rows] of [[u.modelHourly, modelDeltas(d.hourly)], [u.modelDaily, modelDeltas(d.daily)]] as const) {
+  const modelHourly = modelDeltas(d.hourly)
+  for (const [stmt, rows] of [[u.modelHourly, modelHourly], [u.modelDaily, dailyDeltas(modelHourly)]] as const) {
     for (const m of rows) {
       stmt.run(
         m.org, m.hour, m.provider, m.model, m.requests, m.errors, m.inputTokens, m.outputTokens, m.costUsd, m.unpricedRequests,

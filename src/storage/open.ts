@@ -5,7 +5,7 @@
 import { redactDatabaseUrl, type Config } from '../config'
 import { watchExternalWrites } from '../db/external-writes'
 import { openDatabase } from '../db/open'
-import { startCheckpointer } from '../events/checkpointer'
+import { startCheckpointer } from './sqlite/checkpointer'
 import { openSqliteStorage, refreshInForce, type Storage, type StorageOptions } from './index'
 import { openPostgresStorage } from './postgres/index'
 

@@ -30,7 +30,7 @@ export async function lectrBinary(): Promise<string> {
   const partial = `${out}.${process.pid}.partial`
   const build = Bun.spawnSync(
     [
-      process.execPath, 'build', 'src/main.ts', 'src/events/checkpoint-worker.ts', '--compile', '--minify', '--sourcemap=none',
+      process.execPath, 'build', 'src/main.ts', 'src/storage/sqlite/checkpoint-worker.ts', '--compile', '--minify', '--sourcemap=none',
       '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--outfile', partial,
     ],
     { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' },

@@ -1,5 +1,5 @@
 import type { LectrEvent } from '../../domain'
-import { modelDeltas, rollupDeltas } from '../../rollups/deltas'
+import { dailyDeltas, modelDeltas, rollupDeltas } from '../../rollups/deltas'
 import type { ReplayDelta } from '../../rollups/replay-rollup'
 import type { RollupDelta } from '../../rollups/rollup'
 import type { DeltaRow, RollupTableName } from './rollup-upserts'
@@ -38,11 +38,12 @@ export function rollupDeltasOf(inserted: readonly LectrEvent[]): Record<RollupTa
   const d = rollupDeltas(inserted)
   const row = (r: RollupDelta): DeltaRow => [r.org, r.hour, r.provider, r.model, r.feature, r.task, ...rollupSums(r)]
   const modelRow = (m: RollupDelta): DeltaRow => [m.org, m.hour, m.provider, m.model, ...modelSums(m)]
+  const modelHourly = modelDeltas(d.hourly)
   return {
     rollupsHourly: d.hourly.map(row),
     rollupsDaily: d.daily.map(row),
-    modelHourly: modelDeltas(d.hourly).map(modelRow),
-    modelDaily: modelDeltas(d.daily).map(modelRow),
+    modelHourly: modelHourly.map(modelRow),
+    modelDaily: dailyDeltas(modelHourly).map(modelRow),
     latencyHourly: d.latency.map((l) => [l.org, l.hour, l.provider, l.bucket, l.requests]),
     replayDaily: d.replay.map(replayRow),
   }

@@ -1,7 +1,8 @@
 import type { Database } from 'bun:sqlite'
 import type { LectrEvent } from '../../domain'
-import { EVENT_COLUMNS, type EventRow } from '../../events/columns'
+import type { EventRow } from '../../events/columns'
 import { exportPages } from '../event-export'
+import { EVENT_COLUMNS } from './event-columns'
 import type { EventFilter } from '../events'
 import { matchExpression } from './event-filter'
 

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite'
 import { DAY_MS, type LectrEvent } from '../../domain'
-import { EVENT_COLUMNS, toEvent, type EventRow } from '../../events/columns'
+import { toEvent, type EventRow } from '../../events/columns'
+import { EVENT_COLUMNS } from './event-columns'
 import { idFloorOf } from '../../events/queries'
 import { shownColumn, shownString } from '../../limits'
 import { armRow, type ArmRow, type ArmSums, type EventFilter, type EventPage, type UnpricedModel } from '../events'

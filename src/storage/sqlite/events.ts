@@ -1,7 +1,8 @@
-import type { Database, SQLQueryBindings, Statement } from 'bun:sqlite'
+import type { Database, Statement } from 'bun:sqlite'
 import { openReadConnection } from '../../db/read-connection'
 import type { LectrEvent } from '../../domain'
-import { EVENT_INSERT, eventValues } from '../../events/columns'
+import { eventValues, type ColumnValue } from '../../events/columns'
+import { EVENT_INSERT } from './event-columns'
 import type { ArmRow, BrowseOptions, EventFilter, EventPage, EventStore, UnpricedModel } from '../events'
 import { browseEvents } from './event-browse'
 import { sqliteExportPages } from './event-export'
@@ -46,7 +47,7 @@ export class SqliteEventStore implements EventStore {
   private readonly connectionBusyMs: number
   private busyMs: number
   // One array for every event's values: SQLite copies them when they are bound.
-  private readonly values: SQLQueryBindings[] = []
+  private readonly values: ColumnValue[] = []
 
   constructor(
     private readonly db: Database,

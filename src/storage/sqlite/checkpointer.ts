@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite'
-import { log } from '../log'
+import { log } from '../../log'
 
 /**
  * Moves WAL checkpoints off the request thread: the writer's connection stops checkpointing on commit, and a
@@ -12,7 +12,7 @@ export function startCheckpointer(db: Database, path: string, everyMs = 1000): {
   db.exec('PRAGMA wal_autocheckpoint = 0')
   // In the compiled binary the worker is embedded as its own entry point, named relative to src/ (see the Makefile).
   const compiled = Bun.main.startsWith('/$bunfs/') || Bun.main.startsWith('B:/~BUN/')
-  const worker = new Worker(compiled ? './events/checkpoint-worker.ts' : new URL('./checkpoint-worker.ts', import.meta.url).href)
+  const worker = new Worker(compiled ? './storage/sqlite/checkpoint-worker.ts' : new URL('./checkpoint-worker.ts', import.meta.url).href)
   worker.onerror = (e) => log.error('error', `lectr: the WAL checkpoint worker failed (${e.message}); SQLite checkpoints on commit instead`)
   worker.postMessage({ path, everyMs })
   // The worker must not keep the process alive on its own.
