@@ -10,10 +10,10 @@
  */
 import { DAY_MS } from '../../domain'
 import { nextTurn } from '../../event-loop'
-import { CompactGroups } from './compact-groups'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../../limits'
-import { addSums, dayOf, groupKey, subtractSums, type Group, type Span, type SpanParts, type Sums } from '../rollups'
+import { DaySums, dayLessOutside, mostOfDay, SharedStrings, type KeptDay } from '../kept-days'
+import { dayOf, groupKey, type Group, type Span, type SpanParts, type Sums } from '../rollups'
 
 /** Days read ahead in the background: the longest range (30 days) and the recommendations window. */
 const WARM_DAYS = 31
@@ -87,23 +87,6 @@ function* readSpanSteps(db: Database, org: string, from: number, to: number, par
   return span
 }
 
-/** A finished day as the cache keeps it: its groups compact (see CompactGroups). */
-export type KeptDay = Omit<Span, 'groups'> & { groups: CompactGroups }
-
-/** Adds `span` (which must not overlap `into`) to `into`, widening it. */
-export function mergeSpan(into: Span, span: Span | KeptDay): void {
-  into.from = Math.min(into.from, span.from)
-  into.to = Math.max(into.to, span.to)
-  for (const [hour, sums] of span.hours) into.hours.set(hour, sums)
-  for (const [hour, buckets] of span.latency) into.latency.set(hour, buckets)
-  if (span.groups instanceof CompactGroups) return span.groups.addTo(into.groups)
-  for (const [key, g] of span.groups) {
-    const mine = into.groups.get(key)
-    if (mine) addSums(mine, g)
-    else into.groups.set(key, { ...g })
-  }
-}
-
 /**
  * @example
  * const days = new RollupDays(db, () => Date.now())
@@ -113,13 +96,13 @@ export function mergeSpan(into: Span, span: Span | KeptDay): void {
 export class RollupDays {
   private days = new Map<string, Map<number, KeptDay>>()
   /** one string for equal group keys and names across kept days */
-  private strings = new Map<string, string>()
+  private strings = new SharedStrings()
   private stale = new Set<string>()
   private lastRowid: number | null = null
   private lastDataVersion: number | null = null
   private warming = new Set<string>()
   /** per org, the last `wholeDays` sum and the day spans it was made of */
-  private sums = new Map<string, { first: number; last: number; parts: KeptDay[]; span: Span }>()
+  private sums = new DaySums()
   private rewarm = new Set<string>()
   /** bumped whenever days are forgotten, so a day being read in the background then is read again */
   private epoch = 0
@@ -227,15 +210,7 @@ export class RollupDays {
   async wholeDays(org: string, first: number, last: number): Promise<Span> {
     const parts: KeptDay[] = []
     for (let day = first; day < last; day += DAY_MS) parts.push(await this.daySliced(org, day))
-    const kept = this.sums.get(org)
-    if (kept && kept.first === first && kept.last === last && kept.parts.every((p, i) => p === parts[i])) return kept.span
-    const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
-    for (const [i, p] of parts.entries()) {
-      if (i > 0) await nextTurn()
-      mergeSpan(span, p)
-    }
-    this.sums.set(org, { first, last, parts, span })
-    return span
+    return this.sums.sum(org, first, last, parts, nextTurn)
   }
 
   /**
@@ -273,24 +248,11 @@ export class RollupDays {
    */
   private async partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
     const day = dayOf(from)
-    if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.db, org, from, to, parts)
+    if (!mostOfDay(from, to, parts, DAY_MS)) return readSpan(this.db, org, from, to, parts)
     const whole = finished ? await this.daySliced(org, day) : await readSpan(this.db, org, day, day + DAY_MS, 'groups')
-    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(this.db, org, from, to, 'hours')
-    if (finished && parts === 'all') {
-      for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
-      for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
-    }
-    for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
-    for (const outside of [await readSpan(this.db, org, day, from, 'groups'), await readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
-      for (const [key, g] of outside.groups) {
-        const mine = span.groups.get(key)
-        if (!mine) continue
-        subtractSums(mine, g)
-        // Every request of the group was outside: the window has none of it.
-        if (mine.requests <= 0) span.groups.delete(key)
-      }
-    }
-    return span
+    const hours = finished || parts === 'groups' ? null : await readSpan(this.db, org, from, to, 'hours')
+    const outside = [await readSpan(this.db, org, day, from, 'groups'), await readSpan(this.db, org, to, day + DAY_MS, 'groups')]
+    return dayLessOutside(whole, from, to, parts, finished, hours, outside)
   }
 
   /**
@@ -331,15 +293,7 @@ export class RollupDays {
   }
 
   private compact(span: Span): KeptDay {
-    // Names of groups gone from every kept day would stay shared forever: start again past a generous bound.
-    if (this.strings.size > 1_000_000) this.strings.clear()
-    const share = (s: string) => {
-      const mine = this.strings.get(s)
-      if (mine !== undefined) return mine
-      this.strings.set(s, s)
-      return s
-    }
-    return { ...span, groups: CompactGroups.of(span.groups, share) }
+    return this.strings.compact(span)
   }
 
   private keep(org: string, day: number, span: KeptDay): void {
