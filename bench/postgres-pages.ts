@@ -7,9 +7,9 @@
 // statement over BENCH_EXPLAIN_MS (default 100) ms: its plans go to bench/results/postgres-pages-<date>-slow.log (the
 // timed runs are made without it). Writes bench/results/postgres-pages-<date>.json. Env: BENCH_DB (required),
 // BENCH_RUNS (pages.ts; default 3), BENCH_WARM_MS (pages.ts).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { Database } from 'bun:sqlite'
 import { SQL } from 'bun'
 import { createDatabase, startPostgres } from '../test/helpers/postgres'
@@ -22,7 +22,11 @@ const log = (l: string) => console.error(`postgres-pages: ${l}`)
 const load = () => loadavg().map((l) => Number(l.toFixed(2)))
 
 const scratch = mkdtempSync(join(tmpdir(), 'lectr-pgpages-'))
-const pg = await startPostgres({ durable: true })
+// The loaded cluster is kept (bench/.cache/pg-<log's name>/data, gitignored): the migration of the 10M log takes
+// 10–20 minutes, so later runs start the server on that data directory in place (migrated and analysed once).
+const cached = join(import.meta.dir, '.cache', `pg-${basename(SOURCE).replace(/\.db$/, '')}`, 'data')
+const reuse = process.env.BENCH_PG_FRESH !== '1' && existsSync(join(cached, 'PG_VERSION'))
+let pg = await startPostgres({ durable: true, ...(reuse ? { dataDir: cached } : {}) })
 try {
   const db = join(scratch, 'lectr.db')
   let t = performance.now()
@@ -32,23 +36,46 @@ try {
   const copy = new Database(db)
   copy.exec('DROP TABLE IF EXISTS bench_meta')
   copy.close()
-  const url = await createDatabase(pg, 'lectr_pages')
-  const loadBefore = load()
-  t = performance.now()
-  const mig = Bun.spawnSync([LECTR, 'migrate-to-postgres', '--db', db, '--database-url', url], { stdout: 'pipe', stderr: 'pipe' })
-  const migrateSeconds = (performance.now() - t) / 1000
-  const migOut = `${mig.stdout.toString()}${mig.stderr.toString()}`
-  if (mig.exitCode !== 0) throw new Error(`migrate-to-postgres failed (${mig.exitCode}):\n${migOut}`)
-  log(`migrated in ${migrateSeconds.toFixed(1)} s (load ${loadBefore} → ${load()}):\n${migOut.trim()}`)
-  // A restored database has no planner statistics until autovacuum's analyse reaches it: take them now (timed),
-  // as a server that has been up a while has them.
-  t = performance.now()
-  const analyzer = new SQL(url, { max: 1 })
-  await analyzer.unsafe('ANALYZE')
-  await analyzer.close()
-  const analyzeSeconds = Number(((performance.now() - t) / 1000).toFixed(1))
-  log(`ANALYZE in ${analyzeSeconds} s`)
-  const migrate = { seconds: Number(migrateSeconds.toFixed(1)), analyzeSeconds, loadavgBefore: loadBefore, loadavgAfter: load(), output: migOut.trim().split('\n') }
+  const dbName = 'lectr_pages'
+  let url = pg.url.replace(/\/postgres$/, `/${dbName}`)
+  let migrate: Record<string, unknown> = { reused: cached }
+  if (reuse) {
+    log(`reusing the loaded cluster in ${cached} (BENCH_PG_FRESH=1 loads it again)`)
+  } else {
+    url = await createDatabase(pg, dbName)
+    const loadBefore = load()
+    t = performance.now()
+    const mig = Bun.spawnSync([LECTR, 'migrate-to-postgres', '--db', db, '--database-url', url], { stdout: 'pipe', stderr: 'pipe' })
+    const migrateSeconds = (performance.now() - t) / 1000
+    const migOut = `${mig.stdout.toString()}${mig.stderr.toString()}`
+    if (mig.exitCode !== 0) throw new Error(`migrate-to-postgres failed (${mig.exitCode}):\n${migOut}`)
+    log(`migrated in ${migrateSeconds.toFixed(1)} s (load ${loadBefore} → ${load()}):\n${migOut.trim()}`)
+    // A restored database has no planner statistics until autovacuum's analyse reaches it: take them now (timed),
+    // as a server that has been up a while has them.
+    t = performance.now()
+    const analyzer = new SQL(url, { max: 1 })
+    await analyzer.unsafe('ANALYZE')
+    await analyzer.close()
+    const analyzeSeconds = Number(((performance.now() - t) / 1000).toFixed(1))
+    log(`ANALYZE in ${analyzeSeconds} s`)
+    migrate = { seconds: Number(migrateSeconds.toFixed(1)), analyzeSeconds, loadavgBefore: loadBefore, loadavgAfter: load(), output: migOut.trim().split('\n') }
+    // Keep the loaded data directory: stopped cleanly, moved (same file system) into the cache, served from there.
+    await pg.halt('fast')
+    const from = pg.dataDir
+    await pg.stop()
+    rmSync(dirname(cached), { recursive: true, force: true })
+    mkdirSync(dirname(cached), { recursive: true })
+    renameSync(from, cached)
+    pg = await startPostgres({ durable: true, dataDir: cached })
+    url = pg.url.replace(/\/postgres$/, `/${dbName}`)
+    log(`loaded cluster kept in ${cached}`)
+  }
+  if (process.env.BENCH_LOAD_ONLY === '1') {
+    console.log(JSON.stringify({ loaded: cached, migrate }))
+    await pg.stop()
+    rmSync(scratch, { recursive: true, force: true })
+    process.exit(0)
+  }
 
   const pages = async (store: 'sqlite' | 'postgres', extra: Record<string, string> = {}) => {
     const out = join(scratch, `${store}.json`)
@@ -104,6 +131,11 @@ try {
     await admin.unsafe('SELECT pg_reload_conf()')
     await admin.close()
     await pages('postgres', { BENCH_RUNS: '0', BENCH_WARM_MS: '2000' })
+    // The cached cluster must not keep logging plans in later runs.
+    const reset = new SQL(url, { max: 1 })
+    await reset.unsafe('ALTER SYSTEM RESET ALL')
+    await reset.unsafe('SELECT pg_reload_conf()')
+    await reset.close()
     const root = join(tmpdir(), `lectr-pg-${process.pid}`)
     const logs = readdirSync(root).map((d) => join(root, d, 'server.log')).filter((f) => existsSync(f))
     const slowLog = logs.map((f) => readFileSync(f, 'utf8')).join('\n')
