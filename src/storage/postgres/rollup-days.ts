@@ -14,7 +14,7 @@ import { nextTurn } from '../../event-loop'
 import { DaySums, dayLessOutside, emptySpan, mergeSpan, mostOfDay, SharedStrings, type KeptDay } from '../kept-days'
 import { dayOf, type Span, type SpanParts } from '../rollups'
 import { readMarks, SETTLE_MS } from './rollup-marks'
-import { readDays, readSpan } from './rollup-spans'
+import { noJit, readDays, readSpan } from './rollup-spans'
 
 /** Days read ahead at sign-in (`warm`): the longest range (30 days) and the recommendations window. */
 const WARM_DAYS = 31
@@ -50,6 +50,7 @@ export class PostgresRollupDays {
    */
   async within<T>(org: string, from: number, to: number, read: (days: SnapshotDays) => Promise<T>): Promise<T> {
     return await this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', async (tx) => {
+      await noJit(tx)
       const marks = await readMarks(tx, org, dayOf(from), dayOf(to - 1) + DAY_MS)
       return await read(new SnapshotDays(this, tx, org, marks))
     })
