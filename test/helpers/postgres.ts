@@ -15,6 +15,8 @@ export interface Postgres {
   /** `postgres://lectr@127.0.0.1:PORT/postgres`: superuser `lectr`, trust authentication */
   url: string
   port: number
+  /** the server's data directory */
+  dataDir: string
   /** stops the server (fast, then immediate) and removes its directory; safe to call twice */
   stop(): Promise<void>
   /**
@@ -32,6 +34,11 @@ export interface PostgresOptions {
    * which tests do not need (only an OS crash would lose data) and which cost seconds on a shared disk.
    */
   durable?: boolean
+  /**
+   * Serve this existing data directory in place (a bench's cached, loaded cluster) instead of a copy of the template;
+   * `stop()` then leaves it where it is. It must belong to the same server version (and to `postgres` as root).
+   */
+  dataDir?: string
 }
 
 /** every directory this helper makes starts with this, in the system's temp directory */
@@ -193,10 +200,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   let lastError: unknown = null
   for (let attempt = 0; attempt < 3; attempt++) {
     const dir = join(ROOT, `c${++counter}`)
-    const data = join(dir, 'data')
+    const data = options.dataDir ?? join(dir, 'data')
     mkdirSync(dir)
-    const copy = Bun.spawnSync(['cp', '-a', '--reflink=auto', source, data])
-    if (copy.exitCode !== 0) throw new Error(`copying the template cluster failed: ${copy.stderr.toString()}`)
+    if (!options.dataDir) {
+      const copy = Bun.spawnSync(['cp', '-a', '--reflink=auto', source, data])
+      if (copy.exitCode !== 0) throw new Error(`copying the template cluster failed: ${copy.stderr.toString()}`)
+    }
     chownToPostgres(dir)
     const port = freePort()
     const settings = [
@@ -214,6 +223,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       return {
         url: `postgres://lectr@127.0.0.1:${port}/postgres`,
         port,
+        dataDir: data,
         stop: () => stopCluster(dir, data),
         halt: async (mode = 'fast') => {
           await runAsync('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '20', 'stop'], 30_000)

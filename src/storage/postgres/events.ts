@@ -8,6 +8,7 @@ import { rollupDeltasOf } from './event-deltas'
 import { postgresExportPages } from './event-export'
 import { armsOf, getEvent, listEvents, pruneEvents, unpricedModels } from './event-queries'
 import { PartitionDays } from './partitions'
+import { markLateDays } from './rollup-marks'
 import { addAllDeltas } from './rollup-upserts'
 
 export interface PostgresEventStoreOptions {
@@ -62,13 +63,10 @@ export class PostgresEventStore implements EventStore {
       try {
         await this.days.ensure(this.sql, times)
         return await this.sql.begin(async (tx) => {
-          if (!replay) {
-            await insertNewEventBatch(tx, events)
-            await addAllDeltas(tx, rollupDeltasOf(events))
-            return events.length
-          }
-          const inserted = await insertEventBatch(tx, events)
+          const inserted = replay ? await insertEventBatch(tx, events) : (await insertNewEventBatch(tx, events), events)
           if (inserted.length > 0) await addAllDeltas(tx, rollupDeltasOf(inserted))
+          // Events of a day already over (rare): every instance's kept copy of that day is read again.
+          await markLateDays(tx, inserted, Date.now())
           return inserted.length
         })
       } catch (err) {

@@ -3,8 +3,9 @@ import { DAY_MS } from '../../domain'
 import type { Registry } from '../../registry/schema'
 import { inputClassOf } from '../../rollups/replay-rollup'
 import { priceUnpriced, REPRICE_PAGE, repricedRollupKey, roundRepricedCost, type Repriced, type UnpricedRow } from '../reprice-rows'
-import type { RepriceResult } from '../rollups'
+import { dayOf, type RepriceResult } from '../rollups'
 import { LOCK_NAMESPACE, REPRICE_LOCK } from './locks'
+import { markDaysChanged } from './rollup-marks'
 import { addDeltas, ROLLUP_TABLES, sortedDeltas, type AdditiveTable, type DeltaRow } from './rollup-upserts'
 
 
@@ -149,6 +150,8 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
     await addToExisting(tx, ROLLUP_TABLES.modelHourly, [modelHourly])
     await addToExisting(tx, ROLLUP_TABLES.modelDaily, modelDaily.rounds())
     await addToExisting(tx, ROLLUP_TABLES.replayDaily, replay.rounds())
+    // Every instance's kept copy of these days is stale now (last: the writer's lock order, rollup-marks.ts).
+    await markDaysChanged(tx, [...rollups.keys()].map((key) => ({ org, day: dayOf(JSON.parse(key)[0] as number) })))
     const [count] = await tx.unsafe(
       `SELECT COUNT(*)::float8 AS n FROM events WHERE org_id = $1 AND time >= $2 AND time < $3 AND cost_usd IS NULL
          AND (input_tokens IS NULL OR output_tokens IS NULL)`,

@@ -1,11 +1,12 @@
 /**
- * The Postgres `RollupStore`: the same answers as `SqliteRollupStore` (test/storage/contract/rollups.test.ts), read
- * from Postgres at every call. No day cache: several instances write the roll-ups, and a cache would have to hear of
- * every other instance's writes; Postgres keeps the hot days in its own buffers for all of them.
+ * The Postgres `RollupStore`: the same answers as `SqliteRollupStore` (test/storage/contract/rollups.test.ts).
+ * Finished days are kept in memory per instance (rollup-days.ts) and checked at every read against marks that every
+ * instance's writes of finished days bump (rollup-marks.ts); today and the partial days are read at every call.
  *
  * A span is put together from the same pieces, in the same order, with the same additions in JavaScript as SQLite's
- * (the finished whole days in the middle summed first, the partial days at the edges read or taken off a whole day),
- * from sums that equal SQLite's bit for bit (rollup-spans.ts), so its floats serialise as SQLite's do.
+ * (src/storage/kept-days.ts: the finished whole days in the middle summed first, the partial days at the edges read
+ * or taken off a whole day), from sums that equal SQLite's bit for bit (rollup-spans.ts), so its floats serialise as
+ * SQLite's do.
  */
 import type { SQL } from 'bun'
 import { DAY_MS, HOUR_MS, type UsageGroup } from '../../domain'
@@ -13,35 +14,45 @@ import { idFloorOf } from '../../events/queries'
 import { shownColumn, shownString } from '../../limits'
 import type { Registry } from '../../registry/schema'
 import type { ReplayRow } from '../../routing/dry-run'
-import { dayOf, matchingRequests, subtractSums, usageGroupOf, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
-import { mergeSpan } from '../sqlite/rollup-days'
+import { dayOf, matchingRequests, usageGroupOf, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
 import { repricePostgres } from './reprice'
-import { COST_SCALE, floatSumSql, intSumSql as int, LATENCY_SCALE, readDays, readSpan } from './rollup-spans'
+import { PostgresRollupDays } from './rollup-days'
+import { rollupVersion, SETTLE_MS } from './rollup-marks'
+import { COST_SCALE, floatSumSql, intSumSql as int, LATENCY_SCALE, readDays } from './rollup-spans'
 
 export interface PostgresRollupOptions {
   /** the time (ms) taken as now: which days are finished (as SQLite's option of the same name) */
   now?: () => number
+  /** days kept in memory at most per org (default 32, as SQLite's) */
+  keepDays?: number
 }
 
 export class PostgresRollupStore implements RollupStore {
   private readonly now: () => number
+  /** finished days kept in memory (public for tests and diagnostics) */
+  readonly days: PostgresRollupDays
 
   constructor(
     private readonly sql: SQL,
     opts: PostgresRollupOptions = {},
   ) {
     this.now = opts.now ?? (() => Date.now())
+    this.days = new PostgresRollupDays(sql, this.now, { keepDays: opts.keepDays })
   }
 
-  /** Nothing to read ahead: no cache. */
-  prefetch(_orgs: readonly string[]): void {}
+  /** Reads the orgs' finished days into memory in the background (at sign-in). */
+  prefetch(orgs: readonly string[]): void {
+    for (const org of orgs) this.days.warm(org)
+  }
 
   /**
    * Its pieces are read in one snapshot (a read-only REPEATABLE READ transaction): a batch committed meanwhile is in
-   * all of them or in none, so a day's whole sum and its hours outside a window always agree.
+   * all of them or in none, so a day's whole sum and its hours outside a window always agree, and the kept days are
+   * checked against the marks of that snapshot.
    */
-  span(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
-    return this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => spanOf(tx, dayOf(this.now()), org, from, to, parts))
+  async span(org: string, from: number, to: number, parts: SpanParts = 'all'): Promise<Span> {
+    if (from >= to) return { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
+    return await this.days.within(org, from, to, (days) => days.span(from, to, parts))
   }
 
   async modelDistribution(org: string, f: { provider: string | null; since: number | null; until: number | null }): Promise<ModelRow[]> {
@@ -112,8 +123,10 @@ export class PostgresRollupStore implements RollupStore {
   }
 
   async dayMayMatch(org: string, f: RollupFilter, day: number): Promise<boolean> {
-    const [span] = await this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readDays(tx, org, day, day + DAY_MS, 'groups'))
-    for (const g of span!.groups.values()) if (matchingRequests(g, f) > 0) return true
+    const groups = day < dayOf(this.now())
+      ? (await this.days.within(org, day, day + DAY_MS, (days) => days.day(day))).groups.values()
+      : (await this.sql.begin('ISOLATION LEVEL REPEATABLE READ READ ONLY', (tx) => readDays(tx, org, day, day + DAY_MS, 'groups')))[0]!.groups.values()
+    for (const g of groups) if (matchingRequests(g, f) > 0) return true
     return false
   }
 
@@ -153,75 +166,12 @@ export class PostgresRollupStore implements RollupStore {
   }
 
   /**
-   * The database's snapshot (`pg_current_snapshot()`: which transactions are committed), cheap and read from no
-   * table: it moves whenever any transaction that wrote commits, on any instance (events, re-pricing, anything
-   * else too, which only costs a recomputation). Equal snapshots see equal roll-ups.
+   * Moves only when an answer can: every mark of a changed finished day (re-pricing, late events, a migration; see
+   * rollup-marks.ts), the requests of the days not settled yet (every batch of today's events adds some), and the
+   * day. Writes that touch no roll-up (sessions, settings, other tables) leave it alone.
    */
   async version(): Promise<string> {
-    const [row] = await this.sql`SELECT pg_current_snapshot()::text AS v`
-    return (row as { v: string }).v
+    const now = this.now()
+    return `${dayOf(now)}:${await rollupVersion(this.sql, dayOf(now - SETTLE_MS))}`
   }
 }
-
-/** As SqliteRollupStore's span: the finished whole days in the middle as one sum, the partial days at the edges. */
-async function spanOf(sql: SQL, today: number, org: string, from: number, to: number, parts: SpanParts): Promise<Span> {
-  const span: Span = { from, to, hours: new Map(), latency: new Map(), groups: new Map() }
-  const first = Math.ceil(from / DAY_MS) * DAY_MS
-  const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, today)
-  const middle = parts !== 'hours' && last - first >= 2 * DAY_MS
-  const pieces = middle
-    ? [...(await cover(sql, today, org, from, first, parts)), await wholeDays(sql, org, first, last), ...(await cover(sql, today, org, last, to, parts))]
-    : await cover(sql, today, org, from, to, parts)
-  for (const piece of pieces) mergeSpan(span, piece)
-  return span
-}
-
-/** As RollupDays.wholeDays: the finished days summed into one span, day by day in order. */
-async function wholeDays(sql: SQL, org: string, first: number, last: number): Promise<Span> {
-  const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
-  for (const day of await readDays(sql, org, first, last)) mergeSpan(span, day)
-  return span
-}
-
-/** As RollupDays.cover: finished whole days as whole-day spans, the rest by `partDay`. */
-async function cover(sql: SQL, today: number, org: string, from: number, to: number, parts: SpanParts): Promise<Span[]> {
-  // Hours alone are keyed by hour: one read gives what the day-by-day pieces would.
-  if (parts === 'hours') return from < to ? [await readSpan(sql, org, from, to, 'hours')] : []
-  const spans: Span[] = []
-  let at = from
-  while (at < to) {
-    const day = dayOf(at)
-    const end = Math.min(day + DAY_MS, to)
-    const whole = at === day && end === day + DAY_MS && day < today
-    spans.push(whole ? await readSpan(sql, org, day, end, 'all') : await partDay(sql, org, at, end, parts, day < today))
-    at = end
-  }
-  return spans
-}
-
-/** As RollupDays.partDay: most of a day is the whole day less the hours outside. */
-async function partDay(sql: SQL, org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
-  const day = dayOf(from)
-  if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(sql, org, from, to, parts)
-  const whole = await readSpan(sql, org, day, day + DAY_MS, finished ? 'all' : 'groups')
-  const span: Span =
-    finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(sql, org, from, to, 'hours')
-  if (finished && parts === 'all') {
-    for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
-    for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
-  }
-  for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
-  for (const outside of [await readSpan(sql, org, day, from, 'groups'), await readSpan(sql, org, to, day + DAY_MS, 'groups')]) {
-    for (const [key, g] of outside.groups) {
-      const mine = span.groups.get(key)
-      if (!mine) continue
-      subtractSums(mine, g)
-      // Every request of the group was outside: the window has none of it.
-      if (mine.requests <= 0) span.groups.delete(key)
-    }
-  }
-  return span
-}
-
-
-

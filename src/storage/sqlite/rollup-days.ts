@@ -10,10 +10,10 @@
  */
 import { DAY_MS } from '../../domain'
 import { nextTurn } from '../../event-loop'
-import { CompactGroups } from './compact-groups'
 import type { Database } from 'bun:sqlite'
 import { shownColumn, shownString } from '../../limits'
-import { addSums, dayOf, groupKey, subtractSums, type Group, type Span, type SpanParts, type Sums } from '../rollups'
+import { DaySums, dayLessOutside, mostOfDay, SharedStrings, type KeptDay } from '../kept-days'
+import { dayOf, groupKey, type Group, type Span, type SpanParts, type Sums } from '../rollups'
 
 /** Days read ahead in the background: the longest range (30 days) and the recommendations window. */
 const WARM_DAYS = 31
@@ -107,49 +107,6 @@ function dailyGroups(db: Database, org: string, day: number): Group[] {
   return db.query(`SELECT provider, ${MODEL} AS model, task, ${FEATURE} AS feature, ${SUMS_SQL} FROM rollups_daily WHERE org_id = ? AND day = ? GROUP BY provider, ${MODEL}, task, ${FEATURE}`).all(org, day) as Group[]
 }
 
-/** A finished day as the cache keeps it: its groups compact (see CompactGroups). */
-export type KeptDay = Omit<Span, 'groups'> & { groups: CompactGroups }
-
-/** Adds `span` (which must not overlap `into`) to `into`, widening it. */
-export function mergeSpan(into: Span, span: Span | KeptDay): void {
-  into.from = Math.min(into.from, span.from)
-  into.to = Math.max(into.to, span.to)
-  for (const [hour, sums] of span.hours) into.hours.set(hour, sums)
-  for (const [hour, buckets] of span.latency) into.latency.set(hour, buckets)
-  if (span.groups instanceof CompactGroups) return span.groups.addTo(into.groups)
-  for (const [key, g] of span.groups) addGroup(into.groups, key, g)
-}
-
-function addGroup(into: Map<string, Group>, key: string, g: Group): void {
-  const mine = into.get(key)
-  if (mine) addSums(mine, g)
-  else into.set(key, { ...g })
-}
-
-/**
- * Groups merged per turn of the event loop by `mergeSpanSliced`: a 30-day window at 10M events merges ~26,000
- * (11,880 groups of the whole days, ~6,000 of the first day's part, ~8,000 of today's), 10–35 ms in one go.
- */
-const GROUPS_PER_TURN = 4000
-
-/** `mergeSpan`, the same sums in the same order, a slice of the groups per turn of the event loop. */
-export async function mergeSpanSliced(into: Span, span: Span | KeptDay): Promise<void> {
-  const groups = span.groups
-  mergeSpan(into, { ...span, groups: new Map() })
-  if (groups instanceof CompactGroups) {
-    for (let at = 0; at < groups.size; at += GROUPS_PER_TURN) {
-      await nextTurn()
-      groups.addTo(into.groups, at, at + GROUPS_PER_TURN)
-    }
-    return
-  }
-  let n = 0
-  for (const [key, g] of groups) {
-    if (n++ % GROUPS_PER_TURN === 0) await nextTurn()
-    addGroup(into.groups, key, g)
-  }
-}
-
 /**
  * @example
  * const days = new RollupDays(db, () => Date.now())
@@ -159,13 +116,13 @@ export async function mergeSpanSliced(into: Span, span: Span | KeptDay): Promise
 export class RollupDays {
   private days = new Map<string, Map<number, KeptDay>>()
   /** one string for equal group keys and names across kept days */
-  private strings = new Map<string, string>()
+  private strings = new SharedStrings()
   private stale = new Set<string>()
   private lastRowid: number | null = null
   private lastDataVersion: number | null = null
   private warming = new Set<string>()
   /** per org, the last `wholeDays` sum and the day spans it was made of */
-  private sums = new Map<string, { first: number; last: number; parts: KeptDay[]; span: Span }>()
+  private sums = new DaySums()
   private rewarm = new Set<string>()
   /** bumped whenever days are forgotten, so a day being read in the background then is read again */
   private epoch = 0
@@ -293,15 +250,7 @@ export class RollupDays {
   async wholeDays(org: string, first: number, last: number): Promise<Span> {
     const parts: KeptDay[] = []
     for (let day = first; day < last; day += DAY_MS) parts.push(await this.daySliced(org, day))
-    const kept = this.sums.get(org)
-    if (kept && kept.first === first && kept.last === last && kept.parts.every((p, i) => p === parts[i])) return kept.span
-    const span: Span = { from: first, to: last, hours: new Map(), latency: new Map(), groups: new Map() }
-    for (const [i, p] of parts.entries()) {
-      if (i > 0) await nextTurn()
-      mergeSpan(span, p)
-    }
-    this.sums.set(org, { first, last, parts, span })
-    return span
+    return this.sums.sum(org, first, last, parts, nextTurn)
   }
 
   /**
@@ -354,24 +303,11 @@ export class RollupDays {
    */
   private async partDay(org: string, from: number, to: number, parts: SpanParts, finished: boolean): Promise<Span> {
     const day = dayOf(from)
-    if (parts === 'hours' || DAY_MS - (to - from) >= to - from) return readSpan(this.db, org, from, to, parts)
+    if (!mostOfDay(from, to, parts, DAY_MS)) return readSpan(this.db, org, from, to, parts)
     const whole = finished ? await this.daySliced(org, day) : await readSpan(this.db, org, day, day + DAY_MS, 'groups')
-    const span: Span = finished || parts === 'groups' ? { from, to, hours: new Map(), latency: new Map(), groups: new Map() } : await readSpan(this.db, org, from, to, 'hours')
-    if (finished && parts === 'all') {
-      for (const [hour, sums] of whole.hours) if (hour >= from && hour < to) span.hours.set(hour, sums)
-      for (const [hour, buckets] of whole.latency) if (hour >= from && hour < to) span.latency.set(hour, buckets)
-    }
-    for (const [key, g] of whole.groups) span.groups.set(key, { ...g })
-    for (const outside of [await readSpan(this.db, org, day, from, 'groups'), await readSpan(this.db, org, to, day + DAY_MS, 'groups')]) {
-      for (const [key, g] of outside.groups) {
-        const mine = span.groups.get(key)
-        if (!mine) continue
-        subtractSums(mine, g)
-        // Every request of the group was outside: the window has none of it.
-        if (mine.requests <= 0) span.groups.delete(key)
-      }
-    }
-    return span
+    const hours = finished || parts === 'groups' ? null : await readSpan(this.db, org, from, to, 'hours')
+    const outside = [await readSpan(this.db, org, day, from, 'groups'), await readSpan(this.db, org, to, day + DAY_MS, 'groups')]
+    return dayLessOutside(whole, from, to, parts, finished, hours, outside)
   }
 
   /**
@@ -412,15 +348,7 @@ export class RollupDays {
   }
 
   private compact(span: Span): KeptDay {
-    // Names of groups gone from every kept day would stay shared forever: start again past a generous bound.
-    if (this.strings.size > 1_000_000) this.strings.clear()
-    const share = (s: string) => {
-      const mine = this.strings.get(s)
-      if (mine !== undefined) return mine
-      this.strings.set(s, s)
-      return s
-    }
-    return { ...span, groups: CompactGroups.of(span.groups, share) }
+    return this.strings.compact(span)
   }
 
   private keep(org: string, day: number, span: KeptDay): void {

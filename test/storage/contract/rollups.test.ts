@@ -16,6 +16,7 @@ import type { EventStore } from '../../../src/storage/events'
 import { connectPostgres } from '../../../src/storage/postgres/connect'
 import { PostgresEventStore } from '../../../src/storage/postgres/events'
 import { migratePostgres } from '../../../src/storage/postgres/migrations'
+import { bumpRollupEpoch } from '../../../src/storage/postgres/rollup-marks'
 import { PostgresRollupStore } from '../../../src/storage/postgres/rollups'
 import type { RollupFilter, RollupStore, Span, SpanParts } from '../../../src/storage/rollups'
 import { SqliteEventStore } from '../../../src/storage/sqlite/events'
@@ -346,5 +347,92 @@ describe('Postgres: re-pricing while other instances write the same roll-up rows
     } finally {
       await sql.close()
     }
+  })
+})
+
+describe('Postgres: kept days across instances (two PostgresRollupStore on one database)', () => {
+  let a: Opened
+  let b: Opened
+  let y: { events: EventStore; rollups: RollupStore }
+  const kept = (r: RollupStore) => (r as PostgresRollupStore).days.keptDays('default')
+  const sameAs = async (x: RollupStore, z: RollupStore) => {
+    const [p, q] = [await answers(x), await answers(z)]
+    for (const key of Object.keys(p)) expect(`${key}: ${q[key]}`).toBe(`${key}: ${p[key]}`)
+  }
+  beforeAll(async () => {
+    ;[a, b] = await Promise.all([sqlite(), postgres()])
+    expect(await a.events.append(EVENTS)).toBe(EVENTS.length)
+    expect(await b.events.append(EVENTS)).toBe(EVENTS.length)
+    // the second instance: its own pool and its own kept days, filled by reading everything once
+    y = b.other()
+    await sameAs(a.rollups, y.rollups)
+    expect(kept(y.rollups)).toBeGreaterThanOrEqual(5)
+  })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+  })
+
+  test('its kept days are what it answers from: a hand edit without a mark is not seen until the epoch moves', async () => {
+    const day = DAY - 2 * DAY_MS
+    const key = `span default ${day}-${day + DAY_MS} groups`
+    const read = async (r: RollupStore) => spanJson(await r.span('default', day, day + DAY_MS, 'groups'), 'groups')
+    const before = await read(y.rollups)
+    // a roll-up row of a kept day changed behind the store's back: no mark, so the instance answers from its copy
+    const edit = (by: string) => b.raw(`UPDATE rollups_daily SET output_tokens = output_tokens ${by} WHERE org_id = 'default' AND day = ${day}`)
+    const bump = async () => {
+      const sql = connectPostgres(await b.url(), { max: 1 })
+      await sql.begin((tx) => bumpRollupEpoch(tx))
+      await sql.close()
+    }
+    await edit('+ 1000')
+    expect(`${key}: ${await read(y.rollups)}`).toBe(`${key}: ${before}`)
+    await bump()
+    expect(await read(y.rollups)).not.toBe(before)
+    // undone, and every instance told again
+    await edit('- 1000')
+    await bump()
+    expect(await read(y.rollups)).toBe(before)
+  })
+
+  test("one instance's re-pricing is seen by the other's kept days", async () => {
+    const before = await answers(y.rollups)
+    const window: [number, number] = [FIRST + 2 * HOUR_MS, NOW]
+    const [x, z] = [await a.rollups.reprice('default', ...window, REGISTRY), await b.rollups.reprice('default', ...window, REGISTRY)]
+    expect(x.repriced).toBeGreaterThan(50)
+    expect(JSON.stringify(z)).toBe(JSON.stringify(x))
+    expect(kept(y.rollups)).toBeGreaterThanOrEqual(5)
+    await sameAs(a.rollups, y.rollups)
+    // the kept days did change: the groups of windows of finished days cost more now
+    const after = await answers(y.rollups)
+    expect(Object.keys(after).filter((k) => k.startsWith('usage default') && after[k] !== before[k]).length).toBeGreaterThan(3)
+  })
+
+  test("one instance's late events (a finished day) and retention are seen by the other's kept days", async () => {
+    const late = [2, 3, 4].map((d) => event({ time: new Date(DAY - d * DAY_MS + 7 * HOUR_MS + d).toISOString(), org: 'default', model: 'late-model', provider: 'groq', costUsd: 0.25 }))
+    expect(await a.events.append(late)).toBe(3)
+    expect(await b.events.append(late)).toBe(3)
+    await sameAs(a.rollups, y.rollups)
+    expect(JSON.stringify(await y.rollups.usageGroups('default', FIRST, NOW))).toContain('late-model')
+    const cutoff = DAY - 3 * DAY_MS + 5 * HOUR_MS
+    expect(await b.events.prune(cutoff)).toBe(await a.events.prune(cutoff))
+    await sameAs(a.rollups, y.rollups)
+  })
+
+  test('version() moves with a batch of today and with re-pricing, not with writes that touch no roll-up', async () => {
+    const v0 = await y.rollups.version()
+    await b.raw(`INSERT INTO sessions (id_hash, csrf, created_at, expires_at) VALUES ('unrelated', 'c', 1, 2)`)
+    await b.raw(`UPDATE meta SET value = value WHERE key = 'rollups.epoch'`)
+    expect(await y.rollups.version()).toBe(v0)
+    expect(await b.rollups.version()).toBe(v0)
+    expect(await b.events.append([event({ time: new Date(NOW - 60_000).toISOString(), org: 'acme' })])).toBe(1)
+    const v1 = await y.rollups.version()
+    expect(v1).not.toBe(v0)
+    const lab = EVENTS.find((e) => e.model === 'lab-model' && e.costUsd === null)!
+    expect(await b.events.append([{ ...lab, id: Bun.randomUUIDv7('hex', Date.parse(lab.time) + 1), costUsd: null }])).toBe(1)
+    const v2 = await y.rollups.version()
+    expect(v2).not.toBe(v1)
+    expect((await b.rollups.reprice('default', FIRST, NOW, REGISTRY)).repriced).toBe(1)
+    expect(await y.rollups.version()).not.toBe(v2)
   })
 })

@@ -4,7 +4,7 @@
  * was ~300 MiB of small objects for the garbage collector to walk, and its pauses held proxied requests.
  * A number survives a Float64Array exactly, so a group read back is the group that was stored.
  */
-import type { Group } from '../rollups'
+import type { Group } from './rollups'
 
 const SUMS = ['requests', 'errors', 'costUsd', 'unpricedRequests', 'latencyMsSum', 'inputTokens', 'cachedInputTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'outputTokens'] as const
 const WIDTH = SUMS.length
