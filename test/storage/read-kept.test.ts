@@ -3,43 +3,18 @@
  * the part of a window's first, finished day, and the engine's suggestions of unchanged groups. Each test writes
  * what would make a kept answer wrong and checks that the next read sees it.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../src/db/open'
+import { describe, expect, test } from 'bun:test'
 import { modelRows } from '../../src/dashboard/queries'
 import { DAY_MS, HOUR_MS } from '../../src/domain'
-import type { LectrEvent } from '../../src/events/types'
 import { recommendationsFor } from '../../src/operations/recommendations'
 import { recommend } from '../../src/recommend/engine'
 import { builtinRegistry } from '../../src/registry/load'
-import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
 import { SqliteRollupStore } from '../../src/storage/sqlite/rollups'
 import type { Storage } from '../../src/storage'
+import { sqliteRollupFixture } from '../helpers/sqlite-rollups'
 
 const NOW = Date.parse('2025-03-14T12:34:56Z')
-const dirs: string[] = []
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
-
-function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'lectr-kept-'))
-  dirs.push(dir)
-  const db = openDatabase(join(dir, 'lectr.db'))
-  const writer = sqliteEventWriter(db, { log: () => {} })
-  const rollups = new SqliteRollupStore(db, { now: () => NOW })
-  const record = (time: number, over: Partial<LectrEvent> = {}) =>
-    writer.enqueue({
-      id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: 'default', provider: 'openai', providerUnknown: false,
-      detection: 'exact', model: 'gpt-4o', responseModel: null, endpoint: 'chat/completions' as LectrEvent['endpoint'], stream: false,
-      status: 200, errorCode: null, inputTokens: 1000, cachedInputTokens: 0, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: 100, reasoningTokens: 0, costUsd: 0.01, latencyMs: 100,
-      ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 't', ...over,
-    })
-  const fresh = () => new SqliteRollupStore(db, { now: () => NOW })
-  return { db, writer, rollups, record, fresh }
-}
+const setup = sqliteRollupFixture(NOW, 'lectr-kept-')
 
 describe('the part of a window\'s first day, kept between reads', () => {
   // The recommendations' 30-day window starts at the hour 30 days ago: its first day is the part from then to midnight.

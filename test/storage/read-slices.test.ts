@@ -3,45 +3,20 @@
  * proxied request waits for one slice, never for a whole read). Each test queues work while a read runs (as a
  * request arriving does) and checks that it ran before the read finished. No timing: only the order of events.
  */
-import { afterEach, describe, expect, test } from 'bun:test'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { openDatabase } from '../../src/db/open'
+import { describe, expect, test } from 'bun:test'
 import { overview } from '../../src/dashboard/queries'
 import { DAY_MS, HOUR_MS } from '../../src/domain'
-import type { LectrEvent } from '../../src/events/types'
 import { recommendationsFor } from '../../src/operations/recommendations'
 import { answerBody } from '../../src/admin/recommendations'
 import type { Recommendation } from '../../src/recommend/types'
 import { builtinRegistry } from '../../src/registry/load'
 import { ALL_EVENTS } from '../../src/storage/events'
 import { browseEvents } from '../../src/storage/sqlite/event-browse'
-import { sqliteEventWriter } from '../../src/storage/sqlite/event-writer'
-import { SqliteRollupStore } from '../../src/storage/sqlite/rollups'
 import type { Storage } from '../../src/storage'
+import { sqliteRollupFixture } from '../helpers/sqlite-rollups'
 
 const NOW = Date.parse('2025-03-14T12:34:56Z')
-const dirs: string[] = []
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
-
-function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'lectr-slices-'))
-  dirs.push(dir)
-  const db = openDatabase(join(dir, 'lectr.db'))
-  const writer = sqliteEventWriter(db, { log: () => {} })
-  const rollups = new SqliteRollupStore(db, { now: () => NOW })
-  const record = (time: number, over: Partial<LectrEvent> = {}) =>
-    writer.enqueue({
-      id: Bun.randomUUIDv7('hex', time), time: new Date(time).toISOString(), org: 'default', provider: 'openai', providerUnknown: false,
-      detection: 'exact', model: 'gpt-4o', responseModel: null, endpoint: 'chat/completions' as LectrEvent['endpoint'], stream: false,
-      status: 200, errorCode: null, inputTokens: 1000, cachedInputTokens: 0, cacheWriteTokens: null, cacheWrite1hTokens: null, outputTokens: 100, reasoningTokens: 0, costUsd: 0.01, latencyMs: 100,
-      ttfbMs: null, feature: null, task: null, usageEstimated: false, registryVersion: 't', ...over,
-    })
-  return { db, writer, rollups, record }
-}
+const setup = sqliteRollupFixture(NOW, 'lectr-slices-')
 
 /**
  * Starts `read`, queues other work right after it started (a proxied request arriving while it runs), and returns
