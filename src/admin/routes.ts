@@ -1,7 +1,6 @@
 import { parseEventFilters } from '../operations/event-filters'
 import { Type } from '@sinclair/typebox'
 import { Elysia } from 'elysia'
-import { TASKS } from '../domain'
 import { PROVIDER_IDS } from '../registry/schema'
 import { healthOf } from '../operations/health'
 import { adminGate } from './auth'
@@ -19,7 +18,6 @@ import { canaryRoutes } from './canary'
 const OrgBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: LIMITS.orgName, pattern: '[A-Za-z0-9]' }) }, { additionalProperties: false })
 const KeyBody = Type.Object({ label: Type.Optional(Type.String({ maxLength: LIMITS.keyLabel })) }, { additionalProperties: false })
 const PROVIDER_SET: ReadonlySet<string> = new Set(PROVIDER_IDS)
-const TASK_SET: ReadonlySet<string> = new Set(TASKS)
 
 /** The JSON admin API under /api. Every route but /api/health needs the admin token. */
 export function adminRoutes(deps: AdminDeps) {

@@ -112,6 +112,3 @@ export const routingRoutes = (deps: AdminDeps) => (app: Elysia<'/api'>) =>
       return json({ arms: await deps.storage.events.arms(params.org, range.since, range.until) })
     })
 
-function notFound(org: string): Response {
-  return orgNotFound(org)
-}

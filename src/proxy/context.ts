@@ -5,7 +5,7 @@ import type { Attempt } from '../routing/plan'
 import type { Endpoint } from '../usage/types'
 import type { createHttp2Origins } from './http2-origins'
 import type { RequestRecord } from './request-record'
-import type { ProxyDeps, Refusal } from './deps'
+import type { ProxyDeps } from './deps'
 import type { createUpstreamWatch, WaitingUpstream } from './upstream-watch'
 
 

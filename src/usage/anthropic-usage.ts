@@ -1,8 +1,6 @@
 import type { Usage } from '../domain'
 import { asObject } from './read'
 
-type JsonObject = Record<string, unknown>
-
 /**
  * The usage fields of Anthropic's Messages API, each as last reported. `input` excludes both cache counters there;
  * Lectr's `Usage` includes them (see `anthropicUsage`).

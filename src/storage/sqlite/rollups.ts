@@ -17,7 +17,7 @@ import { replayGroupSql } from '../../rollups/replay-rollup'
 import type { ReplayRow } from '../../routing/dry-run'
 import { dayOf, matchingRequests, usageGroupOf, type ModelRow, type RepriceResult, type RollupFilter, type RollupStore, type Span, type SpanParts } from '../rollups'
 import { repriceEvents } from './reprice'
-import { mergeSpan, mergeSpanSliced } from '../kept-days'
+import { mergeSpanSliced } from '../kept-days'
 import { RollupDays } from './rollup-days'
 
 export interface SqliteRollupOptions {
