@@ -2,10 +2,11 @@
  * What both stores' re-pricing does with an event read back without a cost (SQLite's and Postgres's `reprice`):
  * price it under the model that served it, and name the roll-up row it is counted in. Pure; the SQL is each store's.
  */
-import type { ProviderId } from '../domain'
+import { DAY_MS, type ProviderId } from '../domain'
 import { versionFor } from '../registry/overlay'
 import { costUsd, priceModel } from '../registry/pricing'
 import type { Registry } from '../registry/schema'
+import { inputClassOf } from '../rollups/replay-rollup'
 import { hourOf } from '../rollups/rollup'
 
 /** Events read per step; all steps run in the one transaction. */
@@ -63,4 +64,24 @@ export function repricedRollupKey(r: UnpricedRow, p: Repriced): string {
 /** The re-priced total as the API answers it. */
 export function roundRepricedCost(usd: number): number {
   return Math.round(usd * 1e10) / 1e10
+}
+
+/** What re-pricing adds to one roll-up row: the cost of its newly priced events, and how many (no longer unpriced). */
+export interface RepricedSums {
+  cost: number
+  events: number
+}
+
+/** Counts a re-priced event in its roll-up row's sums (keyed by `repricedRollupKey`). */
+export function countRepriced(into: Map<string, RepricedSums>, r: UnpricedRow, p: Repriced): void {
+  const key = repricedRollupKey(r, p)
+  const d = into.get(key)
+  if (d) (d.cost += p.cost, d.events++)
+  else into.set(key, { cost: p.cost, events: 1 })
+}
+
+/** The key of the dry run's roll-up row an event is counted in: org, day, provider, model, feature, task, endpoint,
+ * stream, input class (a missing model, feature or task as ''). */
+export function replayRowKey(org: string, r: UnpricedRow): [string, number, string, string, string, string, string, number, number] {
+  return [org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens)]
 }

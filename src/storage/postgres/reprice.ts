@@ -1,8 +1,7 @@
 import type { SQL } from 'bun'
 import { DAY_MS } from '../../domain'
 import type { Registry } from '../../registry/schema'
-import { inputClassOf } from '../../rollups/replay-rollup'
-import { priceUnpriced, REPRICE_PAGE, repricedRollupKey, roundRepricedCost, type Repriced, type UnpricedRow } from '../reprice-rows'
+import { countRepriced, priceUnpriced, REPRICE_PAGE, replayRowKey, roundRepricedCost, type Repriced, type RepricedSums, type UnpricedRow } from '../reprice-rows'
 import { dayOf, type RepriceResult } from '../rollups'
 import { LOCK_NAMESPACE, REPRICE_LOCK } from './locks'
 import { markDaysChanged } from './rollup-marks'
@@ -85,7 +84,7 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
     let stillUnpriced = 0
     let added = 0
     const replay = new Additions()
-    const rollups = new Map<string, { cost: number; events: number }>()
+    const rollups = new Map<string, RepricedSums>()
     let after = ''
     for (;;) {
       const rows: UnpricedRow[] = await tx.unsafe(SELECT_UNPRICED, [org, after, since, until])
@@ -109,25 +108,19 @@ export async function repricePostgres(sql: SQL, org: string, since: number, unti
         repriced++
         added += cost
         // The dry run's roll-up sums tokens of priced events only: a newly priced event's tokens join them.
-        replay.add(
-          [org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens)],
-          [0, -1, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens, cost],
-        )
-        const key = repricedRollupKey(r, p)
-        const d = rollups.get(key)
-        if (d) (d.cost += cost, d.events++)
-        else rollups.set(key, { cost, events: 1 })
+        replay.add(replayRowKey(org, r), [0, -1, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens, cost])
+        countRepriced(rollups, r, p)
       }
       if (rows.length < REPRICE_PAGE) break
       after = rows[rows.length - 1]!.id
     }
     const hourly: DeltaRow[] = []
     const daily = new Additions()
-    const byModel = new Map<string, { cost: number; events: number }>()
+    const byModel = new Map<string, RepricedSums>()
     // requests, errors, input, cached input, output, reasoning, COST, UNPRICED, latency, cache writes, 1h cache writes
-    const rollupSums = (d: { cost: number; events: number }) => [0, 0, 0, 0, 0, 0, d.cost, -d.events, 0, 0, 0]
+    const rollupSums = (d: RepricedSums) => [0, 0, 0, 0, 0, 0, d.cost, -d.events, 0, 0, 0]
     // requests, errors, input, output, COST, UNPRICED, latency, cached input, cache writes, 1h cache writes
-    const modelSums = (d: { cost: number; events: number }) => [0, 0, 0, 0, d.cost, -d.events, 0, 0, 0, 0]
+    const modelSums = (d: RepricedSums) => [0, 0, 0, 0, d.cost, -d.events, 0, 0, 0, 0]
     for (const [key, d] of rollups) {
       const [hour, provider, model, feature, task] = JSON.parse(key) as [number, string, string, string, string]
       hourly.push([org, hour, provider, model, feature, task, ...rollupSums(d)])

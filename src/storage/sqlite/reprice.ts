@@ -1,17 +1,10 @@
 import { DAY_MS } from '../../domain'
 import type { Database } from 'bun:sqlite'
 import type { Registry } from '../../registry/schema'
-import { inputClassOf } from '../../rollups/replay-rollup'
-import { priceUnpriced, REPRICE_PAGE, repricedRollupKey, roundRepricedCost, type UnpricedRow } from '../reprice-rows'
+import { countRepriced, priceUnpriced, REPRICE_PAGE, replayRowKey, roundRepricedCost, type RepricedSums, type UnpricedRow } from '../reprice-rows'
 import type { RepriceResult } from '../rollups'
 
 
-
-/** Additions to one roll-up row. */
-interface Delta {
-  cost: number
-  events: number
-}
 
 /**
  * Prices an org's events in [since, until) that have token counts but no cost, with `registry` (the registry and
@@ -59,7 +52,7 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
     let repriced = 0
     let stillUnpriced = 0
     let added = 0
-    const rollups = new Map<string, Delta>()
+    const rollups = new Map<string, RepricedSums>()
     let after = ''
     for (;;) {
       const rows = select.all(org, after, since, until) as UnpricedRow[]
@@ -75,17 +68,14 @@ export function repriceEvents(db: Database, org: string, since: number, until: n
         added += cost
         updateReplay.run(
           cost, r.input_tokens, r.cached_input_tokens ?? 0, r.cache_write_tokens ?? 0, r.cache_write_1h_tokens ?? 0, r.output_tokens,
-          org, r.time - (r.time % DAY_MS), r.provider, r.model ?? '', r.feature ?? '', r.task ?? '', r.endpoint, r.stream, inputClassOf(r.input_tokens),
+          ...replayRowKey(org, r),
         )
-        const key = repricedRollupKey(r, p)
-        const d = rollups.get(key)
-        if (d) (d.cost += cost, d.events++)
-        else rollups.set(key, { cost, events: 1 })
+        countRepriced(rollups, r, p)
       }
       if (rows.length < REPRICE_PAGE) break
       after = rows[rows.length - 1]!.id
     }
-    const byModel = new Map<string, Delta>()
+    const byModel = new Map<string, RepricedSums>()
     for (const [key, d] of rollups) {
       const [hour, provider, model, feature, task] = JSON.parse(key) as [number, string, string, string, string]
       updateRollup.run(d.cost, d.events, org, hour, provider, model, feature, task)
