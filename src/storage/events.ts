@@ -49,19 +49,6 @@ export interface UnpricedModel {
   requests: number
 }
 
-/** One routing rule's arm over a window (SPEC section 9), as the API and the dashboard's Routing page show it. */
-export interface ArmRow {
-  ruleId: string
-  arm: 'canary' | 'control'
-  requests: number
-  errors: number
-  avgLatencyMs: number
-  avgOutputTokens: number | null
-  costUsd: number
-  costPerRequestUsd: number
-  baselineCostUsd: number
-}
-
 /** An arm's sums as a store reads them; `armRow` rounds them as the API answers. */
 export interface ArmSums {
   ruleId: string
@@ -72,6 +59,11 @@ export interface ArmSums {
   avgOutputTokens: number | null
   costUsd: number
   baselineCostUsd: number
+}
+
+/** One routing rule's arm over a window (SPEC section 9), as the API and the dashboard's Routing page show it. */
+export interface ArmRow extends ArmSums {
+  costPerRequestUsd: number
 }
 
 export function armRow(r: ArmSums): ArmRow {
