@@ -3,11 +3,12 @@
 // on a shared machine hits them alike. Ratios to the floor are taken within each round, then their median.
 // Usage: [TOGETHER=1] bun bench/cpu-ab.ts [seconds=3] [rounds=3] name=SRC_ROOT[:ENV=VALUE,...] ...
 // e.g.   bun bench/cpu-ab.ts 3 3 base=../base base-off=../base:LECTR_EVENT_LOG=0 new=. new-off=.:LECTR_EVENT_LOG=0
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
-import { cpuMs, median, startChild, type Child } from './lib/proc'
+import { LECTR_READY, lectrEnv } from './lib/lectr'
+import { median, startChild, threadTimes, type Child } from './lib/proc'
+import { runWrk } from './lib/wrk'
 
 const [secondsArg, roundsArg, ...specs] = process.argv.slice(2)
 const SECONDS = Number(secondsArg ?? 3)
@@ -15,33 +16,21 @@ const ROUNDS = Number(roundsArg ?? 3)
 const BUN = process.execPath
 const TOGETHER = process.env.TOGETHER === '1'
 const dir = mkdtempSync(join(tmpdir(), 'lectr-cpu-ab-'))
-const body = join(dir, 'body.json')
-writeFileSync(body, JSON.stringify(CHAT_REQUEST))
 
 interface Variant { name: string; child: Child; headers: Record<string, string>; rps: number[]; cpu: number[]; ratio: number[]; cpuRatio: number[]; threads: Map<string, number[]> }
 
 /** CPU time in ms by thread: the JavaScript thread (`js`, the process's first), else by thread name (numbers dropped). */
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>()
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
-      const name = t === String(pid) ? 'js' : s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')).replace(/[0-9]+/g, '#')
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * 10)
-    } catch {}
+  for (const t of threadTimes(pid)) {
+    const name = t.main ? 'js' : t.name.replace(/[0-9]+/g, '#')
+    out.set(name, (out.get(name) ?? 0) + t.userMs + t.systemMs)
   }
   return out
 }
 
-async function load(c: Child, headers: Record<string, string>, secs: number) {
-  const w = Bun.spawn(['wrk', '-t1', '-c32', `-d${secs}s`, '-s', join(import.meta.dir, 'wrk', 'chat.lua'), `http://127.0.0.1:${c.port}/v1/chat/completions`], {
-    env: { ...process.env, BENCH_BODY_FILE: body, BENCH_HEADERS: Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n') },
-    stdout: 'pipe',
-  })
-  const line = (await new Response(w.stdout).text()).split('\n').find((l) => l.startsWith('WRKJSON '))!
-  return JSON.parse(line.slice(8)) as { requests: number; duration_us: number; status: number }
-}
+const load = (c: Child, headers: Record<string, string>, seconds: number) =>
+  runWrk({ url: `http://127.0.0.1:${c.port}/v1/chat/completions`, headers, conns: 32, seconds, pid: c.pid, scratch: dir })
 
 const mock = await startChild({ name: 'mock', cmd: [BUN, join(import.meta.dir, 'servers', 'mock.ts'), '0'], ready: /mock listening on (\d+)/ })
 const variants: Variant[] = []
@@ -69,17 +58,16 @@ for (let round = 0; round < ROUNDS; round++) {
   const order = variants.map((_, i) => variants[(i + round) % variants.length]!)
   const got = new Map<Variant, { rps: number; cpu: number }>()
   const measure = async (v: Variant) => {
-    const before = cpuMs(v.child.pid)
     const threadsBefore = threadCpu(v.child.pid)
     const r = await load(v.child, v.headers, SECONDS)
-    const cpu = ((cpuMs(v.child.pid) - before) * 1000) / r.requests
+    const cpu = r.cpuUsPerRequest
     for (const [k, ms] of threadCpu(v.child.pid)) {
       const list = v.threads.get(k) ?? []
       list.push(((ms - (threadsBefore.get(k) ?? 0)) * 1000) / r.requests)
       v.threads.set(k, list)
     }
-    if (r.status) console.log(`  ${v.name}: ${r.status} answers not 2xx/3xx`)
-    got.set(v, { rps: r.requests / (r.duration_us / 1e6), cpu })
+    if (r.errorDetail.status) console.log(`  ${v.name}: ${r.errorDetail.status} answers not 2xx/3xx`)
+    got.set(v, { rps: r.rps, cpu })
   }
   // TOGETHER=1: every variant loaded at the same time (each at 32 connections), so that they share the machine's
   // state; requests/s then compare CPU per request, not throughput alone.

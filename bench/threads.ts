@@ -3,43 +3,31 @@
 // (`servers/floor-socket.ts`: what Bun's fetch costs in hand-offs to its HTTP thread) and Lectr (the compiled binary),
 // taking turns in interleaved rounds; medians of the rounds.
 // Usage: bun bench/threads.ts [seconds=5] [rounds=3]   (needs dist/lectr and wrk)
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { CHAT_REQUEST, LECTR_READY, lectrEnv } from './lib/lectr'
-import { median, startChild, type Child } from './lib/proc'
+import { LECTR_READY, lectrEnv } from './lib/lectr'
+import { median, startChild, threadTimes, type Child } from './lib/proc'
+import { runWrk } from './lib/wrk'
 
 const SECONDS = Number(process.argv[2] ?? 5)
 const ROUNDS = Number(process.argv[3] ?? 3)
 const BUN = process.execPath
 const LECTR = resolve(process.env.BENCH_LECTR ?? join(import.meta.dir, '..', 'dist', 'lectr'))
 const dir = mkdtempSync(join(tmpdir(), 'lectr-threads-'))
-const body = join(dir, 'body.json')
-writeFileSync(body, JSON.stringify(CHAT_REQUEST))
 
 /** CPU time in ms per thread name and kind (user, system), summed over the process's threads. */
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>()
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
-      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'))
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-      out.set(`${name} user`, (out.get(`${name} user`) ?? 0) + Number(f[11]) * 10)
-      out.set(`${name} system`, (out.get(`${name} system`) ?? 0) + Number(f[12]) * 10)
-    } catch {}
+  for (const t of threadTimes(pid)) {
+    out.set(`${t.name} user`, (out.get(`${t.name} user`) ?? 0) + t.userMs)
+    out.set(`${t.name} system`, (out.get(`${t.name} system`) ?? 0) + t.systemMs)
   }
   return out
 }
 
-async function load(c: Child, headers: Record<string, string>, secs: number) {
-  const w = Bun.spawn(['wrk', '-t1', '-c32', `-d${secs}s`, '-s', join(import.meta.dir, 'wrk', 'chat.lua'), `http://127.0.0.1:${c.port}/v1/chat/completions`], {
-    env: { ...process.env, BENCH_BODY_FILE: body, BENCH_HEADERS: Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n') },
-    stdout: 'pipe',
-  })
-  const line = (await new Response(w.stdout).text()).split('\n').find((l) => l.startsWith('WRKJSON '))!
-  return JSON.parse(line.slice(8)) as { requests: number; duration_us: number }
-}
+const load = (c: Child, headers: Record<string, string>, seconds: number) =>
+  runWrk({ url: `http://127.0.0.1:${c.port}/v1/chat/completions`, headers, conns: 32, seconds, pid: c.pid, scratch: dir })
 
 const mock = await startChild({ name: 'mock', cmd: [BUN, join(import.meta.dir, 'servers', 'mock.ts'), '0'], ready: /mock listening on (\d+)/ })
 const variants = [
@@ -67,7 +55,7 @@ for (let round = 0; round < ROUNDS; round++) {
     const before = threadCpu(v.child.pid)
     const r = await load(v.child, v.headers, SECONDS)
     const after = threadCpu(v.child.pid)
-    v.rps.push(r.requests / (r.duration_us / 1e6))
+    v.rps.push(r.rps)
     for (const [k, ms] of after) {
       const list = v.perThread.get(k) ?? []
       list.push(((ms - (before.get(k) ?? 0)) * 1000) / r.requests)

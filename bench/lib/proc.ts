@@ -52,6 +52,22 @@ export function cpuMs(pid: number): number {
   return total
 }
 
+/** CPU time each thread of a process has used so far, in ms: its name (`main` for the process's first thread). */
+export function threadTimes(pid: number): { name: string; main: boolean; userMs: number; systemMs: number }[] {
+  const out: { name: string; main: boolean; userMs: number; systemMs: number }[] = []
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+      out.push({
+        name: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), main: t === String(pid),
+        userMs: (Number(f[11]) * 1000) / CLK_TCK, systemMs: (Number(f[12]) * 1000) / CLK_TCK,
+      })
+    } catch {}
+  }
+  return out
+}
+
 /**
  * Resident set size of a process and its descendants, in KiB: `rss` now, `hwm` the sum of each one's peak
  * (VmHWM; exact for a single process, an upper bound for a tree).
