@@ -17,7 +17,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { ADMIN_TOKEN, CHAT_REQUEST, lectrEnv } from './lib/lectr'
+import { ADMIN_TOKEN, CHAT_REQUEST, lectrEnv, signIn } from './lib/lectr'
 import { cpuMs, median, memKiB, percentile, startChild, type Child } from './lib/proc'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -92,23 +92,7 @@ const rss = { afterStart: rssMiB(), afterFirstViews: NaN, atEnd: NaN }
 say(`idle after ${settleSeconds.toFixed(1)} s, RSS ${rss.afterStart} MiB`)
 
 // 3. A dashboard session, signed in as a person does (the form's CSRF token and cookie, then the admin token).
-async function signIn(): Promise<string> {
-  const page = await fetch(`${base}/signin`)
-  const html = await page.text()
-  const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1]
-  const formCookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-  if (!csrf) throw new Error(`no CSRF token on /signin (${page.status})`)
-  const res = await fetch(`${base}/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie, origin: base },
-    body: new URLSearchParams({ _csrf: csrf, token: ADMIN_TOKEN, next: '/' }).toString(),
-  })
-  const session = res.headers.getSetCookie().find((c) => c.startsWith('lectr_session='))
-  if (!session) throw new Error(`sign-in failed: ${res.status} ${(await res.text()).slice(0, 300)}`)
-  return session.split(';')[0]!
-}
-const session = await signIn()
+const session = await signIn(base)
 
 // 4. The prober: a proxied request every PROBE_EVERY_MS, each timed from the moment it was sent.
 interface Probe {

@@ -11,7 +11,7 @@ import { parseConfig } from '../../src/config'
 import { startServer } from '../../src/server'
 import { openDatabase } from '../../src/db/open'
 import { median } from '../lib/proc'
-import { ADMIN_TOKEN } from '../lib/lectr'
+import { ADMIN_TOKEN, signIn } from '../lib/lectr'
 
 const DB = process.env.BENCH_DB
 if (!DB) throw new Error('BENCH_DB: the path of a database built by bench/events/distribution.ts (a copy: it is written to)')
@@ -30,26 +30,7 @@ if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
 const running = await startServer(parsed.config, { log: () => {} })
 const base = running.url
 
-const cookies = new Map<string, string>()
-const keep = (res: Response) => {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';')
-    const eq = pair!.indexOf('=')
-    cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1))
-  }
-}
-const signin = await fetch(`${base}/signin`)
-keep(signin)
-const csrf = /name="_csrf" value="([^"]*)"/.exec(await signin.text())?.[1] ?? ''
-const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-keep(
-  await fetch(`${base}/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, cookie: cookie() },
-    body: new URLSearchParams({ _csrf: csrf, token: ADMIN_TOKEN }),
-  }),
-)
+const session = await signIn(base)
 // The background read of the finished days, as on a server that has been up a while.
 await Bun.sleep(Number(process.env.BENCH_WARM_MS ?? 20_000))
 
@@ -76,7 +57,7 @@ async function timed(path: string, headers: Record<string, string>, before?: () 
   return { coldMs: cold.ms, medianMs: median(ms), runsMs: ms, bytes: cold.bytes, status: cold.status }
 }
 
-const page = { cookie: cookie() }
+const page = { cookie: session }
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` }
 const since = new Date(Date.now() - 30 * 86_400_000).toISOString()
 const results: Record<string, Timing> = {}

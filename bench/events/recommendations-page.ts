@@ -13,7 +13,7 @@ import { startServer } from '../../src/server'
 import { HOUR_MS, hourlyCounts, makeCompact, rng, type Compact } from './generate'
 import { bulkConnection, deriveCoarserRollups, RollupBuilder } from './dataset'
 import { median } from '../lib/proc'
-import { ADMIN_TOKEN } from '../lib/lectr'
+import { ADMIN_TOKEN, signIn } from '../lib/lectr'
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
@@ -54,27 +54,7 @@ if (!parsed.ok) throw new Error(parsed.errors.join('\n'))
 const running = await startServer(parsed.config, { log: () => {} })
 const base = running.url
 
-// Sign in through the form, as a browser does.
-const signin = await fetch(`${base}/signin`)
-const cookies = new Map<string, string>()
-const keep = (res: Response) => {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair] = line.split(';')
-    const eq = pair!.indexOf('=')
-    cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1))
-  }
-}
-keep(signin)
-const csrf = /name="_csrf" value="([^"]*)"/.exec(await signin.text())?.[1] ?? ''
-const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-keep(
-  await fetch(`${base}/signin`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, cookie: cookie() },
-    body: new URLSearchParams({ _csrf: csrf, token: ADMIN_TOKEN }),
-  }),
-)
+const session = await signIn(base)
 
 // The background read of the finished days, as on a server that has been up a while.
 await Bun.sleep(3000)
@@ -101,9 +81,9 @@ const orgKey = ((await created.json()) as { key: string }).key
 const oneEvent = async () =>
   void (await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'x-lectr-key': orgKey, authorization: 'Bearer sk-x', 'content-type': 'application/json' }, body: '{"model":"gpt-4o","messages":[]}' })).text())
 
-const page = await timed('/recommendations', { cookie: cookie() })
-const page2 = await timed('/recommendations?page=2', { cookie: cookie() })
-const pageAfterWrite = await timed('/recommendations?page=2', { cookie: cookie() }, oneEvent)
+const page = await timed('/recommendations', { cookie: session })
+const page2 = await timed('/recommendations?page=2', { cookie: session })
+const pageAfterWrite = await timed('/recommendations?page=2', { cookie: session }, oneEvent)
 const api = await timed('/api/orgs/default/recommendations', { authorization: `Bearer ${ADMIN_TOKEN}` })
 const apiLimited = await timed('/api/orgs/default/recommendations?limit=50', { authorization: `Bearer ${ADMIN_TOKEN}` })
 const count = ((await (await fetch(`${base}/api/orgs/default/recommendations`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { recommendations: unknown[] }).recommendations.length

@@ -27,3 +27,24 @@ export const CHAT_REQUEST = {
   max_tokens: 64,
   temperature: 0.2,
 }
+
+/**
+ * Signs in to the dashboard at `base` as a person does (the form's CSRF token and cookie, then the admin token; the
+ * sign-in page also starts the background read of the finished days). Returns the session's Cookie header.
+ */
+export async function signIn(base: string, token = ADMIN_TOKEN): Promise<string> {
+  const page = await fetch(`${base}/signin`)
+  const html = await page.text()
+  const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1]
+  const formCookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+  if (!csrf) throw new Error(`no CSRF token on /signin (${page.status})`)
+  const res = await fetch(`${base}/signin`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie, origin: base },
+    body: new URLSearchParams({ _csrf: csrf, token, next: '/' }).toString(),
+  })
+  const session = res.headers.getSetCookie().find((c) => c.startsWith('lectr_session='))
+  if (!session) throw new Error(`sign-in failed: ${res.status} ${(await res.text()).slice(0, 300)}`)
+  return session.split(';')[0]!
+}
