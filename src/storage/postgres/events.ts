@@ -63,7 +63,10 @@ export class PostgresEventStore implements EventStore {
       try {
         await this.days.ensure(this.sql, times)
         return await this.sql.begin(async (tx) => {
-          const inserted = replay ? await insertEventBatch(tx, events) : (await insertNewEventBatch(tx, events), events)
+          // A replay inserts (and returns) only the events not stored yet; a batch of new events goes in whole.
+          let inserted: typeof events = events
+          if (replay) inserted = await insertEventBatch(tx, events)
+          else await insertNewEventBatch(tx, events)
           if (inserted.length > 0) await addAllDeltas(tx, rollupDeltasOf(inserted))
           // Events of a day already over (rare): every instance's kept copy of that day is read again.
           await markLateDays(tx, inserted, Date.now())
