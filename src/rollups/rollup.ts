@@ -1,8 +1,8 @@
-import { HOUR_MS, type LectrEvent } from '../domain'
+import { HOUR_MS, type LectrEvent, type Usage } from '../domain'
 
 
 /** One row's worth of additions to `rollups_hourly`. Null feature/task/model are stored as '' (part of the key). */
-export interface RollupDelta {
+export interface RollupDelta extends Usage {
   org: string
   hour: number
   provider: string
@@ -11,12 +11,6 @@ export interface RollupDelta {
   task: string
   requests: number
   errors: number
-  inputTokens: number
-  cachedInputTokens: number
-  cacheWriteTokens: number
-  cacheWrite1hTokens: number
-  outputTokens: number
-  reasoningTokens: number
   costUsd: number
   unpricedRequests: number
   latencyMsSum: number
