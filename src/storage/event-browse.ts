@@ -16,11 +16,6 @@ export function rollupCount(f: EventFilter): string {
   return okOnly && errorsOnly ? '0' : okOnly ? 'SUM(requests - errors)' : errorsOnly ? 'SUM(errors)' : 'SUM(requests)'
 }
 
-/** True when the filter narrows the events at all (an unfiltered page is one read of the index). */
-export function isFiltered(f: EventFilter): boolean {
-  return Boolean(f.provider || f.model || f.feature || f.task) || f.status !== null || f.statusClass !== null || f.since !== null || f.until !== null
-}
-
 /** How many of the newest events a filtered page tries first, before asking the roll-ups. */
 export const RECENT_SCAN = 2000
 /** Index entries read per step of a filtered scan. */
@@ -41,6 +36,8 @@ export interface IndexEntry {
 
 /** What a store gives `browseEvents`: the queries, in its own SQL, over one org and one filter. */
 export interface BrowseReader {
+  /** whether the filter narrows the events at all (an unfiltered page is one read of the index) */
+  readonly filtered: boolean
   /** Up to `take` entries with ids below `below` (all when null) and at or above `floor` (when given), newest first. */
   entries(below: string | null, floor: string | null, take: number): Promise<IndexEntry[]>
   /** The time (epoch ms) of the org's oldest event still in the log, or null when it has none. */
@@ -52,7 +49,7 @@ export interface BrowseReader {
 }
 
 /**
- * One page of an org's events, newest first, filtered, after `cursor` (exclusive). `next` is the cursor of the
+ * One page of an org's events, newest first, filtered by `read`, after `cursor` (exclusive). `next` is the cursor of the
  * following page, null on the last. The same steps for every store, so both give the same pages.
  *
  * Unfiltered, this reads `limit + 1` entries of the `(org_id, id)` index. With a filter:
@@ -63,13 +60,13 @@ export interface BrowseReader {
  *    events) gives shorter pages, each still fast, and the `next` cursor picks up where the search stopped.
  * Ids that are not UUIDv7 are read the same way, without skipping hours.
  */
-export async function browseEvents(read: BrowseReader, f: EventFilter, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
+export async function browseEvents(read: BrowseReader, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
   const limit = opts.limit ?? 50
   const page = async (ids: string[], next: string | null = ids.length > limit ? ids[limit - 1]! : null): Promise<EventPage> => ({
     events: await read.events(ids.slice(0, limit)),
     next,
   })
-  if (!isFiltered(f)) return page((await read.entries(cursor, null, limit + 1)).map((r) => r.id))
+  if (!read.filtered) return page((await read.entries(cursor, null, limit + 1)).map((r) => r.id))
 
   // 1. Most filters match plenty among the newest events.
   const recent = await read.entries(cursor, null, RECENT_SCAN)

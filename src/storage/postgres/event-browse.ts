@@ -11,6 +11,7 @@ function postgresReader(sql: SQL, org: string, f: EventFilter): BrowseReader {
   const conditions = filterConditions(f, hitParams)
   const hit = conditions.length ? conditions.join(' AND ') : 'NULL'
   return {
+    filtered: conditions.length > 0,
     async entries(below, floor, take) {
       const p = new Params()
       p.values.push(...hitParams.values)
@@ -37,5 +38,5 @@ function postgresReader(sql: SQL, org: string, f: EventFilter): BrowseReader {
 
 /** One page of an org's events, newest first, filtered, after `cursor`: see `browseEvents` in `../event-browse`. */
 export function browseEvents(sql: SQL, org: string, f: EventFilter, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
-  return browse(postgresReader(sql, org, f), f, cursor, opts)
+  return browse(postgresReader(sql, org, f), cursor, opts)
 }

@@ -10,6 +10,7 @@ function sqliteReader(db: Database, org: string, f: EventFilter): BrowseReader {
   const filter = filterWhere(f)
   const hit = filter.sql.length ? filter.sql.join(' AND ') : 'NULL'
   return {
+    filtered: filter.sql.length > 0,
     async entries(below, floor, take) {
       const sql = `SELECT id, ${hit} AS hit FROM events WHERE org_id = ? ${below ? 'AND id < ?' : ''} ${floor ? 'AND id >= ?' : ''} ORDER BY id DESC LIMIT ?`
       const args = [...filter.args, org, ...(below ? [below] : []), ...(floor ? [floor] : []), take]
@@ -33,5 +34,5 @@ function sqliteReader(db: Database, org: string, f: EventFilter): BrowseReader {
 
 /** One page of an org's events, newest first, filtered, after `cursor`: see `browseEvents` in `../event-browse`. */
 export function browseEvents(db: Database, org: string, f: EventFilter, cursor: string | null, opts: BrowseOptions): Promise<EventPage> {
-  return browse(sqliteReader(db, org, f), f, cursor, opts)
+  return browse(sqliteReader(db, org, f), cursor, opts)
 }
